@@ -1,0 +1,204 @@
+"""The command line: build | validate | stats | serve, each calling the domain modules."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rdflib import Graph
+
+from platform_graph import __version__
+from platform_graph.build import BuildResult, build, write_outputs
+from platform_graph.config import Settings
+from platform_graph.curation import uncovered
+from platform_graph.errors import CurationError, InputError
+from platform_graph.rdf_io import read_graph
+from platform_graph.stats import graph_stats
+from platform_graph.validation import Report, load_shapes, validate
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_UNREADABLE = 2
+
+
+def _progress(message: str) -> None:
+    sys.stderr.write(f"· {message}\n")
+    sys.stderr.flush()
+
+
+def _report(report: Report, fmt: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(report.dumps() + "\n")
+    elif fmt == "turtle":
+        sys.stdout.write(report.to_turtle())
+    else:
+        sys.stdout.write(report.to_text() + "\n")
+
+
+def _build_checked(settings: Settings) -> BuildResult:
+    try:
+        return build(settings.paths, progress=_progress)
+    except CurationError as exc:
+        sys.stderr.write(f"the curation does not fit the source:\n{exc}\n")
+        raise SystemExit(EXIT_INVALID) from exc
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    started = time.perf_counter()
+    result = _build_checked(settings)
+    out = Path(args.out) if args.out else settings.output_dir
+    for path in write_outputs(result, out, progress=_progress):
+        sys.stdout.write(f"{path}\n")
+    if args.no_validate:
+        return EXIT_OK
+    _progress("validating against the shapes")
+    report = validate(result.union(), load_shapes(settings.paths.shapes))
+    if not report.conforms:
+        _report(report, "text")
+        return EXIT_INVALID
+    _progress(
+        f"built and validated in {time.perf_counter() - started:.1f} s "
+        f"({len(report.warnings)} warning(s))"
+    )
+    return EXIT_OK
+
+
+def _ontology_and_themes(settings: Settings) -> Graph:
+    g = Graph()
+    read_graph(settings.paths.ontology, g)
+    read_graph(settings.paths.themes, g)
+    return g
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    shapes_path = Path(args.shapes) if args.shapes else settings.paths.shapes
+    try:
+        shapes = read_graph(shapes_path)
+        if args.files:
+            # The ontology and themes come along, so that sh:class sees the class
+            # hierarchy and the themes' schemes, whatever the file holds.
+            graph = Graph() if args.no_ontology else _ontology_and_themes(settings)
+            for name in args.files:
+                _progress(f"reading {name}")
+                read_graph(Path(name), graph)
+        else:
+            graph = _build_checked(settings).union()
+    except InputError as exc:
+        sys.stderr.write(f"unreadable input: {exc}\n")
+        return EXIT_UNREADABLE
+    _progress(f"validating {len(graph)} triples against {shapes_path.name}")
+    report = validate(graph, shapes)
+    _report(report, args.format)
+    return EXIT_OK if report.conforms else EXIT_INVALID
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Check the curation against the source: every problem at once, for curators."""
+    try:
+        result = build(settings.paths)
+    except CurationError as exc:
+        sys.stdout.write(f"{exc}\n")
+        return EXIT_INVALID
+    gaps = uncovered(result.source, result.curation.statements)
+    for gap in gaps:
+        sys.stdout.write(f"{gap}\n")
+    statements = result.curation.statements
+    commitments = sum(st.commitment for st in statements)
+    sys.stdout.write(
+        f"{len(statements)} statements ({commitments} commitments, "
+        f"{len(statements) - commitments} context) over {len(result.source.sentences)} "
+        f"sentences; {len(gaps)} sentence(s) not accounted for\n"
+    )
+    return EXIT_INVALID if gaps else EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    result = _build_checked(settings)
+    union = result.union()
+    stats = graph_stats(union).as_dict()
+    started = time.perf_counter()
+    report = validate(union, load_shapes(settings.paths.shapes))
+    stats["validation_ms"] = round((time.perf_counter() - started) * 1000)
+    stats["conforms"] = int(report.conforms)
+    if args.json:
+        sys.stdout.write(json.dumps(stats, indent=2) + "\n")
+    else:
+        for key, value in stats.items():
+            sys.stdout.write(f"{key:>14}: {value}\n")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    code = cmd_build(argparse.Namespace(out=None, no_validate=False), settings)
+    if code != EXIT_OK:
+        return code
+    _progress("the graph is built and valid; the query service is not part of this release yet")
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="platform-graph",
+        description="A knowledge graph over Örebro kommun's political platform 2022–2026.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--root", help="project folder (ontology/, shapes/, data/); default: this checkout"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser(
+        "build", help="source + curation -> build/platform-graph.{ttl,nq}, validated"
+    )
+    p.add_argument("--out", help="output folder (default: build/)")
+    p.add_argument("--no-validate", action="store_true", help="skip SHACL validation")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser(
+        "validate",
+        help="check graphs against the shapes (exit 0 conforms, 1 does not, 2 unreadable input)",
+    )
+    p.add_argument(
+        "files",
+        nargs="*",
+        help="RDF files (.ttl .nt .nq .trig .jsonld .rdf); default: build in memory",
+    )
+    p.add_argument("--shapes", help="a shapes file (default: shapes/platform-graph.shapes.ttl)")
+    p.add_argument(
+        "--format", choices=("text", "json", "turtle"), default="text", help="report format"
+    )
+    p.add_argument(
+        "--no-ontology", action="store_true", help="do not add the ontology and themes to the files"
+    )
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("check", help="check the curation files against the source (for curators)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("stats", help="counts of the built graph and the validation time")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("serve", help="build, validate and start the service")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--store", help="store folder")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings(root=Path(args.root)) if args.root else Settings()
+    code: int = args.func(args, settings)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""Reading RDF with errors that say where: file, line and column.
+
+pyoxigraph's parsers report the line and column of a syntax error (rdflib's report
+only the line), and they never fetch anything from the network: a JSON-LD document
+with a remote ``@context`` is refused, not followed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.term import Identifier
+
+from platform_graph.errors import InputError
+
+__all__ = ["format_for", "parse_into", "read_graph", "to_rdflib"]
+
+_EXTENSIONS = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nq": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "json": ox.RdfFormat.JSON_LD,
+    "rdf": ox.RdfFormat.RDF_XML,
+    "owl": ox.RdfFormat.RDF_XML,
+    "xml": ox.RdfFormat.RDF_XML,
+}
+
+
+def format_for(name: str) -> ox.RdfFormat:
+    """The RDF format for a file name (by extension) or a media type."""
+    if "/" in name:
+        fmt = ox.RdfFormat.from_media_type(name.split(";")[0].strip())
+        if fmt is None:
+            raise InputError(f"unsupported media type {name!r}", source=name)
+        return fmt
+    ext = name.rsplit(".", 1)[-1].lower()
+    if ext not in _EXTENSIONS:
+        raise InputError(
+            f"unknown RDF file extension {ext!r} (use one of {', '.join(sorted(_EXTENSIONS))})",
+            source=name,
+        )
+    return _EXTENSIONS[ext]
+
+
+def to_rdflib(
+    term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph,
+) -> Identifier:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise InputError(f"unsupported RDF term {term!r}", source="<input>")
+
+
+def parse_into(
+    target: Graph | Dataset,
+    data: bytes | Path,
+    fmt: ox.RdfFormat,
+    *,
+    source: str,
+    base_iri: str | None = None,
+) -> int:
+    """Parse ``data`` into ``target``; return the number of statements read.
+
+    Quads go to their named graph when ``target`` is a Dataset, else into the graph.
+    """
+    count = 0
+    try:
+        if isinstance(data, Path):
+            quads = ox.parse(path=data, format=fmt, base_iri=base_iri)
+        else:
+            quads = ox.parse(data, format=fmt, base_iri=base_iri)
+        for q in quads:
+            s, p, o = to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
+            if isinstance(target, Dataset) and not isinstance(q.graph_name, ox.DefaultGraph):
+                target.graph(to_rdflib(q.graph_name)).add((s, p, o))
+            else:
+                target.add((s, p, o))
+            count += 1
+    except SyntaxError as exc:
+        raise InputError(exc.msg, source=source, line=exc.lineno, column=exc.offset) from exc
+    except (OSError, ValueError) as exc:
+        raise InputError(str(exc), source=source) from exc
+    return count
+
+
+def read_graph(path: Path, graph: Graph | None = None) -> Graph:
+    """Read an RDF file (any format, by extension) into ``graph`` (all graphs merged)."""
+    g = graph if graph is not None else Graph()
+    parse_into(g, path, format_for(path.name), source=str(path))
+    return g

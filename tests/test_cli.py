@@ -1,0 +1,102 @@
+"""The command line as a user runs it: a real process, real files, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph
+
+from platform_graph.build import DATA_GRAPH, ONTOLOGY_GRAPH, THEMES_GRAPH
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "platform_graph.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def built_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("build")
+    proc = run("build", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "validating" in proc.stderr  # progress is shown
+    return out
+
+
+def test_build_writes_turtle_and_nquads_with_one_graph_per_part(built_dir: Path) -> None:
+    ttl = built_dir / "platform-graph.ttl"
+    nq = built_dir / "platform-graph.nq"
+    assert len(Graph().parse(data=ttl.read_text(encoding="utf-8"), format="turtle")) > 5000
+    names = {q.graph_name.value for q in ox.parse(path=nq, format=ox.RdfFormat.N_QUADS)}
+    assert names == {str(ONTOLOGY_GRAPH), str(THEMES_GRAPH), str(DATA_GRAPH)}
+
+
+def test_validate_a_conforming_file_exits_0(built_dir: Path) -> None:
+    proc = run("validate", str(built_dir / "platform-graph.ttl"))
+    assert proc.returncode == 0, proc.stdout
+    assert "conforms: 0 violation(s)" in proc.stdout
+
+
+def test_validate_a_misquote_exits_1_with_the_message(built_dir: Path, tmp_path: Path) -> None:
+    text = (built_dir / "platform-graph.ttl").read_text(encoding="utf-8")
+    broken = text.replace("Vivalla senast år 2027", "Vivalla senast år 2030", 1)
+    assert broken != text
+    path = tmp_path / "misquote.ttl"
+    path.write_text(broken, encoding="utf-8")
+    proc = run("validate", str(path))
+    assert proc.returncode == 1
+    assert "Felcitat" in proc.stdout
+    assert "Misquote" in proc.stdout
+    assert "trygghet-vivalla-ej-sarskilt-utsatt-2027" in proc.stdout
+
+
+def test_validate_json_report(built_dir: Path, tmp_path: Path) -> None:
+    text = (built_dir / "platform-graph.ttl").read_text(encoding="utf-8")
+    path = tmp_path / "misquote.ttl"
+    path.write_text(
+        text.replace("Vivalla senast år 2027", "Vivalla senast år 2030", 1), encoding="utf-8"
+    )
+    proc = run("validate", "--format", "json", str(path))
+    report = json.loads(proc.stdout)
+    assert report["conforms"] is False
+    assert report["violations"] == 1
+    [result] = report["results"]
+    assert result["severity"] == "violation"
+    assert result["message_sv"].startswith("Felcitat")
+
+
+def test_validate_unreadable_input_exits_2_with_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "broken.ttl"
+    path.write_text(
+        '@prefix ex: <http://e/> .\nex:a ex:b ex:c .\nex:d ex:e "open .\n', encoding="utf-8"
+    )
+    proc = run("validate", str(path))
+    assert proc.returncode == 2
+    assert f"{path}:3:" in proc.stderr
+
+
+def test_validate_unknown_extension_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "graph.xyz"
+    path.write_text("nothing", encoding="utf-8")
+    proc = run("validate", str(path))
+    assert proc.returncode == 2
+    assert "unknown RDF file extension" in proc.stderr
+
+
+def test_stats_reports_the_counts() -> None:
+    proc = run("stats", "--json")
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads(proc.stdout)
+    assert stats["sentences"] == 185
+    assert stats["conforms"] == 1
+    assert stats["commitments"] > 100
