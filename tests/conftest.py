@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from rdflib import Graph
 
 from platform_graph.build import BuildResult, Paths, build
+from platform_graph.store.oxigraph import OxigraphStore
 from platform_graph.validation import load_shapes
+from tests.server import RunningServer, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,3 +35,26 @@ def union(built: BuildResult) -> Graph:
 @pytest.fixture(scope="session")
 def shapes(paths: Paths) -> Graph:
     return load_shapes(paths.shapes)
+
+
+@pytest.fixture(scope="session")
+def memory_store(built: BuildResult) -> OxigraphStore:
+    """The built graph in an in-memory pyoxigraph store, one named graph per part."""
+    store = OxigraphStore(None)
+    store.load(built.dataset.serialize(format="nquads").encode(), "application/n-quads")
+    return store
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The real service over the platform graph, on a free port, for the whole session."""
+    work = tmp_path_factory.mktemp("server")
+    running = start_server(work, store=work / "store", env={"PLATFORM_GRAPH_QUERY_TIMEOUT": "3"})
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def http(server: RunningServer) -> Iterator[httpx.Client]:
+    with server.client() as client:
+        yield client

@@ -244,7 +244,7 @@ def _add_statement(g: Graph, st: Statement, doc: SourceDocument) -> None:
     for slug in st.areas:
         g.add((node, PG.concernsArea, _iri("area", slug)))
     if st.note:
-        g.add((node, SKOS.editorialNote, Literal(st.note, lang="sv")))
+        g.add((node, SKOS.editorialNote, Literal(st.note, lang="en")))
     if not st.commitment:
         return
     g.add((node, PROV.wasAttributedTo, COALITION))

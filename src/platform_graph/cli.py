@@ -135,10 +135,27 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    code = cmd_build(argparse.Namespace(out=None, no_validate=False), settings)
-    if code != EXIT_OK:
-        return code
-    _progress("the graph is built and valid; the query service is not part of this release yet")
+    """Open the store (building and loading the graph on first use) and serve it."""
+    import uvicorn
+
+    from platform_graph.api import create_app
+    from platform_graph.service import open_store
+
+    updates: dict[str, object] = {}
+    if args.host:
+        updates["host"] = args.host
+    if args.port:
+        updates["port"] = args.port
+    if args.store:
+        updates["store_path"] = Path(args.store).resolve()
+    settings = settings.model_copy(update=updates)
+    store = open_store(settings, progress=_progress)
+    _progress(
+        f"serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql, API at /docs)"
+    )
+    uvicorn.run(
+        create_app(settings, store), host=settings.host, port=settings.port, log_level="info"
+    )
     return EXIT_OK
 
 
@@ -185,10 +202,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("serve", help="build, validate and start the service")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--store", help="store folder")
+    p = sub.add_parser("serve", help="start the service; builds and loads the graph on first use")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    p.add_argument("--store", help="the store's folder (default var/store)")
     p.set_defaults(func=cmd_serve)
     return parser
 

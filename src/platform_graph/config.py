@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from platform_graph.build import Paths
@@ -21,16 +22,50 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PLATFORM_GRAPH_", extra="forbid")
 
-    root: Path = default_root()
-    """The project folder holding ontology/, shapes/, data/ and queries/."""
-
-    build_dir: Path = Path("build")
-    """Where `build` writes the graph (relative paths are under `root`)."""
+    root: Path = Field(
+        default_factory=default_root,
+        description="Project folder (ontology/, shapes/, data/, queries/).",
+    )
+    build_dir: Path = Field(
+        Path("build"), description="Where `build` writes the graph; relative to root."
+    )
+    store_path: Path | None = Field(
+        Path("var/store"),
+        description="The embedded store's folder (relative to root); unset for an in-memory store.",
+    )
+    host: str = Field("127.0.0.1", description="Address the service listens on.")
+    port: int = Field(8000, description="Port the service listens on.")
+    base_url: str = Field(
+        "", description="Public base URL for links; empty: taken from each request."
+    )
+    query_timeout: float = Field(
+        30.0, gt=0, description="Seconds a /sparql query may run before it is stopped."
+    )
+    query_workers: int = Field(2, ge=1, description="Worker processes that run /sparql queries.")
+    max_rows: int = Field(
+        100_000, ge=1, description="Most result rows (or triples) /sparql returns."
+    )
+    max_body_bytes: int = Field(1_000_000, ge=1024, description="Largest request body accepted.")
+    allow_service: bool = Field(False, description="Let /sparql run SERVICE (federated) queries.")
+    allow_remote_from: bool = Field(
+        False, description="Let FROM name graphs that are not in the store."
+    )
 
     @property
     def paths(self) -> Paths:
         return Paths(self.root)
 
+    def _under_root(self, path: Path) -> Path:
+        return path if path.is_absolute() else self.root / path
+
     @property
     def output_dir(self) -> Path:
-        return self.build_dir if self.build_dir.is_absolute() else self.root / self.build_dir
+        return self._under_root(self.build_dir)
+
+    @property
+    def store_dir(self) -> Path | None:
+        return None if self.store_path is None else self._under_root(self.store_path)
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"

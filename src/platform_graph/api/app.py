@@ -1,0 +1,91 @@
+"""The app factory: settings and store in, a FastAPI app out; nothing global."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+
+from platform_graph import __version__
+from platform_graph.api import linked_data, named_queries, rest, sparql
+from platform_graph.api.problems import install_handlers, problem
+from platform_graph.api.state import AppState
+from platform_graph.config import Settings
+from platform_graph.queries import load_queries
+from platform_graph.query_pool import QueryPool
+from platform_graph.read_model import ReadModel
+from platform_graph.service import open_store
+from platform_graph.store import Store
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+A knowledge graph over Örebro kommun's political platform 2022–2026: every sentence as a
+commitment or as context, linked to its exact words in the source, to the actors it names,
+the areas it concerns and its themes.
+
+* **SPARQL** at `/sparql` (SPARQL 1.1 Protocol, read-only).
+* **REST** under `/api/`: commitments with filters, actors, areas, themes, sections, counts,
+  and the named queries under `/api/queries`.
+* **Linked Data**: every `https://w3id.org/platform-graph/id/...` IRI resolves at `/id/...`;
+  downloads under `/data/`.
+"""
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """Build the app. Without a store, the embedded store is opened from the settings."""
+    settings = settings or Settings()
+    queries = load_queries(settings.queries_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        the_store = store if store is not None else open_store(settings)
+        pool = QueryPool(
+            lambda: the_store.dump("application/n-quads"),
+            size=settings.query_workers,
+            timeout=settings.query_timeout,
+        )
+        app.state.platform = AppState(
+            settings=settings,
+            store=the_store,
+            pool=pool,
+            queries=queries,
+            read_model=ReadModel(the_store),
+        )
+        try:
+            yield
+        finally:
+            pool.close()
+
+    app = FastAPI(
+        title="platform-graph",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_handlers(app)
+
+    @app.middleware("http")
+    async def limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        limit = settings.max_body_bytes
+        if length is not None and length.isdigit() and int(length) > limit:
+            return problem(413, "Request too large", f"the request body exceeds {limit} bytes")
+        return await call_next(request)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    app.include_router(sparql.router)
+    app.include_router(rest.router)
+    app.include_router(named_queries.build_router(queries))
+    app.include_router(linked_data.router)
+    return app

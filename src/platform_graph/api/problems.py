@@ -1,0 +1,63 @@
+"""Errors as JSON problem documents (RFC 9457): never a stack trace, always a reason."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+__all__ = ["ProblemError", "install_handlers", "problem"]
+
+log = logging.getLogger(__name__)
+
+
+class ProblemError(Exception):
+    """Raise to answer with a problem document."""
+
+    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.extra = extra
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(_: Request, exc: ProblemError) -> JSONResponse:
+        return problem(exc.status, exc.title, exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body")]
+            entry: dict[str, Any] = {"parameter": ".".join(loc), "message": err.get("msg", "")}
+            ctx = err.get("ctx") or {}
+            if "expected" in ctx:
+                entry["allowed"] = ctx["expected"]
+            errors.append(entry)
+        names = ", ".join(e["parameter"] for e in errors)
+        return problem(422, "Invalid parameter", f"invalid value for: {names}", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 406: "Not acceptable"}
+        response = problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return problem(500, "Internal error", "the server failed to answer; the error is logged")

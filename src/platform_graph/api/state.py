@@ -1,0 +1,33 @@
+"""What every request needs, built once at start-up and reached through a dependency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from platform_graph.config import Settings
+from platform_graph.queries import NamedQuery
+from platform_graph.query_pool import QueryPool
+from platform_graph.read_model import ReadModel
+from platform_graph.store import Store
+
+__all__ = ["AppState", "StateDep", "get_state"]
+
+
+@dataclass(slots=True)
+class AppState:
+    settings: Settings
+    store: Store
+    pool: QueryPool | None
+    queries: dict[str, NamedQuery]
+    read_model: ReadModel
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.platform
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]

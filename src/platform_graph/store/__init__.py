@@ -1,0 +1,21 @@
+"""The store interface and its backends. Nothing outside this package knows the engine."""
+
+from platform_graph.store.base import (
+    AskResult,
+    DatasetSpec,
+    GraphResult,
+    QueryResult,
+    SelectResult,
+    Store,
+    Term,
+)
+
+__all__ = [
+    "AskResult",
+    "DatasetSpec",
+    "GraphResult",
+    "QueryResult",
+    "SelectResult",
+    "Store",
+    "Term",
+]

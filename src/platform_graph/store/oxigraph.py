@@ -1,0 +1,162 @@
+"""The embedded default: pyoxigraph, on disk (RocksDB) or in memory."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+
+from platform_graph.rdf_io import format_for
+from platform_graph.sparql_text import bind_values
+from platform_graph.store.base import (
+    AskResult,
+    DatasetSpec,
+    GraphResult,
+    QueryResult,
+    SelectResult,
+    Term,
+    Triple,
+)
+
+__all__ = ["OxigraphStore", "from_ox", "to_ox"]
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def from_ox(term: object) -> Term:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def to_ox(term: Term) -> OxTerm:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
+def _graph_node(iri: str) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
+
+
+class OxigraphStore:
+    """pyoxigraph behind the Store protocol. ``path=None`` keeps it in memory."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        if path is not None:
+            path.mkdir(parents=True, exist_ok=True)
+        self._store = ox.Store(str(path)) if path is not None else ox.Store()
+        self._write_lock = threading.RLock()
+
+    @property
+    def raw(self) -> ox.Store:
+        """The pyoxigraph store, for code inside ``store/`` only."""
+        return self._store
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        dataset: DatasetSpec | None = None,
+        bindings: Mapping[str, Term] | None = None,
+        max_rows: int | None = None,
+    ) -> QueryResult:
+        spec = dataset or DatasetSpec()
+        result = self._store.query(
+            bind_values(sparql, bindings or {}),
+            use_default_graph_as_union=spec.default_graphs is None,
+            default_graph=None
+            if spec.default_graphs is None
+            else [_graph_node(g) for g in spec.default_graphs],
+            named_graphs=None
+            if spec.named_graphs is None
+            else [ox.NamedNode(g) for g in spec.named_graphs],
+        )
+        return collect(result, max_rows)
+
+    def update(self, sparql: str) -> None:
+        with self._write_lock:
+            self._store.update(sparql)
+
+    def load(self, data: bytes, media_type: str, graph: str | None = None) -> int:
+        fmt = format_for(media_type)
+        before = len(self._store)
+        with self._write_lock:
+            if graph is not None:
+                self._store.load(data, format=fmt, to_graph=_graph_node(graph))
+            else:
+                self._store.load(data, format=fmt)
+        return len(self._store) - before
+
+    def dump(self, media_type: str, graph: str | None = None) -> bytes:
+        fmt = format_for(media_type)
+        if graph is not None:
+            out = self._store.dump(format=fmt, from_graph=_graph_node(graph))
+        elif fmt.supports_datasets:
+            out = self._store.dump(format=fmt)
+        else:
+            # A triple format cannot hold graph names: give the union, as a reader expects.
+            triples = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+            assert isinstance(triples, ox.QueryTriples)
+            out = ox.serialize(triples, format=fmt)
+        assert out is not None
+        return out
+
+    def named_graphs(self) -> Sequence[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Serialise writers; each pyoxigraph update is itself atomic."""
+        with self._write_lock:
+            yield
+
+    def flush(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+def collect(result: object, max_rows: int | None) -> QueryResult:
+    """Turn a pyoxigraph result into the neutral types, stopping after ``max_rows``."""
+    if isinstance(result, ox.QueryBoolean):
+        return AskResult(bool(result))
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        select = SelectResult(variables)
+        for solution in result:
+            if max_rows is not None and len(select.rows) >= max_rows:
+                select.truncated = True
+                break
+            select.rows.append(
+                tuple(None if solution[v] is None else from_ox(solution[v]) for v in variables)
+            )
+        return select
+    assert isinstance(result, ox.QueryTriples)
+    graph = GraphResult()
+    for t in result:
+        if max_rows is not None and len(graph.triples) >= max_rows:
+            graph.truncated = True
+            break
+        triple: Triple = (from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))  # type: ignore[assignment]
+        graph.triples.append(triple)
+    return graph
