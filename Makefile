@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install build validate serve test lint typecheck clean
+.PHONY: install build validate serve test lint typecheck clean bench-latency
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,8 +27,8 @@ serve: build
 	$(BIN)/platform-graph serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
 test: $(STAMP) lint
@@ -36,3 +36,6 @@ test: $(STAMP) lint
 
 clean:
 	rm -rf build var .pytest_cache .mypy_cache .ruff_cache
+
+bench-latency: $(STAMP)
+	$(BIN)/python -m benchmarks.latency

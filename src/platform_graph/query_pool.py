@@ -63,9 +63,9 @@ def _worker_main(conn: Connection) -> None:
             msg = conn.recv()
         except EOFError:
             return
-        sparql, dataset, media, max_rows = msg
+        sparql, dataset, media, max_rows, base_iri = msg
         try:
-            result = store.query(sparql, dataset=dataset, max_rows=max_rows)
+            result = store.query(sparql, dataset=dataset, max_rows=max_rows, base_iri=base_iri)
             body = serialize(result, media)
             rows = len(getattr(result, "rows", getattr(result, "triples", [])))
             conn.send(("ok", body, bool(getattr(result, "truncated", False)), rows))
@@ -109,7 +109,12 @@ class QueryPool:
             self._idle.put(_Worker(data))
 
     def run(
-        self, sparql: str, dataset: DatasetSpec | None, media: str, max_rows: int | None
+        self,
+        sparql: str,
+        dataset: DatasetSpec | None,
+        media: str,
+        max_rows: int | None,
+        base_iri: str | None = None,
     ) -> WorkerAnswer:
         if self._closed:
             raise PoolClosed("the query pool is shut down")
@@ -119,7 +124,7 @@ class QueryPool:
         except queue.Empty as exc:
             raise QueryTimeout("every query worker stayed busy past the time limit") from exc
         try:
-            worker.conn.send((sparql, dataset, media, max_rows))
+            worker.conn.send((sparql, dataset, media, max_rows, base_iri))
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
                 raise QueryTimeout(f"the query ran longer than {self.timeout:g} s and was stopped")

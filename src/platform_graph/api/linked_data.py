@@ -26,12 +26,15 @@ _RDFLIB = {
 }
 VOID = "http://rdfs.org/ns/void#"
 
+# The resource's own triples, and those of the nodes it owns (its #position and #quote
+# selectors, its #geometry): IRIs under its own, after a "#".
 _DESCRIBE = """
-CONSTRUCT { ?s ?p ?o } WHERE {
-  { BIND (?iri AS ?s) ?s ?p ?o }
-  UNION
-  { ?iri ?link ?s . ?s ?p ?o .
-    FILTER (isIRI(?s) && STRSTARTS(STR(?s), CONCAT(STR(?iri), "#"))) }
+CONSTRUCT { ?iri ?p ?o . ?o ?xp ?xo } WHERE {
+  ?iri ?p ?o .
+  OPTIONAL {
+    ?o ?xp ?xo .
+    FILTER (isIRI(?o) && STRSTARTS(STR(?o), CONCAT(STR(?iri), "#")))
+  }
 }"""
 
 

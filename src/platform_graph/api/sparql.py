@@ -202,8 +202,10 @@ async def sparql(request: Request, state: StateDep) -> Response:
         media = default
     assert state.pool is not None
     try:
+        # The protocol lets the service define the base IRI: it is the endpoint itself.
+        endpoint = str(request.url.replace(query="", fragment=""))
         answer = await asyncio.to_thread(
-            state.pool.run, query, dataset, media, state.settings.max_rows
+            state.pool.run, query, dataset, media, state.settings.max_rows, endpoint
         )
     except QueryTimeout as exc:
         raise ProblemError(

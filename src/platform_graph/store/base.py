@@ -71,6 +71,7 @@ class Store(Protocol):
         dataset: DatasetSpec | None = None,
         bindings: Mapping[str, Term] | None = None,
         max_rows: int | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Run a SPARQL query; ``bindings`` are bound, never pasted into the text."""
         ...

@@ -77,10 +77,12 @@ class OxigraphStore:
         dataset: DatasetSpec | None = None,
         bindings: Mapping[str, Term] | None = None,
         max_rows: int | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         spec = dataset or DatasetSpec()
         result = self._store.query(
             bind_values(sparql, bindings or {}),
+            base_iri=base_iri,
             use_default_graph_as_union=spec.default_graphs is None,
             default_graph=None
             if spec.default_graphs is None
