@@ -41,7 +41,7 @@ def shapes(paths: Paths) -> Graph:
 def memory_store(built: BuildResult) -> OxigraphStore:
     """The built graph in an in-memory pyoxigraph store, one named graph per part."""
     store = OxigraphStore(None)
-    store.load(built.dataset.serialize(format="nquads").encode(), "application/n-quads")
+    store.load(built.nquads(), "application/n-quads")
     return store
 
 

@@ -19,6 +19,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, SKOS, TIME, XSD
 
 from platform_graph.curation import Actor, Area, Curation, Statement, load_curation
 from platform_graph.namespaces import GEO, GRAPH, ID, OA, ORG, PG, PREFIXES, THEME, WD
+from platform_graph.rdf_io import nquads
 from platform_graph.source import SourceDocument
 
 __all__ = [
@@ -84,13 +85,19 @@ class BuildResult:
     curation: Curation
     source: SourceDocument
 
+    def nquads(self) -> bytes:
+        """The dataset as N-Quads, one named graph per part."""
+        return nquads(
+            self.dataset.graph(name) for name in (ONTOLOGY_GRAPH, THEMES_GRAPH, DATA_GRAPH)
+        )
+
     def union(self) -> Graph:
         """All named graphs as one graph (what validation and a researcher see)."""
         g = Graph()
         for prefix, iri in PREFIXES.items():
             g.bind(prefix, iri)
-        for quad_graph in self.dataset.graphs():
-            for triple in quad_graph:
+        for name in (ONTOLOGY_GRAPH, THEMES_GRAPH, DATA_GRAPH):
+            for triple in self.dataset.graph(name):
                 g.add(triple)
         return g
 
@@ -310,5 +317,5 @@ def write_outputs(
     result.union().serialize(ttl, format="turtle", encoding="utf-8")
     if progress:
         progress(f"writing {nq}")
-    result.dataset.serialize(nq, format="nquads", encoding="utf-8")
+    nq.write_bytes(result.nquads())
     return [ttl, nq]

@@ -7,6 +7,7 @@ with a remote ``@context`` is refused, not followed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -15,7 +16,7 @@ from rdflib.term import Identifier
 
 from platform_graph.errors import InputError
 
-__all__ = ["format_for", "parse_into", "read_graph", "to_rdflib"]
+__all__ = ["format_for", "nquads", "parse_into", "read_graph", "to_oxigraph", "to_rdflib"]
 
 _EXTENSIONS = {
     "ttl": ox.RdfFormat.TURTLE,
@@ -59,6 +60,32 @@ def to_rdflib(
             return Literal(term.value, lang=term.language)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise InputError(f"unsupported RDF term {term!r}", source="<input>")
+
+
+def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise InputError(f"unsupported RDF term {term!r}", source="<graph>")
+
+
+def nquads(graphs: Iterable[Graph]) -> bytes:
+    """N-Quads of named graphs (each graph's identifier names it), written by pyoxigraph."""
+    quads = [
+        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.NamedNode(str(g.identifier)))  # type: ignore[arg-type]
+        for g in graphs
+        for s, p, o in g
+    ]
+    out = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    assert out is not None
+    return out
 
 
 def parse_into(
