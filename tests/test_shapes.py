@@ -50,8 +50,8 @@ def test_a_span_outside_the_document_is_a_violation(union: Graph, shapes: Graph)
     pos = URIRef(f"{VIVALLA}#position")
 
     def change(g: Graph) -> None:
-        g.set((pos, OA.start, Literal(30000, datatype=XSD.nonNegativeInteger)))
-        g.set((pos, OA.end, Literal(30050, datatype=XSD.nonNegativeInteger)))
+        g.set((pos, OA.start, Literal(30000, datatype=XSD.integer)))
+        g.set((pos, OA.end, Literal(30050, datatype=XSD.integer)))
 
     report = _check(union, shapes, change)
     assert any("lies outside the document" in m for m in _messages(report)), report.to_text()
@@ -61,8 +61,8 @@ def test_a_span_with_start_after_end_is_a_violation(union: Graph, shapes: Graph)
     pos = URIRef(f"{VIVALLA}#position")
 
     def change(g: Graph) -> None:
-        g.set((pos, OA.start, Literal(9000, datatype=XSD.nonNegativeInteger)))
-        g.set((pos, OA.end, Literal(8000, datatype=XSD.nonNegativeInteger)))
+        g.set((pos, OA.start, Literal(9000, datatype=XSD.integer)))
+        g.set((pos, OA.end, Literal(8000, datatype=XSD.integer)))
 
     report = _check(union, shapes, change)
     assert any("start must come before its end" in m for m in _messages(report)), report.to_text()

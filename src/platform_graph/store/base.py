@@ -13,6 +13,7 @@ __all__ = [
     "AskResult",
     "DatasetSpec",
     "GraphResult",
+    "Quad",
     "QueryResult",
     "SelectResult",
     "Store",
@@ -22,6 +23,8 @@ __all__ = [
 
 Term = URIRef | BNode | Literal
 Triple = tuple[URIRef | BNode, URIRef, Term]
+Quad = tuple[URIRef | BNode, URIRef, Term, URIRef]
+"""A triple in a named graph: (subject, predicate, object, graph)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,20 @@ class Store(Protocol):
         ...
 
     def update(self, sparql: str) -> None: ...
+
+    def quads(
+        self,
+        subject: URIRef | BNode | None = None,
+        predicate: URIRef | None = None,
+        obj: Term | None = None,
+        graph: URIRef | None = None,
+    ) -> list[Quad]:
+        """The quads in named graphs that match a pattern (None matches anything)."""
+        ...
+
+    def apply(self, remove: Sequence[Quad], add: Sequence[Quad]) -> None:
+        """Remove, then add, as one atomic write: all of it lands or none of it."""
+        ...
 
     def load(self, data: bytes, media_type: str, graph: str | None = None) -> int:
         """Add RDF data; quads keep their graph, triples go to ``graph`` (or the default)."""

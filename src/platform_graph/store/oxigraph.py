@@ -16,13 +16,14 @@ from platform_graph.store.base import (
     AskResult,
     DatasetSpec,
     GraphResult,
+    Quad,
     QueryResult,
     SelectResult,
     Term,
     Triple,
 )
 
-__all__ = ["OxigraphStore", "from_ox", "to_ox"]
+__all__ = ["OxigraphStore", "data_update", "from_ox", "to_ox"]
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -97,6 +98,38 @@ class OxigraphStore:
         with self._write_lock:
             self._store.update(sparql)
 
+    def quads(
+        self,
+        subject: URIRef | BNode | None = None,
+        predicate: URIRef | None = None,
+        obj: Term | None = None,
+        graph: URIRef | None = None,
+    ) -> list[Quad]:
+        found = self._store.quads_for_pattern(
+            None if subject is None else to_ox(subject),  # type: ignore[arg-type]
+            None if predicate is None else to_ox(predicate),  # type: ignore[arg-type]
+            None if obj is None else to_ox(obj),
+            None if graph is None else to_ox(graph),  # type: ignore[arg-type]
+        )
+        out: list[Quad] = []
+        for q in found:
+            if isinstance(q.graph_name, ox.DefaultGraph):
+                continue
+            quad = (
+                from_ox(q.subject),
+                from_ox(q.predicate),
+                from_ox(q.object),
+                from_ox(q.graph_name),
+            )
+            out.append(quad)  # type: ignore[arg-type]
+        return out
+
+    def apply(self, remove: Sequence[Quad], add: Sequence[Quad]) -> None:
+        if not remove and not add:
+            return
+        with self._write_lock:
+            self._store.update(data_update(remove, add))
+
     def load(self, data: bytes, media_type: str, graph: str | None = None) -> int:
         fmt = format_for(media_type)
         before = len(self._store)
@@ -136,6 +169,23 @@ class OxigraphStore:
 
     def __len__(self) -> int:
         return len(self._store)
+
+
+def _quad_text(quads: Sequence[Quad]) -> str:
+    by_graph: dict[str, list[str]] = {}
+    for s, p, o, g in quads:
+        by_graph.setdefault(str(g), []).append(f"{to_ox(s)} {to_ox(p)} {to_ox(o)} .")
+    return " ".join(f"GRAPH <{g}> {{ {' '.join(lines)} }}" for g, lines in by_graph.items())
+
+
+def data_update(remove: Sequence[Quad], add: Sequence[Quad]) -> str:
+    """One SPARQL update (a single transaction in oxigraph) that removes, then adds."""
+    parts = []
+    if remove:
+        parts.append(f"DELETE DATA {{ {_quad_text(remove)} }}")
+    if add:
+        parts.append(f"INSERT DATA {{ {_quad_text(add)} }}")
+    return " ;\n".join(parts) if parts else ""
 
 
 def collect(result: object, max_rows: int | None) -> QueryResult:

@@ -1,0 +1,189 @@
+"""Validate a change by the nodes it touches and what their shapes reach, not the graph.
+
+The shapes read the data along access paths (``shape_paths.py``): a constraint on focus
+node F reads a triple only if the triple lies on one of those paths from F. So for each
+added or removed triple (s, p, o) and each access path with a step over p, the focus
+nodes it can affect are found by walking the path's prefix backwards from s (or from o,
+for a step over an inverse path), in the graph both before and after the change. Blank
+nodes stand for the IRIs that own them.
+
+The subgraph validated holds what those focus nodes reach (as deep as the longest
+access path, plus the types at the edge), their incoming edges (for inverse paths) and
+the class hierarchy; it is validated whole and only the focus nodes' results are kept,
+since nodes at its edge are cut off from their own neighbourhoods. A change to the
+ontology, the themes or a document's full text reaches everything: it is validated in
+full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rdflib import BNode, Graph, URIRef
+from rdflib.namespace import RDF, RDFS
+
+from platform_graph.build import ONTOLOGY_GRAPH, THEMES_GRAPH
+from platform_graph.namespaces import PG, PREFIXES
+from platform_graph.shape_paths import AccessPath, Step, access_paths
+from platform_graph.store import Quad, Store, Term
+from platform_graph.validation import Report, validate
+
+__all__ = ["Scope", "Validator", "full_graph_after"]
+
+_GLOBAL_GRAPHS = frozenset({ONTOLOGY_GRAPH, THEMES_GRAPH})
+_GLOBAL_PREDICATES = frozenset({PG.fullText, RDFS.subClassOf})
+
+Node = URIRef | BNode
+Triple3 = tuple[Node, URIRef, Term]
+
+
+@dataclass(slots=True)
+class Scope:
+    """The focus nodes a change can affect; None means the whole graph."""
+
+    focus: set[URIRef] | None
+
+
+class _View:
+    """The graph before and after the change, for walking edges in both."""
+
+    def __init__(self, store: Store, remove: Sequence[Quad], add: Sequence[Quad]) -> None:
+        self.store = store
+        self.removed = {(s, p, o) for s, p, o, _ in remove}
+        self.added: list[Triple3] = [(s, p, o) for s, p, o, _ in add]
+
+    def before_out(self, node: Node, predicate: URIRef | None = None) -> list[Triple3]:
+        return [(s, p, o) for s, p, o, _ in self.store.quads(subject=node, predicate=predicate)]
+
+    def before_in(self, node: Node, predicate: URIRef | None = None) -> list[Triple3]:
+        return [(s, p, o) for s, p, o, _ in self.store.quads(obj=node, predicate=predicate)]
+
+    def after_out(self, node: Node, predicate: URIRef | None = None) -> list[Triple3]:
+        found = self.before_out(node, predicate) + [
+            t for t in self.added if t[0] == node and predicate in (None, t[1])
+        ]
+        return [t for t in found if t not in self.removed]
+
+    def after_in(self, node: Node, predicate: URIRef | None = None) -> list[Triple3]:
+        found = self.before_in(node, predicate) + [
+            t for t in self.added if t[2] == node and predicate in (None, t[1])
+        ]
+        return [t for t in found if t not in self.removed]
+
+    def back(self, node: Node, step: Step) -> set[Node]:
+        """The nodes one step back along ``step``, in either state of the graph."""
+        if step.forward:
+            edges = self.before_in(node, step.predicate) + self.after_in(node, step.predicate)
+            return {s for s, _, _ in edges}
+        edges = self.before_out(node, step.predicate) + self.after_out(node, step.predicate)
+        return {o for _, _, o in edges if isinstance(o, (URIRef, BNode))}
+
+    def owners(self, node: BNode) -> set[URIRef]:
+        """The IRIs that own a blank node: walk incoming edges until an IRI."""
+        seen: set[Node] = set()
+        frontier: list[Node] = [node]
+        found: set[URIRef] = set()
+        while frontier:
+            current = frontier.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            for s, _, _ in self.before_in(current) + self.after_in(current):
+                if isinstance(s, URIRef):
+                    found.add(s)
+                else:
+                    frontier.append(s)
+        return found
+
+
+class Validator:
+    """Validates changes against the shapes, incrementally where it can."""
+
+    def __init__(self, shapes: Graph) -> None:
+        self.shapes = shapes
+        self.paths: frozenset[AccessPath] = access_paths(shapes)
+        self.depth = max(len(p) for p in self.paths)
+
+    def scope(self, store: Store, remove: Sequence[Quad], add: Sequence[Quad]) -> Scope:
+        view = _View(store, remove, add)
+        focus: set[Node] = set()
+        for s, p, o, g in [*remove, *add]:
+            if g in _GLOBAL_GRAPHS or p in _GLOBAL_PREDICATES:
+                return Scope(None)
+            focus.add(s)
+            if isinstance(o, (URIRef, BNode)):
+                focus.add(o)
+            for path in self.paths:
+                for i, step in enumerate(path):
+                    if step.predicate != p:
+                        continue
+                    anchor = s if step.forward else o
+                    if not isinstance(anchor, (URIRef, BNode)):
+                        continue
+                    nodes: set[Node] = {anchor}
+                    for back_step in reversed(path[:i]):
+                        nodes = {x for n in nodes for x in view.back(n, back_step)}
+                    focus |= nodes
+        iris: set[URIRef] = set()
+        for node in focus:
+            if isinstance(node, URIRef):
+                iris.add(node)
+            else:
+                iris |= view.owners(node)
+        return Scope(iris)
+
+    def _neighbourhood(self, store: Store, focus: Iterable[URIRef], view: _View) -> Graph:
+        g = Graph()
+        for prefix, iri in PREFIXES.items():
+            g.bind(prefix, iri)
+        for s, p, o, _ in store.quads(predicate=RDFS.subClassOf, graph=ONTOLOGY_GRAPH):
+            g.add((s, p, o))
+        frontier: set[Node] = set(focus)
+        for node in frontier:
+            for t in view.after_in(node):
+                g.add(t)
+        seen: set[Node] = set()
+        for _ in range(self.depth):
+            nxt: set[Node] = set()
+            for node in frontier - seen:
+                seen.add(node)
+                for t in view.after_out(node):
+                    g.add(t)
+                    if isinstance(t[2], (URIRef, BNode)):
+                        nxt.add(t[2])
+            frontier = nxt
+        for node in frontier - seen:  # the types at the edge, for sh:class
+            for t in view.after_out(node, RDF.type):
+                g.add(t)
+        return g
+
+    def validate_change(
+        self, store: Store, remove: Sequence[Quad], add: Sequence[Quad]
+    ) -> tuple[Report, Scope]:
+        """Validate the graph the change would produce, as far as the change reaches."""
+        scope = self.scope(store, remove, add)
+        if scope.focus is None:
+            return validate(full_graph_after(store, remove, add), self.shapes), scope
+        if not scope.focus:
+            return Report(True), scope
+        graph = self._neighbourhood(store, scope.focus, _View(store, remove, add))
+        report = validate(graph, self.shapes)
+        keep = {str(n) for n in scope.focus}
+        results = [r for r in report.results if r.focus in keep]
+        conforms = not any(r.severity == "violation" for r in results)
+        return Report(conforms, results, report.seconds, None), scope
+
+
+def full_graph_after(store: Store, remove: Sequence[Quad], add: Sequence[Quad]) -> Graph:
+    """The whole union graph as it will be after the change."""
+    removed = set(remove)
+    g = Graph()
+    for prefix, iri in PREFIXES.items():
+        g.bind(prefix, iri)
+    for q in store.quads():
+        if q not in removed:
+            g.add(q[:3])
+    for s, p, o, _ in add:
+        g.add((s, p, o))
+    return g
