@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from platform_graph import __version__
+from platform_graph.auth import Role, TokenError, TokenRegistry, hash_token
 from platform_graph.build import BuildResult, build, write_outputs
 from platform_graph.config import Settings
 from platform_graph.curation import uncovered
@@ -159,6 +161,53 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _token_hash() -> int:
+    """Read a token (stdin, or a hidden prompt on a terminal) and print its sha256."""
+    token = getpass.getpass("token: ") if sys.stdin.isatty() else sys.stdin.read()
+    token = token.strip()
+    if not token:
+        sys.stderr.write("no token given on stdin\n")
+        return EXIT_INVALID
+    sys.stdout.write(f"{hash_token(token)}\n")
+    return EXIT_OK
+
+
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    """Bearer tokens: create (printed once), list, revoke; hash for PLATFORM_GRAPH_TOKENS."""
+    if args.token_command == "hash":
+        return _token_hash()
+    try:
+        registry = TokenRegistry(settings.tokens_path, configured=settings.tokens)
+        if args.token_command == "create":
+            if registry.path is None:
+                sys.stderr.write("no token file: set PLATFORM_GRAPH_TOKENS_FILE\n")
+                return EXIT_INVALID
+            token = registry.issue(args.name, args.role)
+            sys.stdout.write(f"{token}\n")
+            _progress(
+                f"token {args.name!r} ({args.role}) saved, as a hash, in {registry.path}; "
+                "this is the only time it is shown"
+            )
+        elif args.token_command == "list":
+            tokens = [info.as_dict() for info in registry.list()]
+            if args.json:
+                sys.stdout.write(json.dumps(tokens, indent=2) + "\n")
+            for t in [] if args.json else tokens:
+                sys.stdout.write(
+                    f"{t['name']:<24} {t['role']:<7} {t['source']:<7} {t['created'] or '-'}\n"
+                )
+        else:
+            registry.revoke(args.name)
+            _progress(f"token {args.name!r} revoked")
+    except InputError as exc:
+        sys.stderr.write(f"unreadable input: {exc}\n")
+        return EXIT_UNREADABLE
+    except TokenError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_INVALID
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="platform-graph",
@@ -207,6 +256,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port to listen on (default 8000)")
     p.add_argument("--store", help="the store's folder (default var/store)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("token", help="bearer tokens: create, list, revoke, hash")
+    tokens = p.add_subparsers(dest="token_command", required=True)
+    t = tokens.add_parser("create", help="issue a token and print it, this once")
+    t.add_argument("--name", required=True, help="lower-case letters, digits, '.', '_', '-'")
+    t.add_argument("--role", required=True, choices=[r.value for r in Role])
+    t = tokens.add_parser("list", help="names, roles, sources and dates (never hashes)")
+    t.add_argument("--json", action="store_true", help="print JSON")
+    t = tokens.add_parser("revoke", help="revoke a token; it stops working at once")
+    t.add_argument("name")
+    tokens.add_parser(
+        "hash", help="read a token on stdin, print its sha256 (for PLATFORM_GRAPH_TOKENS)"
+    )
+    p.set_defaults(func=cmd_token)
     return parser
 
 

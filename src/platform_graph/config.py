@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     allow_remote_from: bool = Field(
         False, description="Let FROM name graphs that are not in the store."
     )
+    tokens: str = Field(
+        "",
+        description=(
+            "Bearer tokens as name:role:sha256hex entries separated by commas; hashes, never "
+            "tokens (`platform-graph token hash` prints one). Roles: reader, editor, admin."
+        ),
+    )
+    tokens_file: Path | None = Field(
+        Path("var/tokens.json"),
+        description="Issued tokens, hashes only (relative to root); unset: no issued tokens.",
+    )
 
     @property
     def paths(self) -> Paths:
@@ -65,6 +76,10 @@ class Settings(BaseSettings):
     @property
     def store_dir(self) -> Path | None:
         return None if self.store_path is None else self._under_root(self.store_path)
+
+    @property
+    def tokens_path(self) -> Path | None:
+        return None if self.tokens_file is None else self._under_root(self.tokens_file)
 
     @property
     def queries_dir(self) -> Path:

@@ -63,7 +63,11 @@ def _worker_main(conn: Connection) -> None:
             msg = conn.recv()
         except EOFError:
             return
-        sparql, dataset, media, max_rows, base_iri = msg
+        if msg[0] == "update":
+            # A change applied to the primary store, replayed on this replica.
+            store.update(msg[1])
+            continue
+        _, sparql, dataset, media, max_rows, base_iri = msg
         try:
             result = store.query(sparql, dataset=dataset, max_rows=max_rows, base_iri=base_iri)
             body = serialize(result, media)
@@ -76,7 +80,8 @@ def _worker_main(conn: Connection) -> None:
 
 
 class _Worker:
-    def __init__(self, snapshot: bytes) -> None:
+    def __init__(self, snapshot: bytes, generation: int) -> None:
+        self.generation = generation
         parent, child = _CTX.Pipe()
         self.conn: Connection = parent
         self.process: BaseProcess = _CTX.Process(target=_worker_main, args=(child,), daemon=True)
@@ -104,9 +109,24 @@ class QueryPool:
         self.size = size
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = False
+        self._updates: list[str] = []
+        self._updates_lock = threading.Lock()
         data = snapshot()
         for _ in range(size):
-            self._idle.put(_Worker(data))
+            self._idle.put(_Worker(data, 0))
+
+    def changed(self, update: str) -> None:
+        """Record a change applied to the primary; each worker replays it before its next query."""
+        with self._updates_lock:
+            self._updates.append(update)
+
+    def _catch_up(self, worker: _Worker) -> None:
+        with self._updates_lock:
+            pending = self._updates[worker.generation :]
+            generation = len(self._updates)
+        for update in pending:
+            worker.conn.send(("update", update))
+        worker.generation = generation
 
     def run(
         self,
@@ -124,7 +144,8 @@ class QueryPool:
         except queue.Empty as exc:
             raise QueryTimeout("every query worker stayed busy past the time limit") from exc
         try:
-            worker.conn.send((sparql, dataset, media, max_rows, base_iri))
+            self._catch_up(worker)
+            worker.conn.send(("query", sparql, dataset, media, max_rows, base_iri))
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
                 raise QueryTimeout(f"the query ran longer than {self.timeout:g} s and was stopped")
@@ -146,23 +167,14 @@ class QueryPool:
             if self._closed:
                 return
             try:
-                self._idle.put(_Worker(self._snapshot()))
+                with self._updates_lock:
+                    generation = len(self._updates)
+                    data = self._snapshot()
+                self._idle.put(_Worker(data, generation))
             except Exception:
                 log.exception("could not start a replacement query worker")
 
         threading.Thread(target=start, name="query-worker-start", daemon=True).start()
-
-    def refresh(self) -> None:
-        """Give every worker the current data (after a write)."""
-        data = self._snapshot()
-        fresh = [_Worker(data) for _ in range(self.size)]
-        old: list[_Worker] = []
-        while len(old) < self.size:
-            old.append(self._idle.get())
-        for w in fresh:
-            self._idle.put(w)
-        for w in old:
-            w.kill()
 
     def close(self) -> None:
         self._closed = True

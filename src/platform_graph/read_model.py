@@ -7,6 +7,7 @@ module returns.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -34,6 +35,7 @@ ROLE_BY_PROPERTY = {
     "https://w3id.org/platform-graph/ontology#partnerActor": "partner",
     "https://w3id.org/platform-graph/ontology#affectedActor": "affected",
 }
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COMMITMENT_SORTS = ("position", "deadline", "title", "section", "strength", "status")
 KINDS_OF_RESOURCE = ("actor", "area", "theme", "section")
 
@@ -181,8 +183,14 @@ class ReadModel:
         elif flt.has_deadline is False:
             clauses.append("FILTER (!BOUND(?deadline))")
         if flt.deadline_before is not None:
-            bindings["before_f"] = Literal(flt.deadline_before)
-            clauses.append("FILTER (BOUND(?deadline) && STR(?deadline) < ?before_f)")
+            # A deadline year means the end of that year ("senast år 2027"); a year asked
+            # for means its first day: compare as dates.
+            before = flt.deadline_before
+            bindings["before_f"] = Literal(before + "-01-01" if len(before) == 4 else before)
+            clauses.append(
+                "FILTER (BOUND(?deadline) && IF(STRLEN(STR(?deadline)) = 4, "
+                'CONCAT(STR(?deadline), "-12-31"), STR(?deadline)) < ?before_f)'
+            )
         query = f"""
 SELECT ?c ?title_sv ?title_en ?quote ?start ?end ?section ?spos ?strength ?kind ?change
        ?testable ?deadline ?period ?amount ?status
@@ -218,6 +226,8 @@ WHERE {{
         return sort_commitments(items, sort)
 
     def commitment(self, slug: str) -> Commitment:
+        if not SLUG.match(slug):
+            raise UnknownResource("commitment", slug)
         for c in self.commitments(CommitmentFilter()):
             if c.id == slug:
                 return c
@@ -269,6 +279,33 @@ WHERE {{
             c.areas.sort()
             c.actors.sort(key=lambda x: (role_order[x["role"]], x["id"]))
 
+    def assessments(self, slug: str) -> list[dict[str, Any]]:
+        """Every assessment of a commitment, newest first."""
+        rows = self._select(
+            """SELECT ?a ?status ?date ?assessor ?name ?note
+                   (GROUP_CONCAT(STR(?ev); SEPARATOR="\\n") AS ?evidence)
+            WHERE { ?a pg:assesses ?c ; pg:status ?status ; dcterms:date ?date ;
+                       prov:wasAttributedTo ?assessor .
+                    OPTIONAL { ?assessor rdfs:label ?name }
+                    OPTIONAL { ?a rdfs:comment ?note }
+                    OPTIONAL { ?a pg:evidence ?ev } }
+            GROUP BY ?a ?status ?date ?assessor ?name ?note ORDER BY DESC(?date) DESC(?a)""",
+            {"c": URIRef(ID[f"commitment/{slug}"])},
+        )
+        return [
+            {
+                "id": slug_of(r["a"]),
+                "iri": str(r["a"]),
+                "status": slug_of(r["status"]),
+                "date": str(r["date"]),
+                "assessor": _str(r.get("name")) or str(r["assessor"]),
+                "assessor_iri": str(r["assessor"]),
+                "evidence": [e for e in str(r.get("evidence", "")).split("\n") if e],
+                "note": _str(r.get("note")),
+            }
+            for r in rows.dicts()
+        ]
+
     # --- actors, areas, themes, sections --------------------------------------------
 
     def resources(self, kind: str) -> list[dict[str, Any]]:
@@ -276,6 +313,9 @@ WHERE {{
         return [self._resource_summary(kind, row) for row in self._resource_rows(kind, None)]
 
     def resource(self, kind: str, slug: str) -> dict[str, Any]:
+        """One resource with the commitments linked to it or to one of its parts."""
+        if not SLUG.match(slug):
+            raise UnknownResource(kind, slug)
         iri = URIRef(ID[f"{kind}/{slug}"])
         rows = self._resource_rows(kind, iri)
         if not rows:
@@ -283,10 +323,25 @@ WHERE {{
         out = self._resource_summary(kind, rows[0])
         flt = CommitmentFilter()
         setattr(flt, kind, slug)
+        parts = self._parts(kind, iri)
+        out["parts"] = sorted(p for p in parts if p != slug)
+        items = self.commitments(flt)
         out["commitments"] = [
-            {"id": c.id, "title": c.title, **_role_of(c, slug, kind)} for c in self.commitments(flt)
+            {"id": c.id, "title": c.title, **_role_of(c, parts, kind)} for c in items
         ]
+        out["commitments_including_parts"] = len(items)
         return out
+
+    def _parts(self, kind: str, iri: URIRef) -> set[str]:
+        """The slugs of a resource and everything within it."""
+        path = {
+            "actor": "org:subOrganizationOf*",
+            "area": "geo:sfWithin*",
+            "theme": "skos:broader*",
+            "section": "^pg:inSection/pg:inSection",
+        }[kind]
+        rows = self._select(f"SELECT DISTINCT ?part WHERE {{ ?part {path} ?x }}", {"x": iri}).rows
+        return {slug_of(r[0]) or "" for r in rows} | {str(iri).rsplit("/", 1)[-1]}
 
     def _resource_rows(self, kind: str, iri: URIRef | None) -> list[dict[str, Term]]:
         member = {
@@ -363,10 +418,10 @@ WHERE {{
         }
 
 
-def _role_of(c: Commitment, slug: str, kind: str) -> dict[str, Any]:
+def _role_of(c: Commitment, parts: set[str], kind: str) -> dict[str, Any]:
     if kind != "actor":
         return {}
-    return {"roles": sorted({a["role"] for a in c.actors if a["id"] == slug})}
+    return {"roles": sorted({a["role"] for a in c.actors if a["id"] in parts})}
 
 
 def sort_commitments(items: Iterable[Commitment], sort: str) -> list[Commitment]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pyshacl import validate as shacl_validate
-from rdflib import Graph, Literal, Node, URIRef
+from rdflib import BNode, Graph, Literal, Node, URIRef
 from rdflib.namespace import RDF
 from rdflib.plugins.sparql import processor as sparql_processor
 from rdflib.plugins.sparql.algebra import translateQuery
@@ -111,9 +111,40 @@ class Report:
         }
 
     def to_turtle(self) -> str:
-        if self.graph is None:
-            return ""
-        return self.graph.serialize(format="turtle")
+        """The report as a SHACL validation report in Turtle."""
+        return self.to_graph().serialize(format="turtle")
+
+    def to_graph(self) -> Graph:
+        """A SHACL validation report graph of these results (both messages kept, tagged)."""
+        g = Graph()
+        g.bind("sh", str(SH))
+        for prefix, iri in PREFIXES.items():
+            g.bind(prefix, iri)
+        report = BNode()
+        g.add((report, RDF.type, SH.ValidationReport))
+        g.add((report, SH.conforms, Literal(self.conforms)))
+        for r in self.results:
+            node = BNode()
+            g.add((report, SH.result, node))
+            g.add((node, RDF.type, SH.ValidationResult))
+            g.add((node, SH.focusNode, _expand(r.focus)))
+            if r.path:
+                if r.path.startswith("^"):
+                    inverse = BNode()
+                    g.add((inverse, SH.inversePath, _expand(r.path[1:])))
+                    g.add((node, SH.resultPath, inverse))
+                else:
+                    g.add((node, SH.resultPath, _expand(r.path)))
+            if r.value is not None:
+                g.add((node, SH.value, Literal(r.value)))
+            g.add((node, SH.resultSeverity, SH[r.severity.capitalize()]))
+            g.add((node, SH.resultMessage, Literal(r.message_sv, lang="sv")))
+            g.add((node, SH.resultMessage, Literal(r.message_en, lang="en")))
+            if r.shape:
+                g.add((node, SH.sourceShape, _expand(r.shape)))
+            if r.constraint:
+                g.add((node, SH.sourceConstraintComponent, _expand(r.constraint)))
+        return g
 
     def to_text(self) -> str:
         """A report a data officer can read: one block per finding."""
@@ -136,6 +167,13 @@ class Report:
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
+
+
+def _expand(name: str) -> URIRef:
+    prefix, sep, local = name.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        return URIRef(PREFIXES[prefix] + local)
+    return URIRef(name)
 
 
 def load_shapes(path: Path) -> Graph:

@@ -10,15 +10,20 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
 from platform_graph import __version__
-from platform_graph.api import linked_data, named_queries, rest, sparql
+from platform_graph.api import linked_data, named_queries, rest, security, sparql, writes
 from platform_graph.api.problems import install_handlers, problem
 from platform_graph.api.state import AppState
+from platform_graph.auth import TokenRegistry
+from platform_graph.changes import Writer
 from platform_graph.config import Settings
+from platform_graph.incremental import Validator
 from platform_graph.queries import load_queries
 from platform_graph.query_pool import QueryPool
 from platform_graph.read_model import ReadModel
 from platform_graph.service import open_store
 from platform_graph.store import Store
+from platform_graph.store.oxigraph import data_update
+from platform_graph.validation import load_shapes
 
 __all__ = ["create_app"]
 
@@ -50,12 +55,16 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             size=settings.query_workers,
             timeout=settings.query_timeout,
         )
+        writer = Writer(the_store, Validator(load_shapes(settings.paths.shapes)))
+        writer.on_commit(lambda removed, added: pool.changed(data_update(removed, added)))
         app.state.platform = AppState(
             settings=settings,
             store=the_store,
             pool=pool,
             queries=queries,
             read_model=ReadModel(the_store),
+            tokens=TokenRegistry(settings.tokens_path, configured=settings.tokens),
+            writer=writer,
         )
         try:
             yield
@@ -69,6 +78,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         lifespan=lifespan,
     )
     install_handlers(app)
+    security.install_handlers(app)
 
     @app.middleware("http")
     async def limit_body(
@@ -88,4 +98,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(rest.router)
     app.include_router(named_queries.build_router(queries))
     app.include_router(linked_data.router)
+    app.include_router(writes.router)
+    app.include_router(security.tokens_router)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Request, Response
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
@@ -17,6 +19,7 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["Linked Data"])
 
+_PATH = re.compile(r"^[a-z0-9-]+(?:/[A-Za-z0-9._-]+)+$")
 RDF_TYPES = ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml")
 _RDFLIB = {
     "text/turtle": "turtle",
@@ -60,6 +63,10 @@ def _graph() -> Graph:
 
 @router.get("/id/{path:path}", summary="A resource of the graph, as RDF (content negotiation)")
 def resource(path: str, request: Request, state: StateDep) -> Response:
+    if not _PATH.match(path):
+        raise ProblemError(
+            404, "Not found", f"no resource {path!r}: not an identifier of this graph"
+        )
     iri = URIRef(ID[path])
     result = state.store.query(_DESCRIBE, bindings={"iri": iri})
     assert isinstance(result, GraphResult)

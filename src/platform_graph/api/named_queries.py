@@ -117,7 +117,9 @@ def build_router(queries: dict[str, NamedQuery]) -> APIRouter:
                     "format must be json or csv",
                     errors=[{"parameter": "format", "allowed": ["json", "csv"]}],
                 ) from exc
-            return _respond(request, _format(request, explicit), body, rows)
+            return _respond(
+                request, _format(request, explicit), body, rows, columns=result.variables
+            )
 
         router.add_api_route(
             f"/{q.name}",

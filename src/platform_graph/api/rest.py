@@ -21,6 +21,25 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api", tags=["REST"])
 
 CONTEXT_PATH = "/api/context.jsonld"
+COLUMNS = [
+    "id",
+    "iri",
+    "title",
+    "quote",
+    "span",
+    "section",
+    "themes",
+    "actors",
+    "areas",
+    "strength",
+    "kind",
+    "change",
+    "testable",
+    "deadline",
+    "period",
+    "amount_sek",
+    "status",
+]
 
 
 class Strength(StrEnum):
@@ -58,9 +77,8 @@ SortField = Enum(  # type: ignore[misc]
 ID_BASE = "https://w3id.org/platform-graph/id/"
 
 
-def _vocab(prop: str, kind: str) -> dict[str, Any]:
-    """A property whose values are slugs of one kind: scoped @vocab turns them into IRIs."""
-    return {"@id": prop, "@type": "@vocab", "@context": {"@vocab": f"{ID_BASE}{kind}/"}}
+def _ref(prop: str) -> dict[str, Any]:
+    return {"@id": prop, "@type": "@id"}
 
 
 JSONLD_CONTEXT: dict[str, Any] = {
@@ -80,15 +98,18 @@ JSONLD_CONTEXT: dict[str, Any] = {
         "span": "pg:span",
         "start": {"@id": "oa:start", "@type": "xsd:integer"},
         "end": {"@id": "oa:end", "@type": "xsd:integer"},
-        "section": _vocab("pg:inSection", "section"),
-        "themes": _vocab("pg:theme", "theme"),
-        "areas": _vocab("pg:concernsArea", "area"),
-        "strength": _vocab("pg:strength", "strength"),
-        "kind": _vocab("pg:kind", "kind"),
-        "change": _vocab("pg:changeType", "change"),
-        "status": _vocab("pg:status", "status"),
-        "part_of": _vocab("dcterms:isPartOf", "area"),
+        "section": _ref("pg:inSection"),
+        "themes": _ref("pg:theme"),
+        "areas": _ref("pg:concernsArea"),
+        "strength": _ref("pg:strength"),
+        "kind": _ref("pg:kind"),
+        "change": _ref("pg:changeType"),
+        "status": _ref("pg:status"),
+        "part_of": _ref("dcterms:isPartOf"),
+        "parts": _ref("dcterms:hasPart"),
         "actors": {"@id": "pg:namesActor"},
+        "commitments": {"@id": "pg:commitment"},
+        "actor": _ref("pg:actor"),
         "role": "pg:role",
         "roles": "pg:role",
         "testable": {"@id": "pg:testable", "@type": "xsd:boolean"},
@@ -96,6 +117,7 @@ JSONLD_CONTEXT: dict[str, Any] = {
         "period": {"@id": "pg:period", "@type": "xsd:duration"},
         "amount_sek": {"@id": "pg:amountSEK", "@type": "xsd:decimal"},
         "commitments_count": "pg:commitmentsCount",
+        "commitments_including_parts": "pg:commitmentsIncludingParts",
         "position": "pg:position",
         "type": "pg:typeName",
         "total": "pg:total",
@@ -103,6 +125,42 @@ JSONLD_CONTEXT: dict[str, Any] = {
         "offset": "pg:offset",
     }
 }
+
+# In JSON-LD the slugs become the IRIs they stand for: (field, kind of resource).
+_SLUG_FIELDS = {
+    "section": "section",
+    "themes": "theme",
+    "areas": "area",
+    "strength": "strength",
+    "kind": "kind",
+    "change": "change",
+    "status": "status",
+}
+
+
+def _iri(kind: str, slug: Any) -> Any:
+    return f"{ID_BASE}{kind}/{slug}" if isinstance(slug, str) else slug
+
+
+def _as_linked(item: dict[str, Any], kind: str) -> dict[str, Any]:
+    """An item of the JSON API, with slugs replaced by IRIs, for JSON-LD."""
+    out = dict(item)
+    out.setdefault("iri", _iri(kind, item.get("id")))
+    for key, target in _SLUG_FIELDS.items():
+        if kind == "commitment" and key in out:
+            value = out[key]
+            out[key] = (
+                [_iri(target, v) for v in value] if isinstance(value, list) else _iri(target, value)
+            )
+    if "part_of" in out:
+        out["part_of"] = _iri(kind, out["part_of"])
+    if "parts" in out:
+        out["parts"] = [_iri(kind, v) for v in out["parts"]]
+    if isinstance(out.get("actors"), list):
+        out["actors"] = [{**a, "actor": _iri("actor", a.get("id"))} for a in out["actors"]]
+    if isinstance(out.get("commitments"), list):
+        out["commitments"] = [_as_linked(c, "commitment") for c in out["commitments"]]
+    return out
 
 
 def _format(request: Request, explicit: OutputFormat | None) -> OutputFormat:
@@ -118,7 +176,7 @@ def _format(request: Request, explicit: OutputFormat | None) -> OutputFormat:
     )
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
+def _csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
     def flat(value: Any) -> str:
         if value is None:
             return ""
@@ -131,16 +189,16 @@ def _csv(rows: list[dict[str, Any]]) -> str:
         return str(value)
 
     buf = io.StringIO()
-    if rows:
-        columns: list[str] = []
-        for row in rows:
-            for key in row:
-                if key not in columns:
-                    columns.append(key)
+    names: list[str] = list(columns or [])
+    for row in rows:
+        for key in row:
+            if key not in names:
+                names.append(key)
+    if names:
         writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(columns)
+        writer.writerow(names)
         for row in rows:
-            writer.writerow([flat(row.get(c)) for c in columns])
+            writer.writerow([flat(row.get(c)) for c in names])
     return buf.getvalue()
 
 
@@ -150,12 +208,21 @@ def _respond(
     body: dict[str, Any],
     rows: list[dict[str, Any]],
     headers: dict[str, str] | None = None,
+    *,
+    kind: str | None = None,
+    columns: list[str] | None = None,
 ) -> Response:
     headers = {"Vary": "Accept", **(headers or {})}
     if fmt is OutputFormat.csv:
-        return Response(_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(_csv(rows, columns), media_type="text/csv; charset=utf-8", headers=headers)
     if fmt is OutputFormat.jsonld:
-        doc = {"@context": str(request.base_url).rstrip("/") + CONTEXT_PATH, **body}
+        linked = dict(body)
+        if kind is not None:
+            if isinstance(body.get("items"), list):
+                linked["items"] = [_as_linked(i, kind) for i in body["items"]]
+            else:
+                linked = _as_linked(body, kind)
+        doc = {"@context": str(request.base_url).rstrip("/") + CONTEXT_PATH, **linked}
         return Response(
             json.dumps(doc, ensure_ascii=False), media_type="application/ld+json", headers=headers
         )
@@ -256,7 +323,7 @@ def list_commitments(
     body = {"items": page, "total": len(items), "limit": limit, "offset": offset}
     fmt = _format(request, format)
     headers = {"Link": _links(request, len(items), limit, offset), "X-Total-Count": str(len(items))}
-    return _respond(request, fmt, body, page, headers)
+    return _respond(request, fmt, body, page, headers, kind="commitment", columns=COLUMNS)
 
 
 @router.get("/commitments/{commitment_id}", summary="One commitment")
@@ -267,7 +334,9 @@ def get_commitment(
         item = state.read_model.commitment(commitment_id).as_dict()
     except UnknownResource as exc:
         raise ProblemError(404, "Not found", str(exc)) from exc
-    return _respond(request, _format(request, format), item, [item])
+    return _respond(
+        request, _format(request, format), item, [item], kind="commitment", columns=COLUMNS
+    )
 
 
 def _resource_routes(kind: str, plural: str) -> None:
@@ -279,7 +348,7 @@ def _resource_routes(kind: str, plural: str) -> None:
     ) -> Response:
         items = state.read_model.resources(kind)
         body = {"items": items, "total": len(items)}
-        return _respond(request, _format(request, format), body, items)
+        return _respond(request, _format(request, format), body, items, kind=kind)
 
     @router.get(
         f"/{plural}/{{resource_id}}",
@@ -293,7 +362,14 @@ def _resource_routes(kind: str, plural: str) -> None:
             item = state.read_model.resource(kind, resource_id)
         except UnknownResource as exc:
             raise ProblemError(404, "Not found", str(exc)) from exc
-        return _respond(request, _format(request, format), item, item["commitments"])
+        return _respond(
+            request,
+            _format(request, format),
+            item,
+            item["commitments"],
+            kind=kind,
+            columns=["id", "title", "roles"] if kind == "actor" else ["id", "title"],
+        )
 
 
 for _kind, _plural in (

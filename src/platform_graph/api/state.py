@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from platform_graph.auth import TokenRegistry
+from platform_graph.changes import Writer
 from platform_graph.config import Settings
 from platform_graph.queries import NamedQuery
 from platform_graph.query_pool import QueryPool
@@ -23,6 +25,8 @@ class AppState:
     pool: QueryPool | None
     queries: dict[str, NamedQuery]
     read_model: ReadModel
+    tokens: TokenRegistry
+    writer: Writer
 
 
 def get_state(request: Request) -> AppState:

@@ -1,0 +1,431 @@
+"""Writing: change sets, SPARQL Update, assessments, the change log and reverts.
+
+Every route here goes through ``Writer.submit``: validated against the shapes, applied
+whole or not at all, recorded with its author, time, message and exact triples.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, field_validator
+from rdflib import URIRef
+
+from platform_graph.api.problems import ProblemError
+from platform_graph.api.rest import Status
+from platform_graph.api.security import AdminDep, EditorDep
+from platform_graph.api.sparql import _charset_ok, _decode
+from platform_graph.api.state import AppState, StateDep
+from platform_graph.assessments import AssessmentInput, assessment_change
+from platform_graph.changes import DATA_GRAPH_IRI, Outcome, PreconditionFailed
+from platform_graph.errors import InputError
+from platform_graph.namespaces import ID
+from platform_graph.negotiation import NotAcceptable, best_match
+from platform_graph.rdf_io import format_for
+from platform_graph.read_model import SLUG
+from platform_graph.sparql_text import RefusedQuery, analyse
+from platform_graph.sparql_update import UpdateError, add_using, update_delta
+from platform_graph.store import Quad
+from platform_graph.store.oxigraph import from_ox, to_ox
+
+__all__ = ["outcome_response", "parse_quads", "router"]
+
+router = APIRouter(tags=["Writing"])
+
+DryRun = Annotated[
+    bool, Query(description="Validate and report what would change, without changing anything.")
+]
+IfMatch = Annotated[
+    str | None,
+    Header(description="The ETag the change is based on; a stale one gives 412 and no change."),
+]
+
+
+def _nquad(q: Quad) -> str:
+    s, p, o, g = (to_ox(t) for t in q)
+    return f"{s} {p} {o} {g} ."
+
+
+def parse_quads(data: bytes | str, media_type: str, *, graph: URIRef, source: str) -> list[Quad]:
+    """RDF in any supported syntax as quads; triples land in ``graph``."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        fmt = format_for(media_type)
+        quads = list(ox.parse(raw, format=fmt, base_iri=str(graph)))
+    except SyntaxError as exc:
+        raise InputError(exc.msg, source=source, line=exc.lineno, column=exc.offset) from exc
+    except (ValueError, OSError) as exc:
+        raise InputError(str(exc), source=source) from exc
+    out: list[Quad] = []
+    for q in quads:
+        g = graph if isinstance(q.graph_name, ox.DefaultGraph) else from_ox(q.graph_name)
+        out.append((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), g))  # type: ignore[arg-type]
+    return out
+
+
+def _bad_input(exc: InputError) -> ProblemError:
+    extra: dict[str, Any] = {"part": exc.source}
+    if exc.line is not None:
+        extra["line"] = exc.line
+    if exc.column is not None:
+        extra["column"] = exc.column
+    return ProblemError(400, "Unreadable RDF", str(exc), **extra)
+
+
+def outcome_response(request: Request, outcome: Outcome) -> Response:
+    """201 applied, 200 dry run or no change, 422 rejected (JSON, or a SHACL report in Turtle)."""
+    body: dict[str, Any] = {
+        "status": outcome.status,
+        "etag": outcome.etag,
+        "added": len(outcome.added),
+        "removed": len(outcome.removed),
+        "triples": {
+            "added": [_nquad(q) for q in outcome.added],
+            "removed": [_nquad(q) for q in outcome.removed],
+        },
+        "validation": outcome.report.to_json(),
+        "focus_nodes": outcome.focus_nodes,
+        "milliseconds": round(outcome.seconds * 1000, 1),
+    }
+    headers = {"ETag": outcome.etag}
+    if outcome.change is not None:
+        seq = str(outcome.change).rsplit("/", 1)[-1]
+        body["change"] = {"id": int(seq), "iri": str(outcome.change), "href": f"/api/changes/{seq}"}
+        headers["Location"] = f"/api/changes/{seq}"
+    if outcome.status == "rejected":
+        try:
+            wants = best_match(
+                request.headers.get("accept"),
+                ["application/json", "text/turtle"],
+                "application/json",
+            )
+        except NotAcceptable:
+            wants = "application/json"
+        if wants == "text/turtle":
+            return Response(
+                outcome.report.to_turtle(),
+                status_code=422,
+                media_type="text/turtle; charset=utf-8",
+                headers=headers,
+            )
+        body.update(
+            type="about:blank",
+            title="The change is not valid",
+            http_status=422,
+            detail=f"{len(outcome.report.violations)} violation(s): nothing was changed",
+        )
+        return JSONResponse(
+            body, status_code=422, headers=headers, media_type="application/problem+json"
+        )
+    code = 201 if outcome.status == "applied" else 200
+    return JSONResponse(body, status_code=code, headers=headers)
+
+
+def _submit(state: AppState, **kwargs: Any) -> Outcome:
+    try:
+        return state.writer.submit(**kwargs)
+    except PreconditionFailed as exc:
+        raise ProblemError(412, "Precondition failed", str(exc), current_etag=exc.current) from exc
+    except PermissionError as exc:
+        raise ProblemError(400, "Bad change", str(exc)) from exc
+
+
+# --- change sets ------------------------------------------------------------------------
+
+
+class ChangeSet(BaseModel):
+    """A change set: RDF to add and to remove, with the reason for it."""
+
+    message: str = Field(min_length=1, max_length=2000, description="Why: kept in the change log.")
+    add: str | dict[str, Any] | list[Any] | None = Field(
+        None, description="RDF to add: text in `format`, or a JSON-LD object."
+    )
+    remove: str | dict[str, Any] | list[Any] | None = Field(
+        None, description="RDF to remove: text in `format`, or a JSON-LD object."
+    )
+    format: str = Field(
+        "text/turtle",
+        description="Media type of `add` and `remove`: text/turtle, application/n-triples, "
+        "application/n-quads, application/trig or application/ld+json.",
+    )
+    graph: str = Field(str(DATA_GRAPH_IRI), description="The named graph for triples.")
+
+    @field_validator("graph")
+    @classmethod
+    def _graph_iri(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://", "urn:")) or any(
+            c in value for c in '<>" {}'
+        ):
+            raise ValueError("graph must be an absolute IRI")
+        return value
+
+
+def _rdf_part(
+    value: str | dict[str, Any] | list[Any] | None, fmt: str, graph: URIRef, part: str
+) -> list[Quad]:
+    if value is None:
+        return []
+    if isinstance(value, (dict, list)):
+        return parse_quads(json.dumps(value), "application/ld+json", graph=graph, source=part)
+    return parse_quads(value, fmt, graph=graph, source=part)
+
+
+@router.post(
+    "/api/changes",
+    summary="Apply a change set (validated; all or nothing)",
+    status_code=201,
+    responses={200: {"description": "dry run, or nothing to change"}, 400: {}, 412: {}, 422: {}},
+)
+def post_change(
+    request: Request,
+    state: StateDep,
+    principal: EditorDep,
+    change: Annotated[ChangeSet, Body()],
+    dry_run: DryRun = False,
+    if_match: IfMatch = None,
+) -> Response:
+    graph = URIRef(change.graph)
+    try:
+        add = _rdf_part(change.add, change.format, graph, "add")
+        remove = _rdf_part(change.remove, change.format, graph, "remove")
+    except InputError as exc:
+        raise _bad_input(exc) from exc
+    outcome = _submit(
+        state,
+        add=add,
+        remove=remove,
+        author=principal.name,
+        message=change.message,
+        dry_run=dry_run,
+        if_match=if_match,
+    )
+    return outcome_response(request, outcome)
+
+
+@router.get("/api/changes", summary="The change log, newest first")
+def list_changes(
+    state: StateDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> JSONResponse:
+    head = state.writer.head()[0]
+    seqs = list(range(head - offset, max(0, head - offset - limit), -1))
+    items = []
+    for seq in seqs:
+        record = state.writer.record(seq)
+        if record is not None:
+            items.append(_record_json(record, summary=True))
+    return JSONResponse(
+        {"items": items, "total": head, "limit": limit, "offset": offset},
+        headers={"ETag": state.writer.etag()},
+    )
+
+
+def _record_json(record: Any, *, summary: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": record.sequence,
+        "iri": str(record.iri),
+        "author": record.author,
+        "time": record.time,
+        "message": record.message,
+        "added": len(record.added),
+        "removed": len(record.removed),
+        "reverts": str(record.reverts) if record.reverts else None,
+        "reverted_by": str(record.reverted_by) if record.reverted_by else None,
+    }
+    if not summary:
+        out["triples"] = {
+            "added": [_nquad(q) for q in record.added],
+            "removed": [_nquad(q) for q in record.removed],
+        }
+    return out
+
+
+@router.get("/api/changes/{change_id}", summary="One change: who, when, why, which triples")
+def get_change(change_id: int, state: StateDep) -> JSONResponse:
+    record = state.writer.record(change_id)
+    if record is None:
+        raise ProblemError(404, "Not found", f"no change {change_id}")
+    return JSONResponse(_record_json(record), headers={"ETag": state.writer.etag()})
+
+
+@router.post(
+    "/api/changes/{change_id}/revert",
+    summary="Revert a change (admin; itself a validated change)",
+    status_code=201,
+)
+def revert_change(
+    change_id: int,
+    request: Request,
+    state: StateDep,
+    principal: AdminDep,
+    dry_run: DryRun = False,
+    if_match: IfMatch = None,
+    message: Annotated[str | None, Query(max_length=2000)] = None,
+) -> Response:
+    try:
+        outcome = state.writer.revert(
+            change_id, author=principal.name, message=message, dry_run=dry_run, if_match=if_match
+        )
+    except LookupError as exc:
+        raise ProblemError(404, "Not found", str(exc)) from exc
+    except PreconditionFailed as exc:
+        raise ProblemError(412, "Precondition failed", str(exc), current_etag=exc.current) from exc
+    return outcome_response(request, outcome)
+
+
+# --- assessments ----------------------------------------------------------------------
+
+
+class AssessmentIn(BaseModel):
+    status: Status
+    date: date
+    assessor: str = Field(min_length=1, max_length=200, description="A name, or an IRI.")
+    evidence: list[str] = Field(min_length=1, description="IRIs or citations.")
+    note: str | None = Field(None, max_length=4000)
+    message: str | None = Field(None, max_length=2000, description="For the change log.")
+
+
+@router.post(
+    "/api/commitments/{commitment_id}/assessments",
+    summary="Add an assessment of whether a commitment was kept",
+    status_code=201,
+)
+def post_assessment(
+    commitment_id: str,
+    request: Request,
+    state: StateDep,
+    principal: EditorDep,
+    assessment: Annotated[AssessmentIn, Body()],
+    dry_run: DryRun = False,
+    if_match: IfMatch = None,
+) -> Response:
+    commitment = URIRef(ID[f"commitment/{commitment_id}"])
+    if not SLUG.match(commitment_id) or not state.store.quads(commitment):
+        raise ProblemError(404, "Not found", f"no commitment with id {commitment_id!r}")
+    item = AssessmentInput(
+        status=assessment.status.value,
+        date=assessment.date,
+        assessor=assessment.assessor,
+        evidence=tuple(assessment.evidence),
+        note=assessment.note,
+    )
+    node, add, remove = assessment_change(state.store, commitment, item)
+    message = assessment.message or f"Assessment of {commitment_id}: {item.status}"
+    outcome = _submit(
+        state,
+        add=add,
+        remove=remove,
+        author=principal.name,
+        message=message,
+        dry_run=dry_run,
+        if_match=if_match,
+    )
+    response = outcome_response(request, outcome)
+    if outcome.status == "applied":
+        response.headers["Content-Location"] = f"/id/assessment/{str(node).rsplit('/', 1)[-1]}"
+    return response
+
+
+@router.get(
+    "/api/commitments/{commitment_id}/assessments", summary="Every assessment of a commitment"
+)
+def list_assessments(commitment_id: str, state: StateDep) -> JSONResponse:
+    if not SLUG.match(commitment_id):
+        raise ProblemError(404, "Not found", f"no commitment with id {commitment_id!r}")
+    rows = state.read_model.assessments(commitment_id)
+    return JSONResponse({"items": rows, "total": len(rows)})
+
+
+# --- SPARQL 1.1 Update --------------------------------------------------------------------
+
+
+async def _read_update(request: Request) -> tuple[str, dict[str, list[str]]]:
+    params = parse_qs(request.url.query, keep_blank_values=True)
+    content_type = request.headers.get("content-type", "")
+    media = content_type.split(";")[0].strip().lower()
+    if not _charset_ok(content_type):
+        raise ProblemError(415, "Unsupported media type", "only UTF-8 request bodies are accepted")
+    body = await request.body()
+    if media == "application/x-www-form-urlencoded":
+        form = parse_qs(_decode(body), keep_blank_values=True)
+        if "query" in form:
+            raise ProblemError(400, "Bad request", "queries go to /sparql")
+        updates = form.get("update", [])
+        merged = {**params, **{k: params.get(k, []) + v for k, v in form.items()}}
+    elif media == "application/sparql-update":
+        updates = [_decode(body)]
+        merged = params
+    else:
+        raise ProblemError(
+            415,
+            "Unsupported media type",
+            "POST an update as application/x-www-form-urlencoded (update=...) or as "
+            f"application/sparql-update; got {media or 'no content type'}",
+        )
+    if len(updates) != 1:
+        raise ProblemError(400, "Bad request", "exactly one 'update' parameter is required")
+    return updates[0], merged
+
+
+@router.api_route("/update", methods=["GET"], include_in_schema=False)
+def update_get() -> Response:
+    raise ProblemError(405, "Method not allowed", "updates are accepted by POST only")
+
+
+@router.post(
+    "/update",
+    summary="SPARQL 1.1 Update (validated; all or nothing)",
+    description="The SPARQL 1.1 Protocol's update operation, by POST form (`update=`) or "
+    "direct (`application/sparql-update`), with `using-graph-uri` and `using-named-graph-uri`. "
+    "Without GRAPH, an update reads and writes the data graph. LOAD and SERVICE are refused. "
+    "The update's effect is validated like any change set.",
+    response_class=Response,
+)
+async def update(
+    request: Request,
+    state: StateDep,
+    principal: EditorDep,
+    dry_run: DryRun = False,
+    if_match: IfMatch = None,
+) -> Response:
+    text, params = await _read_update(request)
+    analysis = analyse(text)
+    if analysis.load:
+        raise ProblemError(400, "Update refused", "LOAD is refused: this server fetches nothing")
+    if analysis.service and not state.settings.allow_service:
+        raise ProblemError(400, "Update refused", "SERVICE is refused in updates")
+    try:
+        text = add_using(
+            text, params.get("using-graph-uri", []), params.get("using-named-graph-uri", [])
+        )
+    except RefusedQuery as exc:
+        raise ProblemError(400, "Update refused", str(exc)) from exc
+    endpoint = str(request.url.replace(query="", fragment=""))
+
+    def run() -> Outcome:
+        try:
+            removed, added = update_delta(state.store, text, base_iri=endpoint)
+        except UpdateError as exc:
+            title = "Malformed update" if exc.syntax else "Update failed"
+            raise ProblemError(400, title, str(exc)) from exc
+        message = request.headers.get("x-change-message") or "SPARQL Update"
+        return _submit(
+            state,
+            add=added,
+            remove=removed,
+            author=principal.name,
+            message=message,
+            dry_run=dry_run,
+            if_match=if_match,
+        )
+
+    outcome = await asyncio.to_thread(run)
+    return outcome_response(request, outcome)
