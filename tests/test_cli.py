@@ -100,3 +100,36 @@ def test_stats_reports_the_counts() -> None:
     assert stats["sentences"] == 185
     assert stats["conforms"] == 1
     assert stats["commitments"] > 100
+
+
+def _change_file(tmp_path: Path, datatype: str) -> Path:
+    subject = "https://w3id.org/platform-graph/id/commitment/trygghet-narkotikateam"
+    triple = (
+        f"<{subject}> <https://w3id.org/platform-graph/ontology#deadline> "
+        f'"2024"^^<http://www.w3.org/2001/XMLSchema#{datatype}> .'
+    )
+    path = tmp_path / "change.json"
+    path.write_text(
+        json.dumps({"message": "a deadline", "add": triple, "format": "application/n-triples"}),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_validate_changes_dry_runs_a_change_set_offline(tmp_path: Path) -> None:
+    ok = run("validate", "--changes", str(_change_file(tmp_path, "gYear")))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "would add 1 and remove 0" in ok.stdout
+    bad = run("validate", "--changes", str(_change_file(tmp_path, "string")), "--format", "json")
+    assert bad.returncode == 1
+    report = json.loads(bad.stdout)
+    assert report["conforms"] is False
+    assert report["results"][0]["path"] == "pg:deadline"
+
+
+def test_validate_changes_reports_unreadable_json_with_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"message": "x",\n  "add": }', encoding="utf-8")
+    proc = run("validate", "--changes", str(path))
+    assert proc.returncode == 2
+    assert f"{path}:2:" in proc.stderr

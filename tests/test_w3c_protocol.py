@@ -1,11 +1,12 @@
-"""The W3C SPARQL 1.1 Protocol test suite (query tests), replayed against the real server.
+"""The W3C SPARQL 1.1 Protocol test suite, replayed against the real server.
 
 The manifest and its data are a copy of the W3C test suite under
-``tests/conformance/w3c-sparql11/`` (see its LICENSE.md). Each ``query_*`` and
-``bad_query_*`` entry is one case: its requests are sent in order, as the manifest
-writes them (method, path, headers, body bytes in the stated encoding), and every
-response is checked for its status class and, where the manifest says, its format.
-The ``update_*`` and ``bad_update_*`` entries are not selected here.
+``tests/conformance/w3c-sparql11/`` (see its LICENSE.md). Every entry is one case: its
+requests are sent in order, as the manifest writes them (method, path, headers, body
+bytes in the stated encoding), and every response is checked for its status class and,
+where the manifest says, its format. The manifest sends queries and updates to one
+``/sparql/`` path; this service answers updates at ``/update``, with an editor's
+token, so update requests go there with one.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rdflib import RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
+from platform_graph.auth import hash_token
 from platform_graph.store.oxigraph import OxigraphStore
 from tests.server import RunningServer, start_server
 
@@ -36,9 +38,10 @@ HTS = Namespace("http://www.w3.org/2011/http-statusCodes#")
 CNT = Namespace("http://www.w3.org/2011/content#")
 UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 
-SELECTED_PREFIXES = ("query_", "bad_query_")
-# A query test whose name fits neither prefix.
-SELECTED_NAMES = frozenset({"bad_multiple_queries"})
+SELECTED_PREFIXES = ("query_", "bad_query_", "update_", "bad_update_")
+SELECTED_NAMES = frozenset({"bad_multiple_queries", "bad_multiple_updates"})
+EDITOR_TOKEN = "pgt_w3c-protocol-editor-0123456789abcdef"
+UPDATE_ENDPOINT = "/update"
 MANIFEST_PATH_PREFIX = "/sparql/"
 ENDPOINT = "/sparql"
 
@@ -161,9 +164,19 @@ def _request(graph: Graph, node: Node) -> ProtocolRequest:
         chars = str(_literal(graph, body_node, CNT.chars))
         encoding = str(_literal(graph, body_node, CNT.characterEncoding))
         body = chars.encode(encoding)
+    path = _endpoint_path(str(_literal(graph, node, HT.absolutePath)))
+    content_type = dict((k.lower(), v) for k, v in headers).get("content-type", "")
+    is_update = (
+        content_type.startswith("application/sparql-update")
+        or (body is not None and body.startswith(b"update="))
+        or "update=" in path
+    )
+    if is_update:
+        path = UPDATE_ENDPOINT + path[len(ENDPOINT) :]
+        headers = (*headers, ("Authorization", f"Bearer {EDITOR_TOKEN}"))
     return ProtocolRequest(
         method=str(_literal(graph, node, HT.methodName)),
-        path=_endpoint_path(str(_literal(graph, node, HT.absolutePath))),
+        path=path,
         headers=headers,
         body=body,
         expected=_expected(graph, _one(graph, node, HT.resp)),
@@ -204,11 +217,10 @@ def load_cases() -> list[ProtocolCase]:
 CASES = load_cases()
 
 
-def test_the_manifest_selection_is_the_query_tests() -> None:
+def test_every_manifest_entry_is_replayed() -> None:
     names = [case.name for case in CASES]
-    assert len(names) == 20
+    assert len(names) == 34
     assert len(set(names)) == len(names)
-    assert all(not n.startswith(("update_", "bad_update_")) for n in names)
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +239,8 @@ def protocol_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runnin
     assert set(store.named_graphs()) == set(loaded)
     store.flush()
     del store  # release the store's lock before the server opens it
-    running = start_server(work, store=store_path)
+    tokens = f"w3c:editor:{hash_token(EDITOR_TOKEN)}"
+    running = start_server(work, store=store_path, env={"PLATFORM_GRAPH_TOKENS": tokens})
     yield running
     running.stop()
 

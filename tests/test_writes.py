@@ -262,3 +262,45 @@ def test_the_change_log_cannot_be_forged(client: httpx.Client) -> None:
         "graph": "https://w3id.org/platform-graph/graph/changes",
     }
     assert client.post("/api/changes", json=change, headers=auth(EDITOR)).status_code == 400
+
+
+def test_reads_carry_the_dataset_etag_and_answer_304(client: httpx.Client) -> None:
+    url = f"/api/commitments/{VIVALLA}"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    triple = f"<{ID}commitment/{VIVALLA}> <{PG}concernsArea> <{ID}area/oxhagen> ."
+    change = {"message": "etag", "add": triple, "format": "application/n-triples"}
+    assert client.post("/api/changes", json=change, headers=auth(EDITOR)).status_code == 201
+    after = client.get(url, headers={"If-None-Match": etag})
+    assert after.status_code == 200
+    assert after.headers["ETag"] != etag
+
+
+def test_two_changes_each_valid_but_not_together_one_is_rejected(client: httpx.Client) -> None:
+    """The writer lock: validation and commit of one change see the other's result."""
+    import threading
+
+    target = f"<{ID}commitment/{NARKOTIKA}> <{PG}deadline> "
+    changes = [
+        {
+            "message": f"deadline {year}",
+            "format": "application/n-triples",
+            "add": f'{target}"{year}"^^<http://www.w3.org/2001/XMLSchema#gYear> .',
+        }
+        for year in (2025, 2026)
+    ]
+    codes: list[int] = []
+
+    def send(change: dict[str, str]) -> None:
+        with httpx.Client(base_url=str(client.base_url), timeout=60) as c:
+            codes.append(c.post("/api/changes", json=change, headers=auth(EDITOR)).status_code)
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in changes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [201, 422]
+    deadline = client.get(f"/api/commitments/{NARKOTIKA}").json()["deadline"]
+    assert deadline in ("2025", "2026")

@@ -78,7 +78,52 @@ def _ontology_and_themes(settings: Settings) -> Graph:
     return g
 
 
+def cmd_validate_changes(args: argparse.Namespace, settings: Settings) -> int:
+    """The dry run of POST /api/changes, offline: the change set against the built graph."""
+    from platform_graph.change_sets import read_change_set
+    from platform_graph.changes import Writer
+    from platform_graph.incremental import Validator
+    from platform_graph.store.oxigraph import OxigraphStore
+
+    path = Path(args.changes)
+    try:
+        try:
+            envelope = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise InputError(exc.msg, source=str(path), line=exc.lineno, column=exc.colno) from exc
+        except OSError as exc:
+            raise InputError(str(exc), source=str(path)) from exc
+        change = read_change_set(envelope, source=str(path))
+    except InputError as exc:
+        sys.stderr.write(f"unreadable input: {exc}\n")
+        return EXIT_UNREADABLE
+    store = OxigraphStore(None)
+    store.load(_build_checked(settings).nquads(), "application/n-quads")
+    writer = Writer(store, Validator(read_graph(settings.paths.shapes)))
+    outcome = writer.submit(
+        add=change.add, remove=change.remove, author="offline", message=change.message, dry_run=True
+    )
+    if args.format == "json":
+        body = {
+            **outcome.report.to_json(),
+            "added": len(outcome.added),
+            "removed": len(outcome.removed),
+            "status": outcome.status,
+        }
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "turtle":
+        sys.stdout.write(outcome.report.to_turtle())
+    else:
+        sys.stdout.write(
+            f"would add {len(outcome.added)} and remove {len(outcome.removed)} triple(s)\n"
+        )
+        sys.stdout.write(outcome.report.to_text() + "\n")
+    return EXIT_OK if outcome.report.conforms else EXIT_INVALID
+
+
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    if args.changes:
+        return cmd_validate_changes(args, settings)
     shapes_path = Path(args.shapes) if args.shapes else settings.paths.shapes
     try:
         shapes = read_graph(shapes_path)
@@ -241,6 +286,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--no-ontology", action="store_true", help="do not add the ontology and themes to the files"
+    )
+    p.add_argument(
+        "--changes",
+        metavar="FILE",
+        help="dry-run a change set (the JSON of POST /api/changes) against the built graph",
     )
     p.set_defaults(func=cmd_validate)
 

@@ -27,6 +27,9 @@ from platform_graph.validation import load_shapes
 
 __all__ = ["create_app"]
 
+# Paths whose answers depend on the data, and so on the dataset's version.
+_VERSIONED = ("/api/", "/id/", "/data/", "/sparql", "/ontology")
+
 log = logging.getLogger(__name__)
 
 DESCRIPTION = """
@@ -89,6 +92,26 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         if length is not None and length.isdigit() and int(length) > limit:
             return problem(413, "Request too large", f"the request body exceeds {limit} bytes")
         return await call_next(request)
+
+    @app.middleware("http")
+    async def dataset_etag(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Reads carry the dataset's ETag (the latest change); If-None-Match gives 304.
+
+        The ETag is read before the request runs: if a write lands meanwhile, the client
+        holds an older ETag, and a write based on it gets 412, never a lost update.
+        """
+        if request.method not in ("GET", "HEAD") or not request.url.path.startswith(_VERSIONED):
+            return await call_next(request)
+        state: AppState = request.app.state.platform
+        etag = state.writer.etag()
+        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+            return Response(status_code=304, headers={"ETag": etag})
+        response = await call_next(request)
+        if response.status_code == 200 and "etag" not in response.headers:
+            response.headers["ETag"] = etag
+        return response
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -7,15 +7,13 @@ whole or not at all, recorded with its author, time, message and exact triples.
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 from rdflib import URIRef
 
 from platform_graph.api.problems import ProblemError
@@ -24,18 +22,18 @@ from platform_graph.api.security import AdminDep, EditorDep
 from platform_graph.api.sparql import _charset_ok, _decode
 from platform_graph.api.state import AppState, StateDep
 from platform_graph.assessments import AssessmentInput, assessment_change
+from platform_graph.change_sets import read_change_set
 from platform_graph.changes import DATA_GRAPH_IRI, Outcome, PreconditionFailed
 from platform_graph.errors import InputError
 from platform_graph.namespaces import ID
 from platform_graph.negotiation import NotAcceptable, best_match
-from platform_graph.rdf_io import format_for
 from platform_graph.read_model import SLUG
 from platform_graph.sparql_text import RefusedQuery, analyse
 from platform_graph.sparql_update import UpdateError, add_using, update_delta
 from platform_graph.store import Quad
-from platform_graph.store.oxigraph import from_ox, to_ox
+from platform_graph.store.oxigraph import to_ox
 
-__all__ = ["outcome_response", "parse_quads", "router"]
+__all__ = ["outcome_response", "router"]
 
 router = APIRouter(tags=["Writing"])
 
@@ -51,23 +49,6 @@ IfMatch = Annotated[
 def _nquad(q: Quad) -> str:
     s, p, o, g = (to_ox(t) for t in q)
     return f"{s} {p} {o} {g} ."
-
-
-def parse_quads(data: bytes | str, media_type: str, *, graph: URIRef, source: str) -> list[Quad]:
-    """RDF in any supported syntax as quads; triples land in ``graph``."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        fmt = format_for(media_type)
-        quads = list(ox.parse(raw, format=fmt, base_iri=str(graph)))
-    except SyntaxError as exc:
-        raise InputError(exc.msg, source=source, line=exc.lineno, column=exc.offset) from exc
-    except (ValueError, OSError) as exc:
-        raise InputError(str(exc), source=source) from exc
-    out: list[Quad] = []
-    for q in quads:
-        g = graph if isinstance(q.graph_name, ox.DefaultGraph) else from_ox(q.graph_name)
-        out.append((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), g))  # type: ignore[arg-type]
-    return out
 
 
 def _bad_input(exc: InputError) -> ProblemError:
@@ -140,7 +121,7 @@ def _submit(state: AppState, **kwargs: Any) -> Outcome:
 # --- change sets ------------------------------------------------------------------------
 
 
-class ChangeSet(BaseModel):
+class ChangeSetIn(BaseModel):
     """A change set: RDF to add and to remove, with the reason for it."""
 
     message: str = Field(min_length=1, max_length=2000, description="Why: kept in the change log.")
@@ -157,25 +138,6 @@ class ChangeSet(BaseModel):
     )
     graph: str = Field(str(DATA_GRAPH_IRI), description="The named graph for triples.")
 
-    @field_validator("graph")
-    @classmethod
-    def _graph_iri(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://", "urn:")) or any(
-            c in value for c in '<>" {}'
-        ):
-            raise ValueError("graph must be an absolute IRI")
-        return value
-
-
-def _rdf_part(
-    value: str | dict[str, Any] | list[Any] | None, fmt: str, graph: URIRef, part: str
-) -> list[Quad]:
-    if value is None:
-        return []
-    if isinstance(value, (dict, list)):
-        return parse_quads(json.dumps(value), "application/ld+json", graph=graph, source=part)
-    return parse_quads(value, fmt, graph=graph, source=part)
-
 
 @router.post(
     "/api/changes",
@@ -187,22 +149,20 @@ def post_change(
     request: Request,
     state: StateDep,
     principal: EditorDep,
-    change: Annotated[ChangeSet, Body()],
+    change: Annotated[ChangeSetIn, Body()],
     dry_run: DryRun = False,
     if_match: IfMatch = None,
 ) -> Response:
-    graph = URIRef(change.graph)
     try:
-        add = _rdf_part(change.add, change.format, graph, "add")
-        remove = _rdf_part(change.remove, change.format, graph, "remove")
+        parsed = read_change_set(change.model_dump(exclude_none=True))
     except InputError as exc:
         raise _bad_input(exc) from exc
     outcome = _submit(
         state,
-        add=add,
-        remove=remove,
+        add=parsed.add,
+        remove=parsed.remove,
         author=principal.name,
-        message=change.message,
+        message=parsed.message,
         dry_run=dry_run,
         if_match=if_match,
     )
