@@ -931,7 +931,7 @@ def test_json_ld_slugs_expand_to_the_graphs_iris(http: httpx.Client) -> None:
         for prop, kind, values in (
             ("strength", "strength", [item["strength"]]),
             ("kind", "kind", [item["kind"]]),
-            ("changeType", "change", [item["change"]]),
+            ("changeType", "change-type", [item["change"]]),
             ("status", "status", [item["status"]]),
             ("inSection", "section", [item["section"]]),
             ("theme", "theme", item["themes"]),

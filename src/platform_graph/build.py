@@ -257,7 +257,7 @@ def _add_statement(g: Graph, st: Statement, doc: SourceDocument) -> None:
     g.add((node, PROV.wasAttributedTo, COALITION))
     g.add((node, PG.strength, ID[f"strength/{st.strength}"]))
     g.add((node, PG.kind, ID[f"kind/{st.kind}"]))
-    g.add((node, PG.changeType, ID[f"change/{st.change}"]))
+    g.add((node, PG.changeType, ID[f"change-type/{st.change}"]))
     g.add((node, PG.testable, Literal(bool(st.testable))))
     g.add((node, PG.status, ID["status/not-yet-rated"]))
     if st.cue:

@@ -133,7 +133,7 @@ _SLUG_FIELDS = {
     "areas": "area",
     "strength": "strength",
     "kind": "kind",
-    "change": "change",
+    "change": "change-type",
     "status": "status",
 }
 
