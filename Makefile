@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install build validate serve test lint typecheck clean bench-latency
+.PHONY: install build validate serve test lint typecheck clean bench-latency bench-validation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,3 +39,6 @@ clean:
 
 bench-latency: $(STAMP)
 	$(BIN)/python -m benchmarks.latency
+
+bench-validation: $(STAMP)
+	$(BIN)/python -m benchmarks.validation

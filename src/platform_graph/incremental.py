@@ -24,7 +24,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from platform_graph.build import ONTOLOGY_GRAPH, THEMES_GRAPH
-from platform_graph.namespaces import PG, PREFIXES
+from platform_graph.namespaces import PG, PREFIXES, SH
 from platform_graph.shape_paths import AccessPath, Step, access_paths
 from platform_graph.store import Quad, Store, Term
 from platform_graph.validation import Report, validate
@@ -104,6 +104,39 @@ class Validator:
         self.shapes = shapes
         self.paths: frozenset[AccessPath] = access_paths(shapes)
         self.depth = max(len(p) for p in self.paths)
+        # The shapes without their class targets: each change targets its focus nodes.
+        self._untargeted = Graph()
+        self._targets: dict[URIRef, list[Node]] = {}
+        for s, p, o in shapes:
+            if p == SH.targetClass and isinstance(o, URIRef):
+                self._targets.setdefault(o, []).append(s)  # type: ignore[arg-type]
+            else:
+                self._untargeted.add((s, p, o))
+        for prefix, ns in shapes.namespaces():
+            self._untargeted.bind(prefix, ns)
+
+    def _shapes_for(self, graph: Graph, focus: Iterable[URIRef]) -> Graph:
+        """The shapes, each targeting exactly the focus nodes of its target classes.
+
+        Validating the subgraph with class targets would also validate every node at its
+        edge, cut off from its own neighbourhood: wasted work, and false results.
+        """
+        shapes = Graph()
+        for t in self._untargeted:
+            shapes.add(t)
+        for prefix, ns in self._untargeted.namespaces():
+            shapes.bind(prefix, ns)
+        for node in focus:
+            classes = set(graph.objects(node, RDF.type))
+            frontier = set(classes)
+            while frontier:
+                nxt = {o for c in frontier for o in graph.objects(c, RDFS.subClassOf)} - classes
+                classes |= nxt
+                frontier = nxt
+            for cls in classes:
+                for shape in self._targets.get(cls, ()):  # type: ignore[call-overload]
+                    shapes.add((shape, SH.targetNode, node))
+        return shapes
 
     def scope(self, store: Store, remove: Sequence[Quad], add: Sequence[Quad]) -> Scope:
         view = _View(store, remove, add)
@@ -168,7 +201,7 @@ class Validator:
         if not scope.focus:
             return Report(True), scope
         graph = self._neighbourhood(store, scope.focus, _View(store, remove, add))
-        report = validate(graph, self.shapes)
+        report = validate(graph, self._shapes_for(graph, scope.focus))
         keep = {str(n) for n in scope.focus}
         results = [r for r in report.results if r.focus in keep]
         conforms = not any(r.severity == "violation" for r in results)
