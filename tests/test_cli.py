@@ -133,3 +133,43 @@ def test_validate_changes_reports_unreadable_json_with_line_and_column(tmp_path:
     proc = run("validate", "--changes", str(path))
     assert proc.returncode == 2
     assert f"{path}:2:" in proc.stderr
+
+
+def test_export_and_import_round_trip_the_whole_dataset(tmp_path: Path) -> None:
+    from platform_graph.build import Paths, build
+    from platform_graph.store.oxigraph import OxigraphStore
+
+    original = tmp_path / "store"
+    store = OxigraphStore(original)
+    store.load(build(Paths(Path(__file__).resolve().parents[1])).nquads(), "application/n-quads")
+    # A change log entry too, in its own graph, as the service writes it.
+    store.load(
+        b"<https://w3id.org/platform-graph/id/change/1> "
+        b'<http://www.w3.org/2000/01/rdf-schema#comment> "first" '
+        b"<https://w3id.org/platform-graph/graph/changes> .\n",
+        "application/n-quads",
+    )
+    store.flush()
+    count = len(store)
+    del store
+    backup = tmp_path / "backup.nq"
+    assert run("export", str(backup), "--store", str(original)).returncode == 0
+    restored = tmp_path / "restored"
+    proc = run("import", str(backup), "--store", str(restored))
+    assert proc.returncode == 0, proc.stderr
+    again = tmp_path / "again.nq"
+    assert run("export", str(again), "--store", str(restored)).returncode == 0
+    lines = sorted(backup.read_text(encoding="utf-8").splitlines())
+    assert len(lines) == count
+    assert sorted(again.read_text(encoding="utf-8").splitlines()) == lines
+    # A store that holds data is not overwritten without --replace.
+    assert run("import", str(backup), "--store", str(restored)).returncode == 1
+    assert run("import", str(backup), "--store", str(restored), "--replace").returncode == 0
+
+
+def test_import_refuses_a_broken_backup_and_changes_nothing(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.nq"
+    broken.write_text("<http://a> <http://b> .\n", encoding="utf-8")
+    proc = run("import", str(broken), "--store", str(tmp_path / "store"))
+    assert proc.returncode == 2
+    assert "broken.nq:1:" in proc.stderr

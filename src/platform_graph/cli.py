@@ -253,6 +253,66 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _store_for(args: argparse.Namespace, settings: Settings) -> Path:
+    path = Path(args.store).resolve() if args.store else settings.store_dir
+    if path is None:
+        raise SystemExit("no store: give --store PATH or set PLATFORM_GRAPH_STORE_PATH")
+    return path
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """The whole dataset, every named graph and the change log, as N-Quads or TriG."""
+    from platform_graph.store.oxigraph import OxigraphStore
+
+    path = _store_for(args, settings)
+    if not path.exists():
+        sys.stderr.write(f"no store at {path}\n")
+        return EXIT_INVALID
+    out = Path(args.file)
+    media = "application/trig" if out.suffix == ".trig" else "application/n-quads"
+    store = OxigraphStore(path)
+    data = store.dump(media)
+    out.write_bytes(data)
+    _progress(f"exported {len(store)} quads from {path} to {out}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Restore an export into a store: an empty one, or replacing all with --replace."""
+    from platform_graph.rdf_io import format_for
+    from platform_graph.store.oxigraph import OxigraphStore
+
+    path = _store_for(args, settings)
+    source = Path(args.file)
+    try:
+        fmt = format_for(source.name)
+        if not fmt.supports_datasets:
+            raise InputError(
+                "an export is N-Quads or TriG (it keeps the graphs)", source=str(source)
+            )
+        data = source.read_bytes()
+        # Parse it all before touching the store: a broken file changes nothing.
+        check = OxigraphStore(None)
+        try:
+            check.load(data, fmt.media_type)
+        except SyntaxError as exc:
+            raise InputError(
+                exc.msg, source=str(source), line=exc.lineno, column=exc.offset
+            ) from exc
+    except (InputError, OSError) as exc:
+        sys.stderr.write(f"unreadable input: {exc}\n")
+        return EXIT_UNREADABLE
+    store = OxigraphStore(path)
+    if len(store) and not args.replace:
+        sys.stderr.write(f"the store at {path} is not empty: add --replace to overwrite it\n")
+        return EXIT_INVALID
+    store.raw.clear()
+    store.load(data, fmt.media_type)
+    store.flush()
+    _progress(f"imported {len(store)} quads into {path}")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="platform-graph",
@@ -306,6 +366,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port to listen on (default 8000)")
     p.add_argument("--store", help="the store's folder (default var/store)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("export", help="back up the whole store (graphs and change log)")
+    p.add_argument("file", help="output file: .nq (N-Quads) or .trig")
+    p.add_argument("--store", help="the store's folder (default var/store)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", help="restore a backup into a store")
+    p.add_argument("file", help="an export: .nq or .trig")
+    p.add_argument("--store", help="the store's folder (default var/store)")
+    p.add_argument("--replace", action="store_true", help="replace a store that holds data")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("token", help="bearer tokens: create, list, revoke, hash")
     tokens = p.add_subparsers(dest="token_command", required=True)
