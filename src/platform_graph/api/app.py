@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
+import platform_graph.api.graph_store as graph_store
 from platform_graph import __version__
 from platform_graph.api import linked_data, named_queries, rest, security, sparql, writes
 from platform_graph.api.problems import install_handlers, problem
@@ -122,5 +123,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(named_queries.build_router(queries))
     app.include_router(linked_data.router)
     app.include_router(writes.router)
+    app.include_router(graph_store.router)
     app.include_router(security.tokens_router)
     return app
