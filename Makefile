@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install build validate serve test lint typecheck clean bench-latency bench-validation
+.PHONY: install build validate serve test lint typecheck clean bench-latency vendor-yasgui bench-validation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,3 +42,9 @@ bench-latency: $(STAMP)
 
 bench-validation: $(STAMP)
 	$(BIN)/python -m benchmarks.validation
+
+# YASGUI's built files are committed under src/platform_graph/web/static/vendor/yasgui/,
+# so the service and `make test` need no npm. Run this (needs node and npm) to update them
+# after changing the version in frontend/package.json.
+vendor-yasgui:
+	cd frontend && npm ci --no-audit --no-fund && npm run vendor

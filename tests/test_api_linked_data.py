@@ -166,12 +166,14 @@ def test_the_theme_and_the_section_trygghet(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(("kind", "slug"), RESOURCES)
-def test_a_browser_gets_turtle_as_plain_text(http: httpx.Client, kind: str, slug: str) -> None:
+def test_a_browser_gets_the_resource_page(http: httpx.Client, kind: str, slug: str) -> None:
     r = get_rdf(http, f"/id/{kind}/{slug}", BROWSER)
     assert r.status_code == 200
-    assert r.headers["content-type"].startswith("text/plain")
+    assert r.headers["content-type"].startswith("text/html")
     assert "utf-8" in r.headers["content-type"].lower()
-    assert_about(parse_rdf(r.text, "turtle"), iri(kind, slug))
+    assert str(iri(kind, slug)) in r.text
+    # The page links to the same description as data (tests/test_web_pages.py checks more).
+    assert_about(parse_rdf(http.get(f"/id/{kind}/{slug}.ttl").text, "turtle"), iri(kind, slug))
 
 
 @pytest.mark.parametrize(

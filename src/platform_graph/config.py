@@ -42,6 +42,9 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Seconds a /sparql query may run before it is stopped."
     )
     query_workers: int = Field(2, ge=1, description="Worker processes that run /sparql queries.")
+    query_workers_max: int = Field(
+        4, ge=1, description="Most query workers while slow queries keep the others busy."
+    )
     max_rows: int = Field(
         100_000, ge=1, description="Most result rows (or triples) /sparql returns."
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import queue
 import threading
 import time
@@ -82,6 +83,7 @@ def _worker_main(conn: Connection) -> None:
 class _Worker:
     def __init__(self, snapshot: bytes, generation: int) -> None:
         self.generation = generation
+        self.niced = False
         parent, child = _CTX.Pipe()
         self.conn: Connection = parent
         self.process: BaseProcess = _CTX.Process(target=_worker_main, args=(child,), daemon=True)
@@ -98,22 +100,79 @@ class _Worker:
         self.conn.close()
 
 
+SLOW_AFTER = 0.5
+"""Seconds after which a running query counts as slow and runs at a lower priority."""
+
+
+def _set_priority(worker: _Worker, niceness: int) -> bool:
+    pid = worker.process.pid
+    if pid is None:
+        return False
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, niceness)
+    except OSError:
+        return False
+    return True
+
+
 class QueryPool:
-    """A fixed number of query workers, each with its own replica of the data."""
+    """Query workers, each with its own replica of the data.
+
+    ``size`` workers are kept ready. When every one is busy (slow queries from some
+    clients), a new query gets a burst worker, up to ``max_size``, so that the slow
+    ones do not starve the rest; burst workers stop when they are no longer needed.
+    """
 
     def __init__(
-        self, snapshot: Callable[[], bytes], *, size: int = 2, timeout: float = 30.0
+        self,
+        snapshot: Callable[[], bytes],
+        *,
+        size: int = 2,
+        timeout: float = 30.0,
+        max_size: int | None = None,
     ) -> None:
         self._snapshot = snapshot
         self.timeout = timeout
         self.size = size
+        self.max_size = max(size, max_size or size)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = False
+        self._count = 0
+        self._count_lock = threading.Lock()
+        # Changes applied to the primary since generation ``_base``, for replay.
         self._updates: list[str] = []
+        self._base = 0
+        self._workers: set[_Worker] = set()
         self._updates_lock = threading.Lock()
-        data = snapshot()
         for _ in range(size):
-            self._idle.put(_Worker(data, 0))
+            self._idle.put(self._start_worker())
+
+    @property
+    def workers(self) -> int:
+        return self._count
+
+    def _start_worker(self) -> _Worker:
+        with self._count_lock:
+            self._count += 1
+        try:
+            with self._updates_lock:
+                generation = self._base + len(self._updates)
+                data = self._snapshot()
+            worker = _Worker(data, generation)
+        except BaseException:
+            with self._count_lock:
+                self._count -= 1
+            raise
+        with self._updates_lock:
+            self._workers.add(worker)
+        return worker
+
+    def _stop_worker(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._updates_lock:
+            self._workers.discard(worker)
+        with self._count_lock:
+            self._count -= 1
 
     def changed(self, update: str) -> None:
         """Record a change applied to the primary; each worker replays it before its next query."""
@@ -122,11 +181,63 @@ class QueryPool:
 
     def _catch_up(self, worker: _Worker) -> None:
         with self._updates_lock:
-            pending = self._updates[worker.generation :]
-            generation = len(self._updates)
+            pending = self._updates[worker.generation - self._base :]
+            generation = self._base + len(self._updates)
         for update in pending:
             worker.conn.send(("update", update))
         worker.generation = generation
+        with self._updates_lock:
+            # Forget what every worker has replayed.
+            oldest = min((w.generation for w in self._workers), default=generation)
+            if oldest > self._base:
+                del self._updates[: oldest - self._base]
+                self._base = oldest
+
+    def _acquire(self) -> _Worker:
+        try:
+            worker = self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        else:
+            if self._idle.empty():
+                self._start_spare()  # the last ready worker is taken: ready another
+            return worker
+        with self._count_lock:
+            grow = self._count < self.max_size
+        if grow:
+            worker = self._start_worker()
+            self._start_spare()
+            return worker
+        try:
+            return self._idle.get(timeout=self.timeout)
+        except queue.Empty as exc:
+            raise QueryTimeout("every query worker stayed busy past the time limit") from exc
+
+    def _start_spare(self) -> None:
+        """While slow queries keep every worker busy, have the next one ready."""
+
+        def start() -> None:
+            with self._count_lock:
+                grow = self._count < self.max_size and not self._closed
+            if grow:
+                try:
+                    self._idle.put(self._start_worker())
+                except Exception:
+                    log.exception("could not start a spare query worker")
+
+        threading.Thread(target=start, name="query-worker-spare", daemon=True).start()
+
+    def _release(self, worker: _Worker) -> None:
+        if worker.niced and not _set_priority(worker, 0):
+            # Without the privilege to raise its priority again, it is retired.
+            self._stop_worker(worker)
+            if self._count < self.size:
+                self._start_spare()
+        elif self._count > self.size and self._idle.qsize() >= self.size:
+            self._stop_worker(worker)  # a burst worker no longer needed
+        else:
+            worker.niced = False
+            self._idle.put(worker)
 
     def run(
         self,
@@ -138,14 +249,14 @@ class QueryPool:
     ) -> WorkerAnswer:
         if self._closed:
             raise PoolClosed("the query pool is shut down")
+        worker = self._acquire()
         deadline = time.monotonic() + self.timeout
-        try:
-            worker = self._idle.get(timeout=self.timeout)
-        except queue.Empty as exc:
-            raise QueryTimeout("every query worker stayed busy past the time limit") from exc
         try:
             self._catch_up(worker)
             worker.conn.send(("query", sparql, dataset, media, max_rows, base_iri))
+            # A query still running after a moment yields the CPU to newcomers.
+            if not worker.conn.poll(min(SLOW_AFTER, self.timeout)):
+                worker.niced = _set_priority(worker, 10)
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
                 raise QueryTimeout(f"the query ran longer than {self.timeout:g} s and was stopped")
@@ -153,24 +264,23 @@ class QueryPool:
         except (EOFError, OSError, BrokenPipeError) as exc:
             self._replace(worker)
             raise QueryError(f"the query worker died: {exc}", syntax=False) from exc
-        self._idle.put(worker)
+        self._release(worker)
         status = answer[0]
         if status == "ok":
             return WorkerAnswer(answer[1], answer[2], answer[3])
         raise QueryError(answer[1], syntax=status == "syntax")
 
     def _replace(self, worker: _Worker) -> None:
-        """Kill a worker and start its successor in the background."""
-        worker.kill()
+        """Kill a worker (its CPU is freed at once); start a successor in the background."""
+        self._stop_worker(worker)
+        if self._count >= self.size or self._closed:
+            return
 
         def start() -> None:
             if self._closed:
                 return
             try:
-                with self._updates_lock:
-                    generation = len(self._updates)
-                    data = self._snapshot()
-                self._idle.put(_Worker(data, generation))
+                self._idle.put(self._start_worker())
             except Exception:
                 log.exception("could not start a replacement query worker")
 
@@ -178,8 +288,7 @@ class QueryPool:
 
     def close(self) -> None:
         self._closed = True
-        while True:
-            try:
-                self._idle.get_nowait().kill()
-            except queue.Empty:
-                break
+        with self._updates_lock:
+            workers = list(self._workers)
+        for worker in workers:
+            worker.kill()

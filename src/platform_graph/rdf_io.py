@@ -7,6 +7,7 @@ with a remote ``@context`` is refused, not followed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,7 +17,15 @@ from rdflib.term import Identifier
 
 from platform_graph.errors import InputError
 
-__all__ = ["format_for", "nquads", "parse_into", "read_graph", "to_oxigraph", "to_rdflib"]
+__all__ = [
+    "format_for",
+    "nquads",
+    "parse_into",
+    "read_graph",
+    "refuse_xml_entities",
+    "to_oxigraph",
+    "to_rdflib",
+]
 
 _EXTENSIONS = {
     "ttl": ox.RdfFormat.TURTLE,
@@ -62,6 +71,17 @@ def to_rdflib(
     raise InputError(f"unsupported RDF term {term!r}", source="<input>")
 
 
+_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def refuse_xml_entities(data: bytes, fmt: ox.RdfFormat, *, source: str) -> None:
+    """RDF/XML with a DTD is refused: entity expansion can blow up ("billion laughs")."""
+    if fmt == ox.RdfFormat.RDF_XML and _DTD.search(data):
+        raise InputError(
+            "RDF/XML with a DOCTYPE or ENTITY declaration is not accepted", source=source
+        )
+
+
 def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
@@ -102,6 +122,10 @@ def parse_into(
     """
     count = 0
     try:
+        if fmt == ox.RdfFormat.RDF_XML:
+            refuse_xml_entities(
+                data.read_bytes() if isinstance(data, Path) else data, fmt, source=source
+            )
         if isinstance(data, Path):
             quads = ox.parse(path=data, format=fmt, base_iri=base_iri)
         else:

@@ -29,7 +29,9 @@ _TOKEN = re.compile(
   | (?P<iri><[^<>"{}|^`\\\s]*>)
   | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
   | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?:
-              (?:[\w\-.:%\\\u00B7\u00C0-\uFFFF]*[\w\-:%\u00C0-\uFFFF])?)
+              (?:(?:[\w\-:%\u00B7\u00C0-\uFFFF]|\\[_~.\-!$&'()*+,;=/?\#@%])
+                 (?:(?:[\w\-:%\u00B7\u00C0-\uFFFF]|\\[_~.\-!$&'()*+,;=/?\#@%]|\.)*
+                    (?:[\w\-:%\u00B7\u00C0-\uFFFF]|\\[_~.\-!$&'()*+,;=/?\#@%]))?)?)
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<other>.)
     """,
@@ -127,12 +129,52 @@ def tokens_form(tokens: list[_Token]) -> str | None:
     return None
 
 
+MAX_NESTING = 200
+"""Deepest nesting of braces and parentheses accepted: the engine's parser recurses."""
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def unescape_codepoints(text: str) -> str:
+    """SPARQL's \\uXXXX and \\UXXXXXXXX escapes, which the engine expands before parsing.
+
+    They may stand anywhere, even for a quote that ends a string, so the text must be
+    read as the engine will read it.
+    """
+
+    def expand(m: re.Match[str]) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise RefusedQuery(f"invalid code point escape {m.group(0)!r}")
+        return chr(code)
+
+    return _CODEPOINT.sub(expand, text)
+
+
 def analyse(text: str) -> Analysis:
-    """Find the query form, the FROM graphs, and any SERVICE or LOAD."""
+    """Find the query form, the FROM graphs, and any SERVICE or LOAD.
+
+    Refuses what it cannot read with certainty: a backslash outside a string or an
+    escape of a prefixed name, and nesting deeper than MAX_NESTING.
+    """
     out = Analysis()
     prefixes: dict[str, str] = {}
     base = ""
-    tokens = list(_tokens(text))
+    tokens = list(_tokens(unescape_codepoints(text)))
+    depth = 0
+    for tok in tokens:
+        if tok.kind == "other":
+            if tok.text == "\\":
+                raise RefusedQuery(
+                    f"unexpected backslash at offset {tok.start}: outside a string it is "
+                    "only allowed to escape a character of a prefixed name"
+                )
+            if tok.text in "{(":
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise RefusedQuery(f"the request is nested more than {MAX_NESTING} levels deep")
+            elif tok.text in "})":
+                depth -= 1
     i = 0
     while i < len(tokens):
         tok = tokens[i]

@@ -10,6 +10,7 @@ assessments API do not need it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pyoxigraph as ox
@@ -30,6 +31,9 @@ class UpdateError(ValueError):
         self.syntax = syntax
 
 
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+
+
 def add_using(text: str, using: Sequence[str], using_named: Sequence[str]) -> str:
     """Apply the protocol's using-graph-uri / using-named-graph-uri to every operation.
 
@@ -37,6 +41,9 @@ def add_using(text: str, using: Sequence[str], using_named: Sequence[str]) -> st
     """
     if not using and not using_named:
         return text
+    for iri in [*using, *using_named]:
+        if not _ABSOLUTE_IRI.match(iri):
+            raise RefusedQuery(f"using-graph-uri / using-named-graph-uri must be an IRI: {iri!r}")
     tokens = list(_tokens(text))
     words = [t.text.upper() for t in tokens if t.kind == "word"]
     if "USING" in words or "WITH" in words:
@@ -89,10 +96,14 @@ def update_delta(
         shadow.update(text, base_iri=base_iri)
     except SyntaxError as exc:
         raise UpdateError(str(exc), syntax=True) from exc
-    except OSError as exc:
-        # LOAD and SERVICE are refused before this point; anything else is the engine's.
+    except (OSError, RuntimeError, ValueError) as exc:
+        # LOAD and SERVICE are refused before this point; the rest is the engine's word,
+        # such as CLEAR of a graph that does not exist.
         raise UpdateError(str(exc), syntax=False) from exc
     after = set(shadow.quads_for_pattern(None, None, None, None))
-    removed = sorted((_to_quad(q) for q in before - after), key=str)
-    added = sorted((_to_quad(q) for q in after - before), key=str)
+    try:
+        removed = sorted((_to_quad(q) for q in before - after), key=str)
+        added = sorted((_to_quad(q) for q in after - before), key=str)
+    except TypeError as exc:  # an RDF 1.2 triple term: the graph holds RDF 1.1 only
+        raise UpdateError(f"unsupported term: {exc}", syntax=False) from exc
     return removed, added

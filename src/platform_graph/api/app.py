@@ -7,12 +7,20 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import RedirectResponse
 
 import platform_graph.api.graph_store as graph_store
 from platform_graph import __version__
-from platform_graph.api import linked_data, named_queries, rest, security, sparql, writes
-from platform_graph.api.problems import install_handlers, problem
+from platform_graph.api import (
+    linked_data,
+    named_queries,
+    openapi_doc,
+    pages,
+    rest,
+    security,
+    sparql,
+    writes,
+)
+from platform_graph.api.problems import BodyLimit, install_handlers
 from platform_graph.api.state import AppState
 from platform_graph.auth import TokenRegistry
 from platform_graph.changes import Writer
@@ -58,6 +66,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             lambda: the_store.dump("application/n-quads"),
             size=settings.query_workers,
             timeout=settings.query_timeout,
+            max_size=settings.query_workers_max,
         )
         writer = Writer(the_store, Validator(load_shapes(settings.paths.shapes)))
         writer.on_commit(lambda removed, added: pool.changed(data_update(removed, added)))
@@ -84,15 +93,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     install_handlers(app)
     security.install_handlers(app)
 
-    @app.middleware("http")
-    async def limit_body(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length")
-        limit = settings.max_body_bytes
-        if length is not None and length.isdigit() and int(length) > limit:
-            return problem(413, "Request too large", f"the request body exceeds {limit} bytes")
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
 
     @app.middleware("http")
     async def dataset_etag(
@@ -114,10 +115,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             response.headers["ETag"] = etag
         return response
 
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    pages.mount_static(app)
+    app.include_router(pages.router)  # before Linked Data: it answers /id/....ttl and .jsonld
     app.include_router(sparql.router)
     app.include_router(rest.router)
     app.include_router(named_queries.build_router(queries))
@@ -125,4 +124,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(writes.router)
     app.include_router(graph_store.router)
     app.include_router(security.tokens_router)
+    openapi_doc.document(app)
     return app

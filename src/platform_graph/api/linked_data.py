@@ -14,6 +14,7 @@ from platform_graph.build import DATA_GRAPH, ONTOLOGY_GRAPH
 from platform_graph.namespaces import ID, PREFIXES
 from platform_graph.negotiation import NotAcceptable, best_match
 from platform_graph.store import GraphResult
+from platform_graph.web.render import resource_page
 
 __all__ = ["router"]
 
@@ -42,7 +43,11 @@ CONSTRUCT { ?iri ?p ?o . ?o ?xp ?xo } WHERE {
 
 
 def _negotiate(request: Request) -> tuple[str, str]:
-    """(format media type, Content-Type to send). A browser gets Turtle as text."""
+    """(format media type, Content-Type to send). A browser gets Turtle as text.
+
+    /id/... answers a browser with its HTML page before it gets here (see _prefers_html);
+    /ontology still answers Turtle as text.
+    """
     accept = request.headers.get("accept")
     try:
         media = best_match(accept, (*RDF_TYPES, "text/html"), "text/turtle")
@@ -54,6 +59,15 @@ def _negotiate(request: Request) -> tuple[str, str]:
     return media, content_type
 
 
+def _prefers_html(request: Request) -> bool:
+    """A browser: text/html is what the client likes best (a wildcard means RDF)."""
+    try:
+        media = best_match(request.headers.get("accept"), (*RDF_TYPES, "text/html"), "text/turtle")
+    except NotAcceptable:
+        return False
+    return media == "text/html"
+
+
 def _graph() -> Graph:
     g = Graph()
     for prefix, iri in PREFIXES.items():
@@ -61,7 +75,10 @@ def _graph() -> Graph:
     return g
 
 
-@router.get("/id/{path:path}", summary="A resource of the graph, as RDF (content negotiation)")
+@router.get(
+    "/id/{path:path}",
+    summary="A resource of the graph, as RDF (content negotiation), or its page for a browser",
+)
 def resource(path: str, request: Request, state: StateDep) -> Response:
     if not _PATH.match(path):
         raise ProblemError(
@@ -72,6 +89,10 @@ def resource(path: str, request: Request, state: StateDep) -> Response:
     assert isinstance(result, GraphResult)
     if not result.triples:
         raise ProblemError(404, "Not found", f"nothing is known about {iri}")
+    if _prefers_html(request):
+        page = resource_page(request, state, path)
+        page.headers["Link"] = f'<{iri}>; rel="canonical"'
+        return page
     media, content_type = _negotiate(request)
     g = _graph()
     for t in result.triples:

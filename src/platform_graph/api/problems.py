@@ -9,8 +9,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["ProblemError", "install_handlers", "problem"]
+__all__ = ["BodyLimit", "ProblemError", "install_handlers", "problem"]
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +38,20 @@ def install_handlers(app: FastAPI) -> None:
         return problem(exc.status, exc.title, exc.detail, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body_errors = [e for e in exc.errors() if tuple(e.get("loc", ())) == ("body",)]
+        if body_errors and media != "application/json":
+            return problem(
+                415,
+                "Unsupported media type",
+                f"send the body as application/json, not {media or 'without a content type'}",
+            )
         errors = []
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body")]
-            entry: dict[str, Any] = {"parameter": ".".join(loc), "message": err.get("msg", "")}
+            name = ".".join(loc) or "body"
+            entry: dict[str, Any] = {"parameter": name, "message": err.get("msg", "")}
             ctx = err.get("ctx") or {}
             if "expected" in ctx:
                 entry["allowed"] = ctx["expected"]
@@ -61,3 +71,58 @@ def install_handlers(app: FastAPI) -> None:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error")
         return problem(500, "Internal error", "the server failed to answer; the error is logged")
+
+
+class BodyLimit:
+    """ASGI middleware: a request body past ``limit`` bytes gets 413.
+
+    The bytes received are counted, so a chunked body without Content-Length is held to
+    the same limit as one that declares its length.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        # Read the body first, counting: a chunked body without Content-Length is held
+        # to the same limit, and the app sees a body only once it is known to fit.
+        chunks: list[bytes] = []
+        received = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        whole: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([whole], receive), send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(413, "Request too large", f"the request body exceeds {self.limit} bytes")
+        await response(scope, receive, send)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay

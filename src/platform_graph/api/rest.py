@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from enum import Enum, StrEnum
 from typing import Annotated, Any
 
@@ -298,6 +299,16 @@ def list_commitments(
     offset: Annotated[int, Query(ge=0)] = 0,
     format: OutputFormat | None = None,
 ) -> Response:
+    if deadline_before is not None and len(deadline_before) == 10:
+        try:
+            date.fromisoformat(deadline_before)
+        except ValueError as exc:
+            raise ProblemError(
+                422,
+                "Invalid parameter",
+                f"deadline_before: {deadline_before!r} is not a date",
+                errors=[{"parameter": "deadline_before", "message": "not a calendar date"}],
+            ) from exc
     for kind_name, value in (
         ("actor", actor),
         ("area", area),

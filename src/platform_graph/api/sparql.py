@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
@@ -17,6 +18,7 @@ from platform_graph.query_pool import QueryError, QueryTimeout
 from platform_graph.results import GRAPH_TYPES, SOLUTION_TYPES
 from platform_graph.sparql_text import RefusedQuery, check_query
 from platform_graph.store import DatasetSpec
+from platform_graph.web.render import yasgui_page
 
 __all__ = ["router", "service_description"]
 
@@ -143,6 +145,14 @@ def service_description(state: AppState, endpoint: str) -> Graph:
     return g
 
 
+def _prefers_html(accept: str | None) -> bool:
+    """A browser asking for the endpoint itself: it gets the YASGUI page."""
+    try:
+        return best_match(accept, (*GRAPH_TYPES, "text/html"), "text/turtle") == "text/html"
+    except NotAcceptable:
+        return False
+
+
 def _dataset(params: dict[str, list[str]]) -> DatasetSpec | None:
     default = params.get("default-graph-uri")
     named = params.get("named-graph-uri")
@@ -152,20 +162,26 @@ def _dataset(params: dict[str, list[str]]) -> DatasetSpec | None:
     return DatasetSpec(tuple(default or ()), tuple(named or ()))
 
 
-@router.api_route(
-    "/sparql",
-    methods=["GET", "POST"],
+_SPARQL_DOC: dict[str, Any] = dict(
     summary="SPARQL 1.1 query endpoint",
     description="The SPARQL 1.1 Protocol: `query` by GET, by POST form or by POST direct "
     "(`application/sparql-query`), with `default-graph-uri` and `named-graph-uri`. Results "
     "by `Accept`: SPARQL JSON, XML, CSV, TSV; graphs as Turtle, N-Triples, JSON-LD, "
-    "RDF/XML. Without a query: the service description. Read-only: SERVICE, LOAD and "
+    "RDF/XML. Without a query: the service description (a browser asking for HTML gets the "
+    "YASGUI query editor instead). Read-only: SERVICE, LOAD and "
     "FROM graphs that are not in the store are refused.",
     response_class=Response,
 )
+
+
+# One route per method: one operation id each in the OpenAPI document.
+@router.get("/sparql", operation_id="sparql_get", **_SPARQL_DOC)
+@router.post("/sparql", operation_id="sparql_post", **_SPARQL_DOC)
 async def sparql(request: Request, state: StateDep) -> Response:
     query, params = await _read_request(request)
     accept = request.headers.get("accept")
+    if query is None and request.method == "GET" and _prefers_html(accept):
+        return yasgui_page(request, state)
     if query is None:
         try:
             media = best_match(accept, GRAPH_TYPES, "text/turtle")

@@ -7,13 +7,14 @@ whole or not at all, recorded with its author, time, message and exact triples.
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rdflib import URIRef
 
 from platform_graph.api.problems import ProblemError
@@ -123,6 +124,8 @@ def _submit(state: AppState, **kwargs: Any) -> Outcome:
 
 class ChangeSetIn(BaseModel):
     """A change set: RDF to add and to remove, with the reason for it."""
+
+    model_config = ConfigDict(extra="forbid")
 
     message: str = Field(min_length=1, max_length=2000, description="Why: kept in the change log.")
     add: str | dict[str, Any] | list[Any] | None = Field(
@@ -245,12 +248,38 @@ def revert_change(
 
 
 class AssessmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     status: Status
     date: date
     assessor: str = Field(min_length=1, max_length=200, description="A name, or an IRI.")
-    evidence: list[str] = Field(min_length=1, description="IRIs or citations.")
+    evidence: list[str] = Field(
+        min_length=1, max_length=50, description="IRIs (http or https) or citations."
+    )
     note: str | None = Field(None, max_length=4000)
     message: str | None = Field(None, max_length=2000, description="For the change log.")
+
+    @field_validator("assessor")
+    @classmethod
+    def _assessor(cls, value: str) -> str:
+        return _iri_or_text(value)
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence(cls, values: list[str]) -> list[str]:
+        return [_iri_or_text(v) for v in values]
+
+
+_HTTP_IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`\[\]]+$")
+
+
+def _iri_or_text(value: str) -> str:
+    """A value that starts like an IRI must be one; anything else is kept as text."""
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if re.match(r"^https?:", value) and not _HTTP_IRI.match(value):
+        raise ValueError("looks like an IRI but is not a valid one (spaces, <, >, quotes?)")
+    return value
 
 
 @router.post(
@@ -298,7 +327,8 @@ def post_assessment(
     "/api/commitments/{commitment_id}/assessments", summary="Every assessment of a commitment"
 )
 def list_assessments(commitment_id: str, state: StateDep) -> JSONResponse:
-    if not SLUG.match(commitment_id):
+    commitment = URIRef(ID[f"commitment/{commitment_id}"])
+    if not SLUG.match(commitment_id) or not state.store.quads(commitment):
         raise ProblemError(404, "Not found", f"no commitment with id {commitment_id!r}")
     rows = state.read_model.assessments(commitment_id)
     return JSONResponse({"items": rows, "total": len(rows)})
@@ -357,17 +387,18 @@ async def update(
     if_match: IfMatch = None,
 ) -> Response:
     text, params = await _read_update(request)
-    analysis = analyse(text)
-    if analysis.load:
-        raise ProblemError(400, "Update refused", "LOAD is refused: this server fetches nothing")
-    if analysis.service and not state.settings.allow_service:
-        raise ProblemError(400, "Update refused", "SERVICE is refused in updates")
     try:
         text = add_using(
             text, params.get("using-graph-uri", []), params.get("using-named-graph-uri", [])
         )
+        # Checked on the final text, dataset clauses included.
+        analysis = analyse(text)
     except RefusedQuery as exc:
         raise ProblemError(400, "Update refused", str(exc)) from exc
+    if analysis.load:
+        raise ProblemError(400, "Update refused", "LOAD is refused: this server fetches nothing")
+    if analysis.service and not state.settings.allow_service:
+        raise ProblemError(400, "Update refused", "SERVICE is refused in updates")
     endpoint = str(request.url.replace(query="", fragment=""))
 
     def run() -> Outcome:

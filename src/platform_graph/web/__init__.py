@@ -1,0 +1,3 @@
+"""The web face: server-rendered pages (templates/), their styles and scripts (static/),
+and YASGUI vendored under static/vendor/yasgui/ (frontend/ rebuilds it; no CDN).
+"""
