@@ -3,7 +3,7 @@
 Run: make bench-latency  (or: .venv/bin/python -m benchmarks.latency [--rounds N])
 
 The machine is shared and noisy, so every figure is also given as a ratio to a baseline
-request measured in the same run: GET /openapi.json, which touches no data.
+request measured in the same run: GET /api/context.jsonld, which touches no data.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import httpx
 from tests.server import start_server
 
 REQUESTS: list[tuple[str, str, dict[str, str]]] = [
-    ("baseline: GET /openapi.json", "/openapi.json", {}),
+    ("baseline: GET /api/context.jsonld (static JSON)", "/api/context.jsonld", {}),
     ("REST: commitments concerning landsbygd", "/api/commitments", {"area": "landsbygd"}),
     (
         "SPARQL: strength profile by theme",

@@ -2,8 +2,9 @@
 
 The matrix is generated from ROUTES below: each row names a request and who it is for.
 Reads are public: every caller gets the same answer (200, or 404 for what does not exist),
-whatever token it sends. Writes need an editor: no token, an unknown token or a revoked
-one gets 401 (with ``WWW-Authenticate: Bearer``), a reader 403. Token management and
+whatever token it sends. Writes need an editor: no token, an unknown token, a revoked one
+or an expired one (an admin's, expired) gets 401 (with ``WWW-Authenticate: Bearer``), a
+reader 403. Token management and
 reverts need an administrator: an editor gets 403 too. Writes run as dry runs, so that
 every cell sees the same store; the one real change is made before the matrix runs.
 """
@@ -14,6 +15,7 @@ import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ import pytest
 from platform_graph.auth import hash_token
 from tests.server import RunningServer, start_server
 
-CALLERS = ("none", "wrong", "reader", "editor", "admin", "revoked")
+CALLERS = ("none", "wrong", "reader", "editor", "admin", "revoked", "expired")
 CONFIGURED = {
     "reader": "pgt_matrix-reader-0123456789abcdefghijklmnopqrstuv",
     "editor": "pgt_matrix-editor-0123456789abcdefghijklmnopqrstuv",
@@ -31,6 +33,11 @@ CONFIGURED = {
 }
 WRONG = "pgt_matrix-wrong-0123456789abcdefghijklmnopqrstuvw"
 REVOKED_NAME = "revoked-admin"
+# An admin's token whose expiry has passed: written into the token file before the server
+# starts, as an operator's hand or an older issue would leave it.
+EXPIRED = "pgt_matrix-expired-0123456789abcdefghijklmnopqrstu"
+EXPIRED_NAME = "expired-admin"
+EXPIRED_AT = "2020-01-01T00:00:00+00:00"
 
 ID = "https://w3id.org/platform-graph/id/"
 PG = "https://w3id.org/platform-graph/ontology#"
@@ -199,7 +206,7 @@ ROUTES: list[Route] = [
 def expected(route: Route, caller: str) -> int:
     if route.access == "public":
         return route.allowed
-    if caller in ("none", "wrong", "revoked"):
+    if caller in ("none", "wrong", "revoked", "expired"):
         return 401
     if caller == "reader" or (caller == "editor" and route.access == "admin"):
         return 403
@@ -227,12 +234,22 @@ def _bearer(token: str) -> dict[str, str]:
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     work: Path = tmp_path_factory.mktemp("access-matrix")
     configured = ",".join(f"{r}:{r}:{hash_token(t)}" for r, t in CONFIGURED.items())
+    expired = {
+        "name": EXPIRED_NAME,
+        "role": "admin",
+        "sha256": hash_token(EXPIRED),
+        "created": "2019-01-01T00:00:00+00:00",
+        "expires": EXPIRED_AT,
+    }
+    token_file = work / "tokens.json"
+    token_file.write_text(json.dumps({"version": 1, "tokens": [expired]}), encoding="utf-8")
+    token_file.chmod(0o600)
     server = start_server(
         work,
         store=work / "store",
         env={
             "PLATFORM_GRAPH_TOKENS": configured,
-            "PLATFORM_GRAPH_TOKENS_FILE": str(work / "tokens.json"),
+            "PLATFORM_GRAPH_TOKENS_FILE": str(token_file),
         },
     )
     try:
@@ -261,7 +278,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
                 content=TRIPLE,
             )
             assert made.status_code == 201, made.text
-        tokens = {**CONFIGURED, "wrong": WRONG, "revoked": revoked}
+        tokens = {**CONFIGURED, "wrong": WRONG, "revoked": revoked, "expired": EXPIRED}
         yield Matrix(server, tokens)
     finally:
         server.stop()
@@ -325,6 +342,12 @@ def test_access(
         assert challenge.startswith("Bearer "), challenge
         if want == 403:
             assert 'error="insufficient_scope"' in challenge
+        detail = json.loads(answer.text)["detail"]
+        if caller == "expired":
+            assert f"has expired (at {EXPIRED_AT})" in detail
+            assert 'error="invalid_token"' in challenge
+        else:  # an unknown or revoked token says nothing of expired ones
+            assert "expired" not in detail
     for token in matrix.tokens.values():
         assert token not in answer.text
 
@@ -343,11 +366,17 @@ def test_refused_calls_changed_nothing(
                 assert f"victim-{caller}" in names, f"{caller} revoked a token"
                 assert f"issued-by-{caller}" not in names, f"{caller} issued a token"
         assert REVOKED_NAME not in names
+        # the expired token is still listed, with its expiry, until revoked
+        [expired] = [t for t in listed.json() if t["name"] == EXPIRED_NAME]
+        assert expired["role"] == "admin"
+        assert datetime.fromisoformat(expired["expires"]) == datetime.fromisoformat(EXPIRED_AT)
+        assert all(t["expires"] is None for t in listed.json() if t["name"] != EXPIRED_NAME)
         assert client.get("/api/changes").json()["total"] == 2
 
 
 def test_the_matrix_covers_every_caller_and_kind_of_route() -> None:
     assert {r.access for r in ROUTES} == {"public", "editor", "admin"}
+    assert {"revoked", "expired"} <= set(CALLERS)
     assert len(CELLS) == len(ROUTES) * len(CALLERS) >= 300
     names = [route.name for route in ROUTES]
     assert len(names) == len(set(names)), "two rows of the same name"

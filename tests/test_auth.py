@@ -11,18 +11,21 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from platform_graph import auth
+from platform_graph import auth, cli
 from platform_graph.api import problems, security
 from platform_graph.api.security import AdminDep, EditorDep, ReaderDep, tokens_router
 from platform_graph.auth import (
     ConfiguredToken,
+    ExpiredToken,
     InvalidTokenInput,
     Principal,
     Role,
@@ -30,6 +33,7 @@ from platform_graph.auth import (
     TokenRegistry,
     UnknownToken,
     hash_token,
+    parse_expiry,
     parse_tokens,
 )
 from platform_graph.errors import InputError, PlatformGraphError
@@ -37,6 +41,23 @@ from tests.server import free_port
 
 H1 = hash_token("first-secret")
 H2 = hash_token("second-secret")
+# A fixed "now" for expiry arithmetic.
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+PAST = "2000-01-01T00:00:00+00:00"
+
+
+def set_clock(monkeypatch: pytest.MonkeyPatch, now: datetime) -> None:
+    """Move the registry's clock (also the in-process test server's)."""
+    monkeypatch.setattr(auth, "_now", lambda: now)
+
+
+def write_token_file(path: Path, tokens: list[dict[str, Any]]) -> None:
+    """Write a token file by hand, as another process or an older version would: a new
+    file (new inode) and unindented (another size), so that a registry sees the change."""
+    tmp = path.with_suffix(".hand")
+    tmp.write_text(json.dumps({"version": 1, "tokens": tokens}), encoding="utf-8")
+    tmp.chmod(0o600)
+    os.replace(tmp, path)
 
 
 # -- the registry ----------------------------------------------------------------------------
@@ -126,6 +147,144 @@ def test_list_has_no_hashes() -> None:
     assert token not in text
 
 
+def test_errors_include_expired_token() -> None:
+    assert issubclass(ExpiredToken, auth.TokenError)
+    assert issubclass(ExpiredToken, PlatformGraphError)
+
+
+# -- expiry ----------------------------------------------------------------------------------
+
+
+def test_issue_with_an_expiry() -> None:
+    registry = TokenRegistry()
+    until = datetime.now(UTC) + timedelta(hours=1)
+    token = registry.issue("ci", "editor", expires=until)
+    assert registry.authenticate(token) == Principal("ci", Role.editor)
+    assert registry.check(token) == Principal("ci", Role.editor)
+    info = registry.get("ci")
+    assert info.expires == until
+    assert not info.expired()
+    assert info.as_dict()["expires"] == until.isoformat()
+    never = registry.issue("ops", "admin")
+    assert registry.get("ops").expires is None
+    assert registry.get("ops").as_dict()["expires"] is None
+    assert not registry.get("ops").expired()
+    assert registry.authenticate(never) == Principal("ops", Role.admin)
+
+
+def test_an_expiry_is_kept_in_utc() -> None:
+    registry = TokenRegistry()
+    plus2 = timezone(timedelta(hours=2))
+    registry.issue("aware", "reader", expires=datetime(2099, 1, 1, 12, 0, tzinfo=plus2))
+    aware = registry.get("aware").expires
+    assert aware == datetime(2099, 1, 1, 10, 0, tzinfo=UTC)
+    assert aware is not None
+    assert aware.tzinfo is UTC
+    registry.issue("naive", "reader", expires=datetime(2099, 1, 1, 12, 0))  # taken as UTC
+    assert registry.get("naive").expires == datetime(2099, 1, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "expires",
+    [
+        datetime(2000, 1, 1, tzinfo=UTC),
+        datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))),  # out of range in UTC
+    ],
+)
+def test_issue_refuses_an_expiry_not_in_the_future(tmp_path: Path, expires: datetime) -> None:
+    path = tmp_path / "tokens.json"
+    registry = TokenRegistry(path)
+    with pytest.raises(InvalidTokenInput, match="expiry"):
+        registry.issue("ci", "editor", expires=expires)
+    assert "ci" not in registry
+    assert not path.exists()
+
+
+def test_issue_refuses_an_expiry_of_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_clock(monkeypatch, NOW)
+    with pytest.raises(InvalidTokenInput, match="not in the future"):
+        TokenRegistry().issue("ci", "editor", expires=NOW)
+
+
+def test_a_token_stops_working_when_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_clock(monkeypatch, NOW)
+    registry = TokenRegistry()
+    token = registry.issue("ci", "editor", expires=NOW + timedelta(minutes=1))
+    set_clock(monkeypatch, NOW + timedelta(seconds=59))
+    assert registry.authenticate(token) == Principal("ci", Role.editor)
+    set_clock(monkeypatch, NOW + timedelta(minutes=1))  # the expiry itself is too late
+    assert registry.authenticate(token) is None
+    with pytest.raises(ExpiredToken, match="expired at 2026-03-01T12:01:00") as caught:
+        registry.check(token)
+    assert caught.value.name == "ci"
+    assert token not in str(caught.value)
+    assert registry.check("no such token") is None  # unknown is not "expired"
+    # still listed, marked by its expiry, until revoked
+    assert registry.get("ci").expired()
+    registry.revoke("ci")
+    assert registry.check(token) is None
+
+
+def test_an_expired_entry_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    write_token_file(
+        path,
+        [
+            {"name": "old", "role": "admin", "sha256": H1, "created": None, "expires": PAST},
+            {"name": "new", "role": "editor", "sha256": H2, "expires": "2999-01-01T00:00:00Z"},
+        ],
+    )
+    registry = TokenRegistry(path)
+    assert registry.authenticate("first-secret") is None
+    with pytest.raises(ExpiredToken):
+        registry.check("first-secret")
+    assert registry.authenticate("second-secret") == Principal("new", Role.editor)
+    assert registry.get("old").expires == datetime(2000, 1, 1, tzinfo=UTC)
+    assert registry.get("new").expires == datetime(2999, 1, 1, tzinfo=UTC)
+
+
+def test_an_expired_match_does_not_fall_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two entries with the same hash (hand-edited file): the first decides, even expired;
+    every entry is still compared."""
+    path = tmp_path / "tokens.json"
+    write_token_file(
+        path,
+        [
+            {"name": "old", "role": "reader", "sha256": H1, "expires": PAST},
+            {"name": "other", "role": "editor", "sha256": H2},
+            {"name": "dup", "role": "admin", "sha256": H1},
+        ],
+    )
+    registry = TokenRegistry(path)
+    calls: list[str] = []
+    real = hmac.compare_digest
+
+    def counting(a: str, b: str) -> bool:
+        calls.append(a)
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", counting)
+    assert registry.authenticate("first-secret") is None
+    assert len(calls) == 3
+    with pytest.raises(ExpiredToken) as caught:
+        registry.check("first-secret")
+    assert caught.value.name == "old"
+
+
+def test_a_file_expiry_change_is_seen(tmp_path: Path) -> None:
+    """Another process (or an operator) sets an expiry in the past: it applies at once."""
+    path = tmp_path / "tokens.json"
+    registry = TokenRegistry(path)
+    token = registry.issue("ci", "editor", expires=datetime.now(UTC) + timedelta(days=1))
+    assert registry.authenticate(token) is not None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["tokens"][0]["expires"] = PAST
+    write_token_file(path, data["tokens"])
+    assert registry.authenticate(token) is None
+
+
 def test_authenticate_compares_with_every_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     registry = TokenRegistry(configured=f"a:admin:{H1},b:editor:{H2}")
     for i in range(3):
@@ -158,7 +317,7 @@ def test_file_keeps_hashes_only_with_mode_0600(tmp_path: Path) -> None:
     assert token not in text
     assert token.removeprefix("pgt_") not in text
     data = json.loads(text)
-    assert data["version"] == 1
+    assert data["version"] == 2
     [entry] = data["tokens"]
     assert entry["name"] == "ci"
     assert entry["role"] == "editor"
@@ -193,6 +352,54 @@ def test_changes_by_another_process_are_seen(tmp_path: Path) -> None:
         service.issue("ops", "reader")
 
 
+def test_expiry_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    until = datetime(2099, 6, 30, 8, 15, tzinfo=UTC)
+    first = TokenRegistry(path)
+    expiring = first.issue("ci", "editor", expires=until)
+    first.issue("ops", "admin")
+    saved = {t["name"]: t for t in json.loads(path.read_text(encoding="utf-8"))["tokens"]}
+    assert saved["ci"]["expires"] == "2099-06-30T08:15:00+00:00"
+    assert saved["ops"]["expires"] is None
+    assert hash_token(expiring) == saved["ci"]["sha256"]
+    again = TokenRegistry(path)
+    assert again.get("ci").expires == until
+    assert again.get("ops").expires is None
+    assert again.authenticate(expiring) == Principal("ci", Role.editor)
+
+
+def test_a_file_from_before_expiries_still_works(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    write_token_file(
+        path,
+        [
+            {"name": "ci", "role": "editor", "sha256": H1, "created": "2025-01-02T03:04:05+00:00"},
+            {"name": "ops", "role": "admin", "sha256": H2},
+        ],
+    )
+    registry = TokenRegistry(path)
+    assert registry.authenticate("first-secret") == Principal("ci", Role.editor)
+    assert registry.authenticate("second-secret") == Principal("ops", Role.admin)
+    assert [(i.name, i.expires) for i in registry.list()] == [("ci", None), ("ops", None)]
+    registry.issue("new", "reader")  # rewrites the file: the old entries get "expires": null
+    saved = json.loads(path.read_text(encoding="utf-8"))["tokens"]
+    assert [(t["name"], t["expires"]) for t in saved] == [
+        ("ci", None),
+        ("ops", None),
+        ("new", None),
+    ]
+    assert saved[0]["created"] == "2025-01-02T03:04:05+00:00"
+    assert TokenRegistry(path).authenticate("first-secret") == Principal("ci", Role.editor)
+
+
+def test_an_expiry_without_offset_in_the_file_is_utc(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    write_token_file(
+        path, [{"name": "ci", "role": "editor", "sha256": H1, "expires": "2099-01-01T00:00:00"}]
+    )
+    assert TokenRegistry(path).get("ci").expires == datetime(2099, 1, 1, tzinfo=UTC)
+
+
 def test_a_failed_write_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "tokens.json"
     registry = TokenRegistry(path)
@@ -219,10 +426,20 @@ def test_a_failed_write_changes_nothing(tmp_path: Path, monkeypatch: pytest.Monk
     [
         ("{not json", "not JSON"),
         ("[]", "tokens"),
-        ('{"version": 2, "tokens": []}', "version"),
+        ('{"version": 3, "tokens": []}', "version"),
         ('{"version": 1, "tokens": [1]}', "token #1"),
         ('{"version": 1, "tokens": [{"name": "ci", "role": "root", "sha256": ""}]}', "role"),
         ('{"version": 1, "tokens": [{"name": "ci", "role": "admin", "sha256": "ab"}]}', "sha256"),
+        (
+            f'{{"version": 1, "tokens": [{{"name": "ci", "role": "admin", "sha256": "{H1}", '
+            '"expires": "soon"}]}',
+            "token #1",
+        ),
+        (
+            f'{{"version": 1, "tokens": [{{"name": "ci", "role": "admin", "sha256": "{H1}", '
+            '"expires": 1}]}',
+            "token #1",
+        ),
     ],
 )
 def test_a_broken_file_is_an_input_error(tmp_path: Path, content: str, message: str) -> None:
@@ -238,6 +455,152 @@ def test_file_and_configuration_may_not_share_a_name(tmp_path: Path) -> None:
     TokenRegistry(path).issue("ops", "admin")
     with pytest.raises(InputError, match="ops"):
         TokenRegistry(path, configured=f"ops:admin:{H1}")
+
+
+# -- expiries as given on the command line ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expires"),
+    [
+        ("30d", NOW + timedelta(days=30)),
+        ("12h", NOW + timedelta(hours=12)),
+        ("90m", NOW + timedelta(minutes=90)),
+        (" 7d ", NOW + timedelta(days=7)),
+        ("1m", NOW + timedelta(minutes=1)),
+        ("3650d", NOW + timedelta(days=3650)),
+        ("2027-01-01", datetime(2027, 1, 1, tzinfo=UTC)),
+        ("2027-01-01T12:00", datetime(2027, 1, 1, 12, tzinfo=UTC)),
+        ("2027-01-01T12:00:00+02:00", datetime(2027, 1, 1, 10, tzinfo=UTC)),
+        ("2027-01-01T12:00:00Z", datetime(2027, 1, 1, 12, tzinfo=UTC)),
+    ],
+)
+def test_parse_expiry(text: str, expires: datetime) -> None:
+    parsed = parse_expiry(text, now=NOW)
+    assert parsed == expires
+    assert parsed.tzinfo is UTC
+
+
+def test_parse_expiry_drops_fractions_of_a_second() -> None:
+    now = NOW.replace(microsecond=123456)
+    assert parse_expiry("1h", now=now) == NOW + timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "0d",
+        "0m",
+        "-1d",
+        "+1d",
+        "30",
+        "30x",
+        "30s",
+        "30D",
+        "d",
+        "1.5d",
+        "30 d",
+        "3651d",
+        "87601h",
+        "9999999999d",
+        "soon",
+        "2027-13-01",
+        "2026-03-01",  # midnight today: past
+        "2020-01-01",
+        "2026-03-01T12:00:00Z",  # now: not in the future
+    ],
+)
+def test_parse_expiry_refuses_bad_values(text: str) -> None:
+    with pytest.raises(InvalidTokenInput, match="invalid expiry"):
+        parse_expiry(text, now=NOW)
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def token_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "tokens.json"
+    monkeypatch.setenv("PLATFORM_GRAPH_TOKENS_FILE", str(path))
+    monkeypatch.delenv("PLATFORM_GRAPH_TOKENS", raising=False)
+    return path
+
+
+def test_cli_creates_a_token_that_expires(
+    token_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    code = cli.main(["token", "create", "--name", "ci", "--role", "editor", "--expires-in", "30d"])
+    after = datetime.now(UTC)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    token = out.strip()
+    registry = TokenRegistry(token_file)
+    assert registry.authenticate(token) == Principal("ci", Role.editor)
+    expires = registry.get("ci").expires
+    assert expires is not None
+    assert before + timedelta(days=30) <= expires <= after + timedelta(days=30)
+    assert f"expires {expires.isoformat()}" in err
+    assert token not in err
+
+
+def test_cli_creates_a_token_that_expires_on_a_date(
+    token_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["token", "create", "--name", "ci", "--role", "reader", "--expires-in", "2099-01-01"]
+    assert cli.main(argv) == 0
+    _, err = capsys.readouterr()
+    assert "expires 2099-01-01T00:00:00+00:00" in err
+    assert TokenRegistry(token_file).get("ci").expires == datetime(2099, 1, 1, tzinfo=UTC)
+
+
+def test_cli_creates_a_token_that_never_expires(
+    token_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["token", "create", "--name", "ci", "--role", "admin"]) == 0
+    _, err = capsys.readouterr()
+    assert "never expires" in err
+    assert TokenRegistry(token_file).get("ci").expires is None
+
+
+@pytest.mark.parametrize("value", ["0d", "30x", "-5h", "tomorrow", "2020-01-01", "99999d", ""])
+def test_cli_refuses_a_bad_duration(
+    token_file: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    argv = ["token", "create", "--name", "ci", "--role", "editor", f"--expires-in={value}"]
+    assert cli.main(argv) == 1
+    out, err = capsys.readouterr()
+    assert out == ""  # no token printed
+    assert "invalid expiry" in err
+    assert not token_file.exists()
+
+
+def test_cli_lists_expiries(token_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_token_file(
+        token_file,
+        [
+            {"name": "old", "role": "admin", "sha256": H1, "expires": PAST},
+            {"name": "ci", "role": "editor", "sha256": H2, "expires": "2099-01-01T00:00:00+00:00"},
+        ],
+    )
+    TokenRegistry(token_file).issue("forever", "reader")
+    assert cli.main(["token", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("old ")
+    assert lines[0].endswith(f"{PAST} (expired)")
+    assert lines[1].endswith("2099-01-01T00:00:00+00:00")
+    assert lines[2].startswith("forever ")
+    assert lines[2].endswith(" -")
+    assert cli.main(["token", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(t["name"], t["expires"]) for t in listed] == [
+        ("old", PAST),
+        ("ci", "2099-01-01T00:00:00+00:00"),
+        ("forever", None),
+    ]
+    assert H1 not in json.dumps(listed)
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -481,7 +844,9 @@ def test_token_management_end_to_end(client: httpx.Client, tokens: Tokens) -> No
         ("bob", "editor", "file"),
         ("carol", "admin", "file"),
     ]
-    assert all(set(t) == {"name", "role", "created", "source"} for t in listed.json())
+    keys = {"name", "role", "created", "source", "expires"}
+    assert all(set(t) == keys for t in listed.json())
+    assert all(t["expires"] is None for t in listed.json())
 
     created = client.post("/api/tokens", json={"name": "ci-bot", "role": "editor"}, headers=admin)
     assert created.status_code == 201, created.text
@@ -491,6 +856,7 @@ def test_token_management_end_to_end(client: httpx.Client, tokens: Tokens) -> No
     assert body["role"] == "editor"
     assert body["source"] == "file"
     assert body["created"]
+    assert body["expires"] is None
     token = body["token"]
     assert token.startswith("pgt_")
     assert client.post("/api/data", headers=bearer(token)).json() == {"written_by": "ci-bot"}
@@ -533,3 +899,126 @@ def test_a_token_issued_from_the_cli_works_at_once(client: httpx.Client, tokens:
     assert client.post("/api/data", headers=bearer(token)).json() == {"written_by": "deploy"}
     cli.revoke("deploy")
     assert client.post("/api/data", headers=bearer(token)).status_code == 401
+
+
+def test_issue_an_expiring_token_through_the_api(client: httpx.Client, tokens: Tokens) -> None:
+    admin = bearer(tokens.admin)
+    before = datetime.now(UTC).replace(microsecond=0)
+    made = client.post(
+        "/api/tokens",
+        json={"name": "week", "role": "editor", "expires_in_days": 7},
+        headers=admin,
+    )
+    assert made.status_code == 201, made.text
+    expires = datetime.fromisoformat(made.json()["expires"])
+    assert before + timedelta(days=7) <= expires <= datetime.now(UTC) + timedelta(days=7)
+    week = made.json()["token"]
+    assert client.post("/api/data", headers=bearer(week)).json() == {"written_by": "week"}
+
+    dated = client.post(
+        "/api/tokens",
+        json={"name": "dated", "role": "reader", "expires": "2099-01-01T12:00:00+02:00"},
+        headers=admin,
+    )
+    assert dated.status_code == 201, dated.text
+    assert datetime.fromisoformat(dated.json()["expires"]) == datetime(2099, 1, 1, 10, tzinfo=UTC)
+    day = client.post(
+        "/api/tokens",
+        json={"name": "day", "role": "reader", "expires": "2099-01-01"},
+        headers=admin,
+    )
+    assert day.status_code == 201, day.text
+    assert datetime.fromisoformat(day.json()["expires"]) == datetime(2099, 1, 1, tzinfo=UTC)
+
+    listed = {t["name"]: t for t in client.get("/api/tokens", headers=admin).json()}
+    assert datetime.fromisoformat(listed["week"]["expires"]) == expires
+    assert datetime.fromisoformat(listed["day"]["expires"]) == datetime(2099, 1, 1, tzinfo=UTC)
+    assert listed["alice"]["expires"] is None
+    saved = json.loads((tokens.registry.path or Path()).read_text(encoding="utf-8"))
+    assert {t["name"]: t["expires"] for t in saved["tokens"]}["day"] == "2099-01-01T00:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("extra", "detail"),
+    [
+        ({"expires": "2000-01-01T00:00:00Z"}, "not in the future"),
+        ({"expires": "2000-01-01"}, "not in the future"),
+        ({"expires": "soon"}, "expires"),
+        ({"expires": 17}, "not in the future"),  # a Unix time: 1970
+        ({"expires_in_days": 0}, "expires_in_days"),
+        ({"expires_in_days": -1}, "expires_in_days"),
+        ({"expires_in_days": 3651}, "expires_in_days"),
+        ({"expires_in_days": "a week"}, "expires_in_days"),
+        ({"expires": "2099-01-01", "expires_in_days": 3}, "not both"),
+    ],
+)
+def test_a_bad_expiry_is_422(
+    client: httpx.Client, tokens: Tokens, extra: dict[str, Any], detail: str
+) -> None:
+    body = {"name": "ci-bot", "role": "editor", **extra}
+    response = client.post("/api/tokens", json=body, headers=bearer(tokens.admin))
+    assert_problem(response, 422, detail)
+    assert "ci-bot" not in tokens.registry
+
+
+def test_an_expired_token_is_401(client: httpx.Client, tokens: Tokens) -> None:
+    """Issued through the API, then made to expire by rewriting the file (as an operator
+    could): the registry reads the file again and the token stops working."""
+    admin = bearer(tokens.admin)
+    made = client.post(
+        "/api/tokens", json={"name": "short", "role": "admin", "expires_in_days": 1}, headers=admin
+    )
+    assert made.status_code == 201, made.text
+    token = made.json()["token"]
+    assert client.post("/api/revert", headers=bearer(token)).status_code == 200
+    path = tokens.registry.path
+    assert path is not None
+    saved = json.loads(path.read_text(encoding="utf-8"))["tokens"]
+    for entry in saved:
+        if entry["name"] == "short":
+            entry["expires"] = PAST
+    write_token_file(path, saved)
+    for route in ("/api/data", "/api/revert", "/api/tokens"):
+        response = client.post(route, headers=bearer(token), json={"name": "x", "role": "reader"})
+        assert_problem(response, 401, "the bearer token has expired (at 2000-01-01T00:00:00+00:00)")
+        assert 'error="invalid_token"' in response.headers["www-authenticate"]
+        assert token not in response.text
+        assert "short" not in response.text
+    assert client.get("/api/public", headers=bearer(token)).json() == {"hello": "world"}
+    # an unknown token is still just "not valid": nothing says an expired one exists
+    wrong = client.post("/api/data", headers=bearer(token + "x"))
+    assert_problem(wrong, 401, "not valid")
+    assert "expired" not in wrong.text
+    listed = {t["name"]: t for t in client.get("/api/tokens", headers=admin).json()}
+    assert datetime.fromisoformat(listed["short"]["expires"]) == datetime(2000, 1, 1, tzinfo=UTC)
+    assert client.delete("/api/tokens/short", headers=admin).status_code == 204
+    assert_problem(client.post("/api/data", headers=bearer(token)), 401, "not valid")
+
+
+def test_a_token_expires_while_the_service_runs(
+    client: httpx.Client, tokens: Tokens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The expiry is checked on each request, against the clock (moved here)."""
+    registry = tokens.registry
+    token = registry.issue("hour", "editor", expires=datetime.now(UTC) + timedelta(hours=1))
+    assert client.post("/api/data", headers=bearer(token)).json() == {"written_by": "hour"}
+    set_clock(monkeypatch, datetime.now(UTC) + timedelta(hours=2))
+    assert_problem(client.post("/api/data", headers=bearer(token)), 401, "has expired")
+    # tokens without an expiry are not affected by the clock
+    assert client.post("/api/data", headers=bearer(tokens.editor)).status_code == 200
+
+
+def test_a_version_1_file_without_expiries_still_reads(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    entry = {
+        "name": "old",
+        "role": "editor",
+        "sha256": hash_token("pgt_old-token-0123456789"),
+        "created": "2025-01-01T00:00:00+00:00",
+    }
+    path.write_text(json.dumps({"version": 1, "tokens": [entry]}), encoding="utf-8")
+    os.chmod(path, 0o600)
+    registry = TokenRegistry(path)
+    principal = registry.authenticate("pgt_old-token-0123456789")
+    assert principal is not None
+    assert principal.name == "old"

@@ -7,6 +7,10 @@ Tokens come from two places, none is built in:
   so that operators put hashes, never tokens, in the environment (see :func:`hash_token`);
 * a JSON file of issued tokens (hashes only), written atomically with mode 0600.
 
+An issued token may carry an expiry (UTC); past it the token no longer authenticates, but it
+stays listed (with its expiry) until revoked. Files written before expiries existed, and
+configured tokens, have none.
+
 The file is read again whenever it changes on disk, so a token issued or revoked from the
 command line takes effect in a running service without a restart.
 """
@@ -27,7 +31,7 @@ import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -37,6 +41,7 @@ from platform_graph.errors import InputError, PlatformGraphError
 __all__ = [
     "TOKEN_PREFIX",
     "ConfiguredToken",
+    "ExpiredToken",
     "InvalidTokenInput",
     "Principal",
     "Role",
@@ -48,6 +53,8 @@ __all__ = [
     "UnknownToken",
     "generate_token",
     "hash_token",
+    "normalize_expiry",
+    "parse_expiry",
     "parse_tokens",
     "validate_name",
     "validate_role",
@@ -59,9 +66,21 @@ TOKEN_PREFIX = "pgt_"
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
 NAME_MAX = 64
 HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
-FILE_VERSION = 1
+FILE_VERSION = 2
+# Version 2 adds expiry; a version 1 file (no expiries) still reads. A build that knows
+# only version 1 refuses a version 2 file rather than ignore the expiries in it.
+READABLE_VERSIONS = (1, 2)
 # A bearer token longer than this is not one of ours: do not spend time hashing it.
 TOKEN_MAX = 4096
+# The longest lifetime a relative expiry (``30d``, ``expires_in_days``) may give: ten years.
+EXPIRY_MAX_DAYS = 3650
+DURATION_PATTERN = re.compile(r"(\d{1,9})([dhm])")
+_DURATION_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def _now() -> datetime:
+    """The current time, in UTC (a function, so that tests can move the clock)."""
+    return datetime.now(UTC)
 
 
 class Role(StrEnum):
@@ -103,6 +122,15 @@ class ConfiguredToken(TokenError):
     """The token comes from configuration: change the configuration, not the registry."""
 
 
+class ExpiredToken(TokenError):
+    """The token matched an entry whose expiry has passed."""
+
+    def __init__(self, name: str, expires: datetime) -> None:
+        super().__init__(f"the token {name!r} expired at {expires.isoformat()}")
+        self.name = name
+        self.expires = expires
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """Who a request comes from: the token's name and role."""
@@ -122,6 +150,10 @@ class TokenInfo:
     role: Role
     created: datetime | None
     source: str  # "file" or "config"
+    expires: datetime | None = None
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return self.expires is not None and (now or _now()) >= self.expires
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -129,24 +161,33 @@ class TokenInfo:
             "role": self.role.value,
             "created": None if self.created is None else self.created.isoformat(),
             "source": self.source,
+            "expires": None if self.expires is None else self.expires.isoformat(),
         }
 
 
 @dataclass(frozen=True, slots=True)
 class TokenEntry:
-    """A stored token: its name, role, the sha256 (hex) of the token and when it was made."""
+    """A stored token: its name, role, the sha256 (hex) of the token, when it was made and
+    when it expires (UTC; None: never)."""
 
     name: str
     role: Role
     sha256: str
     created: datetime | None = None
     source: str = "file"
+    expires: datetime | None = None
 
     def __repr__(self) -> str:  # keep even the hash out of logs and tracebacks
-        return f"TokenEntry(name={self.name!r}, role={self.role.value!r}, source={self.source!r})"
+        return (
+            f"TokenEntry(name={self.name!r}, role={self.role.value!r}, "
+            f"source={self.source!r}, expires={self.expires!r})"
+        )
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return self.expires is not None and (now or _now()) >= self.expires
 
     def info(self) -> TokenInfo:
-        return TokenInfo(self.name, self.role, self.created, self.source)
+        return TokenInfo(self.name, self.role, self.created, self.source, self.expires)
 
 
 def hash_token(token: str) -> str:
@@ -174,6 +215,47 @@ def validate_role(role: object) -> Role:
             return Role(role)
     allowed = ", ".join(r.value for r in Role)
     raise InvalidTokenInput(f"invalid role {role!r}: one of {allowed}")
+
+
+def normalize_expiry(expires: datetime) -> datetime:
+    """An expiry in UTC; a naive datetime is taken to be UTC already."""
+    if not isinstance(expires, datetime):
+        raise InvalidTokenInput(f"invalid expiry {expires!r}: expected a date and time")
+    if expires.tzinfo is None or expires.utcoffset() is None:
+        return expires.replace(tzinfo=UTC)
+    try:
+        return expires.astimezone(UTC)
+    except OverflowError:
+        raise InvalidTokenInput(f"invalid expiry {expires.isoformat()}: out of range") from None
+
+
+def parse_expiry(text: str, now: datetime | None = None) -> datetime:
+    """When a token given ``text`` expires: a duration from now (``30d``, ``12h``, ``90m``:
+    days, hours, minutes, at most ten years) or an ISO 8601 date (``2027-01-01``: midnight
+    UTC) or date and time (without an offset: UTC). It must be in the future."""
+    now = now or _now()
+    value = text.strip()
+    if match := DURATION_PATTERN.fullmatch(value):
+        amount, unit = int(match.group(1)), match.group(2)
+        delta = timedelta(**{_DURATION_UNITS[unit]: amount})
+        if not timedelta(0) < delta <= timedelta(days=EXPIRY_MAX_DAYS):
+            raise InvalidTokenInput(
+                f"invalid expiry {text!r}: a duration must be more than 0 "
+                f"and at most {EXPIRY_MAX_DAYS} days"
+            )
+        return (now + delta).replace(microsecond=0)
+    try:
+        expires = normalize_expiry(datetime.fromisoformat(value))
+    except ValueError:
+        raise InvalidTokenInput(
+            f"invalid expiry {text!r}: expected a duration such as 30d, 12h or 90m, "
+            "or an ISO 8601 date such as 2027-01-01"
+        ) from None
+    if expires <= now:
+        raise InvalidTokenInput(
+            f"invalid expiry {text!r}: {expires.isoformat()} is not in the future"
+        )
+    return expires
 
 
 def _validate_hash(value: str) -> str:
@@ -238,7 +320,7 @@ def _read_file(path: Path) -> builtins.list[TokenEntry]:
         raise InputError(f"not JSON: {exc.msg}", source=source, line=exc.lineno) from exc
     if not isinstance(data, dict) or not isinstance(data.get("tokens"), list):
         raise InputError('expected an object with a "tokens" list', source=source)
-    if data.get("version") != FILE_VERSION:
+    if data.get("version") not in READABLE_VERSIONS:
         raise InputError(f"unknown version {data.get('version')!r}", source=source)
     entries: list[TokenEntry] = []
     seen: set[str] = set()
@@ -247,11 +329,15 @@ def _read_file(path: Path) -> builtins.list[TokenEntry]:
             if not isinstance(item, dict):
                 raise InvalidTokenInput("expected an object")
             created = item.get("created")
+            expires = item.get("expires")  # absent from files older than expiries
             entry = TokenEntry(
                 validate_name(item.get("name")),
                 validate_role(item.get("role")),
                 _validate_hash(str(item.get("sha256", ""))),
                 None if created is None else datetime.fromisoformat(created),
+                expires=None
+                if expires is None
+                else normalize_expiry(datetime.fromisoformat(expires)),
             )
         except (InvalidTokenInput, TypeError, ValueError) as exc:
             raise InputError(f"token #{number}: {exc}", source=source) from None
@@ -275,6 +361,7 @@ def _write_file(path: Path, entries: Iterable[TokenEntry]) -> None:
                 "role": e.role.value,
                 "sha256": e.sha256,
                 "created": None if e.created is None else e.created.isoformat(),
+                "expires": None if e.expires is None else e.expires.isoformat(),
             }
             for e in entries
         ],
@@ -338,9 +425,10 @@ class TokenRegistry:
             self._refresh()
             return (*self._configured, *self._issued)
 
-    def authenticate(self, token: str) -> Principal | None:
-        """The principal a token belongs to, or None. Compares with every entry, in constant
-        time per entry, without stopping at a match."""
+    def check(self, token: str) -> Principal | None:
+        """The principal a token belongs to, or None if it is not known; ExpiredToken if the
+        entry it matches has expired. Compares with every entry, in constant time per entry,
+        without stopping at a match; the first match decides, expired or not."""
         if not isinstance(token, str) or not token or len(token) > TOKEN_MAX:
             return None
         digest = hash_token(token)
@@ -349,7 +437,18 @@ class TokenRegistry:
             match = hmac.compare_digest(entry.sha256, digest)
             if match and found is None:
                 found = entry
-        return None if found is None else Principal(found.name, found.role)
+        if found is None:
+            return None
+        if found.expires is not None and found.expired():
+            raise ExpiredToken(found.name, found.expires)
+        return Principal(found.name, found.role)
+
+    def authenticate(self, token: str) -> Principal | None:
+        """The principal a token belongs to, or None (unknown or expired): see :meth:`check`."""
+        try:
+            return self.check(token)
+        except ExpiredToken:
+            return None
 
     def get(self, name: str) -> TokenInfo:
         for entry in self._entries():
@@ -372,19 +471,31 @@ class TokenRegistry:
             self._stamp = _stamp(self.path)
         self._issued = entries
 
-    def issue(self, name: str, role: Role | str) -> str:
-        """Create a token and return it: the only time it is seen; only its hash is kept."""
+    def issue(self, name: str, role: Role | str, expires: datetime | None = None) -> str:
+        """Create a token and return it: the only time it is seen; only its hash is kept.
+
+        ``expires``: when it stops working (a naive datetime is UTC); it must be in the
+        future. None: it works until revoked."""
         name = validate_name(name)
         the_role = validate_role(role)
+        until = None if expires is None else normalize_expiry(expires)
+        now = _now()
+        if until is not None and until <= now:
+            raise InvalidTokenInput(f"the expiry {until.isoformat()} is not in the future")
         with self._lock:
             self._refresh()
             if any(e.name == name for e in (*self._configured, *self._issued)):
                 raise TokenExists(f"a token named {name!r} exists already")
             token = generate_token()
-            created = datetime.now(UTC).replace(microsecond=0)
-            entry = TokenEntry(name, the_role, hash_token(token), created)
+            created = now.replace(microsecond=0)
+            entry = TokenEntry(name, the_role, hash_token(token), created, expires=until)
             self._save([*self._issued, entry])
-        log.info("issued token %r (%s)", name, the_role.value)
+        log.info(
+            "issued token %r (%s), expires %s",
+            name,
+            the_role.value,
+            "never" if until is None else until.isoformat(),
+        )
         return token
 
     def revoke(self, name: str) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from platform_graph import __version__
-from platform_graph.auth import Role, TokenError, TokenRegistry, hash_token
+from platform_graph.auth import Role, TokenError, TokenRegistry, hash_token, parse_expiry
 from platform_graph.build import BuildResult, build, write_outputs
 from platform_graph.config import Settings
 from platform_graph.curation import uncovered
@@ -218,7 +218,9 @@ def _token_hash() -> int:
 
 
 def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
-    """Bearer tokens: create (printed once), list, revoke; hash for PLATFORM_GRAPH_TOKENS."""
+    """Bearer tokens: create (printed once, optionally expiring), list, revoke; hash for
+    PLATFORM_GRAPH_TOKENS."""
+
     if args.token_command == "hash":
         return _token_hash()
     try:
@@ -227,19 +229,26 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
             if registry.path is None:
                 sys.stderr.write("no token file: set PLATFORM_GRAPH_TOKENS_FILE\n")
                 return EXIT_INVALID
-            token = registry.issue(args.name, args.role)
+            expires = None if args.expires_in is None else parse_expiry(args.expires_in)
+            token = registry.issue(args.name, args.role, expires=expires)
             sys.stdout.write(f"{token}\n")
+            until = "never expires" if expires is None else f"expires {expires.isoformat()}"
             _progress(
-                f"token {args.name!r} ({args.role}) saved, as a hash, in {registry.path}; "
-                "this is the only time it is shown"
+                f"token {args.name!r} ({args.role}, {until}) saved, as a hash, in "
+                f"{registry.path}; this is the only time it is shown"
             )
         elif args.token_command == "list":
-            tokens = [info.as_dict() for info in registry.list()]
+            infos = registry.list()
+            tokens = [info.as_dict() for info in infos]
             if args.json:
                 sys.stdout.write(json.dumps(tokens, indent=2) + "\n")
-            for t in [] if args.json else tokens:
+            for info, t in [] if args.json else zip(infos, tokens, strict=True):
+                expiry = t["expires"] or "-"
+                if info.expired():
+                    expiry += " (expired)"
                 sys.stdout.write(
-                    f"{t['name']:<24} {t['role']:<7} {t['source']:<7} {t['created'] or '-'}\n"
+                    f"{t['name']:<24} {t['role']:<7} {t['source']:<7} "
+                    f"{t['created'] or '-':<25} {expiry}\n"
                 )
         else:
             registry.revoke(args.name)
@@ -383,6 +392,12 @@ def _parser() -> argparse.ArgumentParser:
     t = tokens.add_parser("create", help="issue a token and print it, this once")
     t.add_argument("--name", required=True, help="lower-case letters, digits, '.', '_', '-'")
     t.add_argument("--role", required=True, choices=[r.value for r in Role])
+    t.add_argument(
+        "--expires-in",
+        metavar="DURATION",
+        help="when it stops working: 30d, 12h, 90m, or a date such as 2027-01-01 (UTC); "
+        "default: never",
+    )
     t = tokens.add_parser("list", help="names, roles, sources and dates (never hashes)")
     t.add_argument("--json", action="store_true", help="print JSON")
     t = tokens.add_parser("revoke", help="revoke a token; it stops working at once")

@@ -1,15 +1,15 @@
 """Bearer-token dependencies (``require(role)``, ``EditorDep``, ``AdminDep``) and /api/tokens.
 
 Reads need no token. A route that writes takes ``EditorDep`` (or ``AdminDep``) as a parameter.
-No token, or one that is not known: 401 with ``WWW-Authenticate: Bearer``; a known token whose
-role is too low: 403. Every error is a problem document.
+No token, one that is not known, or one that has expired: 401 with ``WWW-Authenticate:
+Bearer``; a known token whose role is too low: 403. Every error is a problem document.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
@@ -19,8 +19,10 @@ from pydantic import BaseModel, Field
 
 from platform_graph.api.problems import ProblemError, problem
 from platform_graph.auth import (
+    EXPIRY_MAX_DAYS,
     NAME_MAX,
     ConfiguredToken,
+    ExpiredToken,
     InvalidTokenInput,
     Principal,
     Role,
@@ -98,7 +100,14 @@ def require(role: Role | str) -> Callable[..., Principal]:
                 f"this requires a token with the {needed.value} role: "
                 "send the header 'Authorization: Bearer <token>'"
             )
-        principal = registry.authenticate(credentials.credentials.strip())
+        try:
+            principal = registry.check(credentials.credentials.strip())
+        except ExpiredToken as exc:
+            raise _unauthorized(
+                f"the bearer token has expired (at {exc.expires.isoformat()}): "
+                "ask an administrator for a new one",
+                "invalid_token",
+            ) from None
         if principal is None:
             raise _unauthorized("the bearer token is not valid or was revoked", "invalid_token")
         if not principal.role.includes(needed):
@@ -130,10 +139,19 @@ class TokenOut(BaseModel):
     role: Role
     created: datetime | None
     source: str = Field(description="`file`: issued; `config`: from PLATFORM_GRAPH_TOKENS.")
+    expires: datetime | None = Field(
+        description="When the token stops working (UTC); null: when it is revoked."
+    )
 
     @classmethod
     def of(cls, info: TokenInfo) -> TokenOut:
-        return cls(name=info.name, role=info.role, created=info.created, source=info.source)
+        return cls(
+            name=info.name,
+            role=info.role,
+            created=info.created,
+            source=info.source,
+            expires=info.expires,
+        )
 
 
 class TokenCreate(BaseModel):
@@ -144,6 +162,24 @@ class TokenCreate(BaseModel):
         description="Lower-case letters, digits, '.', '_' and '-'.",
     )
     role: Role
+    expires: datetime | None = Field(
+        None,
+        description="When the token stops working: an ISO 8601 date and time (without an "
+        "offset: UTC) or date (midnight UTC), in the future.",
+    )
+    expires_in_days: int | None = Field(
+        None,
+        ge=1,
+        le=EXPIRY_MAX_DAYS,
+        description="Or: how many days from now the token stops working. Neither: never.",
+    )
+
+    def expiry(self) -> datetime | None:
+        if self.expires is not None and self.expires_in_days is not None:
+            raise InvalidTokenInput("give expires or expires_in_days, not both")
+        if self.expires_in_days is not None:
+            return datetime.now(UTC).replace(microsecond=0) + timedelta(days=self.expires_in_days)
+        return self.expires
 
 
 class TokenIssued(TokenOut):
@@ -158,7 +194,7 @@ def _problem(exc: Exception) -> ProblemError:
     return ProblemError(422, "Invalid parameter", str(exc))
 
 
-@tokens_router.get("", summary="The tokens (names, roles, dates; never hashes)")
+@tokens_router.get("", summary="The tokens (names, roles, dates, expiries; never hashes)")
 def list_tokens(principal: AdminDep, registry: RegistryDep) -> list[TokenOut]:
     return [TokenOut.of(info) for info in registry.list()]
 
@@ -173,11 +209,17 @@ def create_token(
     body: TokenCreate, principal: AdminDep, registry: RegistryDep, response: Response
 ) -> TokenIssued:
     try:
-        token = registry.issue(body.name, body.role)
+        token = registry.issue(body.name, body.role, expires=body.expiry())
         info = registry.get(body.name)
     except (TokenExists, InvalidTokenInput, UnknownToken) as exc:
         raise _problem(exc) from exc
-    log.info("token %r (%s) issued by %r", body.name, body.role.value, principal.name)
+    log.info(
+        "token %r (%s, expires %s) issued by %r",
+        body.name,
+        body.role.value,
+        "never" if info.expires is None else info.expires.isoformat(),
+        principal.name,
+    )
     response.headers["Cache-Control"] = "no-store"
     return TokenIssued(**TokenOut.of(info).model_dump(), token=token)
 
