@@ -50,8 +50,9 @@ class _View:
 
     def __init__(self, store: Store, remove: Sequence[Quad], add: Sequence[Quad]) -> None:
         self.store = store
-        self.removed = {(s, p, o) for s, p, o, _ in remove}
         self.added: list[Triple3] = [(s, p, o) for s, p, o, _ in add]
+        # A quad removed and added back stays (remove, then add, as the store applies it).
+        self.removed = {(s, p, o) for s, p, o, _ in remove} - set(self.added)
 
     def before_out(self, node: Node, predicate: URIRef | None = None) -> list[Triple3]:
         return [(s, p, o) for s, p, o, _ in self.store.quads(subject=node, predicate=predicate)]
@@ -162,8 +163,11 @@ class Validator:
         for node in focus:
             if isinstance(node, URIRef):
                 iris.add(node)
-            else:
-                iris |= view.owners(node)
+                continue
+            owners = view.owners(node)
+            if not owners:
+                return Scope(None)  # a blank node nothing points to: validate it all
+            iris |= owners
         return Scope(iris)
 
     def _neighbourhood(self, store: Store, focus: Iterable[URIRef], view: _View) -> Graph:

@@ -182,6 +182,12 @@ def load_shapes(path: Path) -> Graph:
     return g
 
 
+def _full(node: Node | None) -> str:
+    if node is None:
+        return ""
+    return str(node) if isinstance(node, URIRef) else node.n3()
+
+
 def _short(node: Node | None) -> str | None:
     if node is None:
         return None
@@ -244,7 +250,8 @@ def _results(report: Graph, shapes: Graph) -> list[Result]:
                 severity=_SEVERITY.get(severity, "violation")
                 if isinstance(severity, URIRef)
                 else "violation",
-                focus=_short(report.value(result, SH.focusNode)) or "",
+                # The focus in full: callers match it against their nodes.
+                focus=_full(report.value(result, SH.focusNode)),
                 path=_path_text(report, report.value(result, SH.resultPath)),
                 value=_short(report.value(result, SH.value)),
                 message_sv=sv,
