@@ -7,11 +7,13 @@ module returns.
 
 from __future__ import annotations
 
+import copy
 import re
+import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import astuple, dataclass, field
 from typing import Any
 
 from rdflib import Literal, URIRef
@@ -137,8 +139,35 @@ class Commitment:
 
 
 class ReadModel:
-    def __init__(self, store: Store) -> None:
+    """The read side. With ``version`` (the dataset's ETag), answers are cached per
+    version: a write changes the version, and so empties the cache."""
+
+    def __init__(self, store: Store, version: Callable[[], str] | None = None) -> None:
         self.store = store
+        self._version = version
+        self._cache: dict[tuple[Any, ...], list[Commitment]] = {}
+        self._cached_version: str | None = None
+        self._cache_lock = threading.Lock()
+
+    def _cached(self, key: tuple[Any, ...]) -> list[Commitment] | None:
+        if self._version is None:
+            return None
+        version = self._version()
+        with self._cache_lock:
+            if version != self._cached_version:
+                self._cache.clear()
+                self._cached_version = version
+            found = self._cache.get(key)
+        return None if found is None else [copy.deepcopy(c) for c in found]
+
+    def _remember(self, key: tuple[Any, ...], version: str | None, items: list[Commitment]) -> None:
+        if version is None:
+            return
+        with self._cache_lock:
+            if version == self._cached_version:
+                if len(self._cache) >= 256:
+                    self._cache.clear()
+                self._cache[key] = [copy.deepcopy(c) for c in items]
 
     def _select(self, query: str, bindings: Mapping[str, Term] | None = None) -> SelectResult:
         result = self.store.query(P + query, bindings=bindings)
@@ -168,6 +197,16 @@ class ReadModel:
         self, flt: CommitmentFilter | None = None, sort: str = "position"
     ) -> list[Commitment]:
         flt = flt or CommitmentFilter()
+        key = (*astuple(flt), sort)
+        version = self._version() if self._version is not None else None
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        items = self._commitments(flt, sort)
+        self._remember(key, version, items)
+        return items
+
+    def _commitments(self, flt: CommitmentFilter, sort: str) -> list[Commitment]:
         bindings: dict[str, Term] = {}
         clauses: list[str] = []
         for name, pattern in _FILTER_PATTERNS.items():

@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             store=the_store,
             pool=pool,
             queries=queries,
-            read_model=ReadModel(the_store),
+            read_model=ReadModel(the_store, writer.etag),
             tokens=TokenRegistry(settings.tokens_path, configured=settings.tokens),
             writer=writer,
         )
