@@ -233,8 +233,10 @@ class QueryPool:
             self._stop_worker(worker)
             if self._count < self.size:
                 self._start_spare()
-        elif self._count > self.size and self._idle.qsize() >= self.size:
-            self._stop_worker(worker)  # a burst worker no longer needed
+        elif self._count > self.size and self._idle.qsize() > self.size:
+            # A burst worker no longer needed; one spare beyond the base stays ready, so
+            # that a steady trickle of slow queries does not start and stop workers.
+            self._stop_worker(worker)
         else:
             worker.niced = False
             self._idle.put(worker)
