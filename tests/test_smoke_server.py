@@ -9,3 +9,15 @@ def test_the_server_answers_sparql_rest_and_linked_data(http: httpx.Client) -> N
     assert http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
     assert http.get("/api/commitments").json()["total"] > 100
     assert http.get("/id/area/vivalla").status_code == 200
+
+
+def test_the_api_documentation_is_served_locally(http: httpx.Client) -> None:
+    import re
+
+    page = http.get("/docs")
+    assert page.status_code == 200
+    urls = re.findall(r"""(?:src|href|url)\s*[:=]\s*['"]([^'"]+)['"]""", page.text)
+    assert urls
+    assert all(u.startswith("/") for u in urls), urls
+    for url in urls:
+        assert http.get(url).status_code == 200, url
