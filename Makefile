@@ -43,8 +43,30 @@ bench-latency: $(STAMP)
 bench-validation: $(STAMP)
 	$(BIN)/python -m benchmarks.validation
 
+# The benchmarks of issue 7 (docs/benchmarks.md and its plots): the five systems on
+# synthetic graphs. bench-quick: 10k and 100k triples, under five minutes on two cores;
+# bench: 10k, 100k, 1M and 5M triples, hours. Virtuoso is installed with apt-get by the
+# harness where it is missing (as root); if it cannot be, the report says so.
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+.PHONY: bench bench-quick
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks --full
+
+bench-quick: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks --quick
+
 # YASGUI's built files are committed under src/platform_graph/web/static/vendor/yasgui/,
 # so the service and `make test` need no npm. Run this (needs node and npm) to update them
 # after changing the version in frontend/package.json.
 vendor-yasgui:
 	cd frontend && npm ci --no-audit --no-fund && npm run vendor
+
+# The soak of issue 8: many clients, mixed reads and writes, a minute, memory over time.
+.PHONY: bench-soak
+bench-soak: $(STAMP)
+	$(BIN)/python -m benchmarks.soak --seconds 60 --clients 8
