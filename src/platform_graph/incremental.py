@@ -105,6 +105,7 @@ class Validator:
         self.shapes = shapes
         self.paths: frozenset[AccessPath] = access_paths(shapes)
         self.depth = max(len(p) for p in self.paths)
+        self.inverse = frozenset(s.predicate for p in self.paths for s in p if not s.forward)
         # The shapes without their class targets: each change targets its focus nodes.
         self._untargeted = Graph()
         self._targets: dict[URIRef, list[Node]] = {}
@@ -177,14 +178,17 @@ class Validator:
         for s, p, o, _ in store.quads(predicate=RDFS.subClassOf, graph=ONTOLOGY_GRAPH):
             g.add((s, p, o))
         frontier: set[Node] = set(focus)
-        for node in frontier:
-            for t in view.after_in(node):
-                g.add(t)
         seen: set[Node] = set()
         for _ in range(self.depth):
             nxt: set[Node] = set()
             for node in frontier - seen:
                 seen.add(node)
+                # Incoming edges only along the inverse paths the shapes read: all of a
+                # node's incoming edges (every commitment pointing at a status concept)
+                # would grow with the data, not with the change.
+                for predicate in self.inverse:
+                    for t in view.after_in(node, predicate):
+                        g.add(t)
                 for t in view.after_out(node):
                     g.add(t)
                     if isinstance(t[2], (URIRef, BNode)):
