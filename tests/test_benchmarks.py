@@ -5,7 +5,6 @@ Small and quick: the benchmark itself runs with ``make bench-quick`` / ``make be
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from dataclasses import replace
 from datetime import date
@@ -238,8 +237,6 @@ def test_the_harness_runs_and_the_report_renders(tmp_path: Path) -> None:
     assert updates["full_conforms"] is True
     assert updates["profile"]["neighbourhood_triples"] > 0
     assert oxigraph["split"]["pool_round_trip"] > 0
-    if importlib.util.find_spec("matplotlib") is None:
-        pytest.skip("the plots need the bench extra (matplotlib)")
     from benchmarks.report import goals, write_report
 
     results["seconds"] = 1.0
