@@ -823,9 +823,8 @@ class _Writer:
             name = f"{name} {index // len(COUNTY_NAMES) + 1}"
         slug = slugify(name)
         area = self.area(f"{slug}-lan", "AdminUnit", f"{name}s län", f"{name} County", None)
-        region = ID + f"actor/region-{slug}"
-        if self.q.once(region):
-            self.actor(f"region-{slug}", "PublicBody", f"Region {name}", f"Region {name}")
+        region = self.actor(f"region-{slug}", "PublicBody", f"Region {name}", f"Region {name}")
+        if self.q.once(f"jurisdiction {region}"):
             self.q.add(region, PG + "jurisdiction", iri(area))
         return area, region
 

@@ -23,6 +23,7 @@ __all__ = [
     "machine",
     "median",
     "p95",
+    "quiesce",
     "rss_kb",
     "rss_tree_kb",
     "wait_until",
@@ -74,6 +75,41 @@ def rss_tree_kb(pid: int) -> int:
         total += rss_kb(p)
         frontier += _children(p)
     return total
+
+
+def cpu_seconds_tree(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, frontier, seen = 0.0, [pid], set()
+    while frontier:
+        p = frontier.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
+            pass
+        frontier += _children(p)
+    return total
+
+
+def quiesce(pid: int, max_wait: float, interval: float = 0.5, busy: float = 0.1) -> float:
+    """Wait until a process tree is idle (under ``busy`` of a core); the seconds waited.
+
+    After a client gives up on a request, a server may still be working on it; the next
+    measurement would share the CPU with it.
+    """
+    started = time.monotonic()
+    last = cpu_seconds_tree(pid)
+    while time.monotonic() - started < max_wait:
+        time.sleep(interval)
+        now = cpu_seconds_tree(pid)
+        if now - last < busy * interval:
+            break
+        last = now
+    return time.monotonic() - started
 
 
 def free_port() -> int:

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.engines import EngineTimeout
 from benchmarks.generate import generate
 from benchmarks.measure import HttpClient, HttpError, machine, median
 from benchmarks.report import write_report
@@ -158,6 +159,10 @@ def _measure_reads(
             if system.restart_on_timeout:
                 _say(f"  {system.name}: {request.key} timed out; restarting")
                 system.restart()
+            else:
+                # The server may still be working on it: let it finish before measuring on.
+                waited = system.settle(max(60.0, 10 * plan.timeout))
+                result.detail += f" (the server was busy {waited:.0f} s more)"
         except (HttpError, RuntimeError, OSError) as exc:
             result.outcome, result.detail = "error", str(exc)[:400]
     return out
@@ -319,17 +324,24 @@ def run(plan: Plan, workdir: Path, only: tuple[str, ...]) -> dict[str, Any]:
                 record["rss_kb_after"] = system.memory_kb()
                 _say(f"  {name}: throughput")
                 record["throughput"] = _throughput(system, workload.requests, reads, plan)
+                system.settle(max(60.0, 10 * plan.timeout))
                 if isinstance(system, ServiceSystem):
                     record["baseline"] = system.baseline(plan.reps * 4)
                 if isinstance(system, EngineSystem) and name == "oxigraph":
                     small = next(r for r in workload.requests if r.small and r.family == "sparql")
-                    (record["split"],) = system.call("split", small.sparql[0].text, 50)
+                    try:
+                        (record["split"],) = system.call(
+                            "split", small.sparql[0].text, 50, timeout=1800
+                        )
+                    except (EngineTimeout, RuntimeError) as exc:
+                        record["split_error"] = str(exc)[:400]
+                        system.restart()
                 if name in ("service", "oxigraph"):
                     _say(f"  {name}: validated changes")
                     entry["updates"][name] = _updates(
                         system, workload.commitments, plan, size, 0 if name == "service" else 7
                     )
-            except (Unavailable, RequestTimeout, RuntimeError, OSError) as exc:
+            except (Unavailable, RequestTimeout, EngineTimeout, RuntimeError, OSError) as exc:
                 record.update(status="failed", note=f"{type(exc).__name__}: {str(exc)[:800]}")
                 _say(f"  {name} failed: {str(exc)[:200]}")
             finally:

@@ -34,7 +34,14 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from benchmarks.engines import EngineTimeout, EngineWorker
-from benchmarks.measure import HttpClient, HttpError, free_port, rss_kb, rss_tree_kb
+from benchmarks.measure import (
+    HttpClient,
+    HttpError,
+    free_port,
+    quiesce,
+    rss_kb,
+    rss_tree_kb,
+)
 from benchmarks.workload import Request
 
 __all__ = [
@@ -100,6 +107,9 @@ class System:
 
     def restart(self) -> None:
         raise NotImplementedError
+
+    def settle(self, max_wait: float) -> float:
+        return 0.0
 
     def throughput(
         self, requests: Sequence[Request], clients: int, seconds: float
@@ -208,6 +218,10 @@ class _HttpSystem(System):
 
     def memory_kb(self) -> int:
         return rss_tree_kb(self.process.pid) if self.process is not None else 0
+
+    def settle(self, max_wait: float) -> float:
+        """Wait until the server has finished what a client gave up on (see ``quiesce``)."""
+        return quiesce(self.process.pid, max_wait) if self.process is not None else 0.0
 
     def _stop_process(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -89,6 +89,33 @@ def test_the_generated_graph_conforms(small: bytes, shapes: Graph) -> None:
     assert not report.warnings, report.to_text()
 
 
+def test_a_graph_of_several_platforms_conforms(shapes: Graph) -> None:
+    g = generate(25_000)
+    assert len(g.municipalities) >= 2
+    report = validate(_union(g.nquads), shapes)
+    assert report.conforms, report.to_text()
+
+
+def test_every_node_a_statement_links_to_is_typed() -> None:
+    """What the shapes' sh:class checks need, over many platforms (no validation: fast)."""
+    store = ox.Store()
+    store.load(generate(150_000).nquads, format=ox.RdfFormat.N_QUADS)
+    for prop, cls in (
+        ("responsibleActor", "Actor"),
+        ("partnerActor", "Actor"),
+        ("affectedActor", "Actor"),
+        ("concernsArea", "Area"),
+        ("inSection", "Section"),
+        ("inSentence", "Sentence"),
+    ):
+        untyped = store.query(
+            f"ASK {{ ?s <{PG[prop]}> ?o FILTER NOT EXISTS {{ ?o a <{PG[cls]}> }} }}",
+            use_default_graph_as_union=True,
+        )
+        assert isinstance(untyped, ox.QueryBoolean)
+        assert not untyped, f"a pg:{prop} value is not a pg:{cls}"
+
+
 def test_every_quote_is_the_text_at_its_offsets(small: bytes) -> None:
     store = ox.Store()
     store.load(small, format=ox.RdfFormat.N_QUADS)
