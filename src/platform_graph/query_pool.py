@@ -100,6 +100,9 @@ class _Worker:
         self.conn.close()
 
 
+SNAPSHOT_REPLAY_MAX = 64
+"""Changes a new worker may replay on top of the kept copy before a fresh copy is taken."""
+
 SLOW_AFTER = 0.5
 """Seconds after which a running query counts as slow and runs at a lower priority."""
 
@@ -144,6 +147,7 @@ class QueryPool:
         self._base = 0
         self._workers: set[_Worker] = set()
         self._updates_lock = threading.Lock()
+        self._snap: tuple[int, bytes] | None = None
         for _ in range(size):
             self._idle.put(self._start_worker())
 
@@ -155,9 +159,7 @@ class QueryPool:
         with self._count_lock:
             self._count += 1
         try:
-            with self._updates_lock:
-                generation = self._base + len(self._updates)
-                data = self._snapshot()
+            generation, data = self._current_snapshot()
             worker = _Worker(data, generation)
         except BaseException:
             with self._count_lock:
@@ -166,6 +168,19 @@ class QueryPool:
         with self._updates_lock:
             self._workers.add(worker)
         return worker
+
+    def _current_snapshot(self) -> tuple[int, bytes]:
+        """A copy of the store to start a worker from, and the generation it is at.
+
+        Copying the whole store for every new worker made each burst or spare worker cost
+        as much as the data; the copy is kept and reused, and the new worker replays the
+        changes since it. A fresh copy is taken once that replay grows long.
+        """
+        with self._updates_lock:
+            now = self._base + len(self._updates)
+            if self._snap is None or now - self._snap[0] > SNAPSHOT_REPLAY_MAX:
+                self._snap = (now, self._snapshot())
+            return self._snap
 
     def _stop_worker(self, worker: _Worker) -> None:
         worker.kill()
@@ -188,7 +203,10 @@ class QueryPool:
         worker.generation = generation
         with self._updates_lock:
             # Forget what every worker has replayed.
-            oldest = min((w.generation for w in self._workers), default=generation)
+            kept = [w.generation for w in self._workers]
+            if self._snap is not None:
+                kept.append(self._snap[0])  # a worker started from the copy replays from there
+            oldest = min(kept, default=generation)
             if oldest > self._base:
                 del self._updates[: oldest - self._base]
                 self._base = oldest
