@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
@@ -13,7 +14,53 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["RunningServer", "free_port", "start_server"]
+from platform_graph.store.oxigraph import OxigraphStore
+from platform_graph.store.remote import RemoteSettings, RemoteStore
+from platform_graph.virtuoso_server import VirtuosoServer
+
+__all__ = [
+    "BACKEND",
+    "RunningServer",
+    "free_port",
+    "seed_store",
+    "start_server",
+    "virtuoso_env",
+]
+
+BACKEND = os.environ.get("PLATFORM_GRAPH_TEST_BACKEND", "embedded")
+"""Which store the real servers of the test suite run on: ``embedded`` or ``virtuoso``."""
+
+_VIRTUOSO: dict[Path, VirtuosoServer] = {}
+
+
+def _stop_virtuosos() -> None:
+    for server in _VIRTUOSO.values():
+        server.stop()
+    _VIRTUOSO.clear()
+
+
+atexit.register(_stop_virtuosos)
+
+
+def virtuoso_env(store: Path) -> dict[str, str]:
+    """A Virtuoso of its own for the store folder ``store`` (started on first use).
+
+    The same folder gets the same Virtuoso again, so a test that stops a server and
+    starts another on the same store sees the same data, as with the embedded store.
+    """
+    server = _VIRTUOSO.get(store)
+    if server is None:
+        store.mkdir(parents=True, exist_ok=True)
+        server = VirtuosoServer(store / "virtuoso-work").start()
+        _VIRTUOSO[store] = server
+    return {
+        "PLATFORM_GRAPH_STORE_URL": server.sparql_url,
+        "PLATFORM_GRAPH_STORE_UPDATE_URL": server.update_url,
+        "PLATFORM_GRAPH_STORE_USER": "dba",
+        "PLATFORM_GRAPH_STORE_PASSWORD": server.password,
+        "PLATFORM_GRAPH_STORE_DIALECT": "virtuoso",
+        "PLATFORM_GRAPH_WRITER_LOCK_PATH": str(store / "writer.lock"),
+    }
 
 
 def free_port() -> int:
@@ -46,15 +93,45 @@ class RunningServer:
         self.process.wait(timeout=15)
 
 
+def seed_store(store: Path, data: bytes, media_type: str, graph: str | None = None) -> None:
+    """Put ``data`` in the store a server will open at ``store``, instead of the platform.
+
+    On the embedded store it is the folder itself; with the Virtuoso backend, the
+    Virtuoso for that folder, marked as loaded so the service takes it as it is.
+    """
+    if BACKEND == "virtuoso":
+        env = virtuoso_env(store)
+        remote = RemoteStore(
+            RemoteSettings(
+                query_url=env["PLATFORM_GRAPH_STORE_URL"],
+                update_url=env["PLATFORM_GRAPH_STORE_UPDATE_URL"],
+                user="dba",
+                password=env["PLATFORM_GRAPH_STORE_PASSWORD"],
+                dialect="virtuoso",
+            )
+        )
+        remote.load(data, media_type, graph)
+        remote.mark_loaded("seeded by the test")
+        return
+    embedded = OxigraphStore(store)
+    embedded.load(data, media_type, graph)
+    embedded.flush()
+    del embedded  # release the store's lock before a server opens it
+
+
 def start_server(
     workdir: Path, *, store: Path, env: Mapping[str, str] | None = None, timeout: float = 120
 ) -> RunningServer:
-    """``platform-graph serve`` with its store in ``store``; waits until it answers."""
+    """``platform-graph serve`` with its store in ``store``; waits until it answers.
+
+    With PLATFORM_GRAPH_TEST_BACKEND=virtuoso the store is a Virtuoso of its own.
+    """
     port = free_port()
     log = workdir / f"server-{port}.log"
     environment = {
         **os.environ,
         "PLATFORM_GRAPH_BUILD_DIR": str(workdir / "build"),
+        **(virtuoso_env(store) if BACKEND == "virtuoso" else {}),
         **(env or {}),
     }
     with log.open("wb") as out:

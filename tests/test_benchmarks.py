@@ -171,9 +171,10 @@ def test_the_graph_has_what_the_workload_needs() -> None:
 
 def test_the_rest_requests_are_the_read_models_queries() -> None:
     queries = recorded_read_model_queries(CommitmentFilter(area="x-kommun"))
-    assert len(queries) == 5  # the slug check, the commitments, their themes, actors, areas
-    assert "<https://w3id.org/platform-graph/id/area/x-kommun>" in queries[1]
-    assert "VALUES" in queries[1]
+    # The slug check, the commitments, their themes, actors, areas, and the filter.
+    assert len(queries) == 6
+    assert "<https://w3id.org/platform-graph/id/area/x-kommun>" in queries[-1]
+    assert "VALUES" in queries[-1]
     assert len(recorded_read_model_queries(CommitmentFilter(q="word"))) == 4
 
 

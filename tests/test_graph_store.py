@@ -29,8 +29,7 @@ from rdflib.term import Node
 
 from platform_graph.auth import hash_token
 from platform_graph.rdf_io import format_for, parse_into
-from platform_graph.store.oxigraph import OxigraphStore
-from tests.server import RunningServer, start_server
+from tests.server import RunningServer, seed_store, start_server
 
 SUITE = Path(__file__).resolve().parent / "conformance" / "w3c-sparql11"
 MANIFEST = SUITE / "graph-store-protocol" / "manifest.ttl"
@@ -215,15 +214,13 @@ def gsp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServ
     not loaded into it): the W3C tests create their graphs from scratch."""
     work = tmp_path_factory.mktemp("graph-store")
     store_path = work / "store"
-    store = OxigraphStore(store_path)
-    store.load(
+    seed_store(
+        store_path,
         b"<urn:x-platform-graph-test:store> <http://www.w3.org/2000/01/rdf-schema#label> "
         b'"Graph Store Protocol test store" .\n',
         "application/n-triples",
         graph=MARKER_GRAPH,
     )
-    store.flush()
-    del store  # release the store's lock before the server opens it
     tokens = ",".join(
         f"{name}:{name}:{hash_token(token)}"
         for name, token in (("editor", EDITOR), ("reader", READER))

@@ -27,7 +27,7 @@ import httpx
 import pytest
 
 from platform_graph.auth import hash_token
-from tests.server import RunningServer, start_server
+from tests.server import BACKEND, RunningServer, start_server
 
 EDITOR = "pgt_no-outbound-editor-0123456789abcdefghijklmnop"
 ID = "https://w3id.org/platform-graph/id/"
@@ -35,6 +35,13 @@ COMMITMENT = "trygghet-narkotikateam"
 RESULTS = json.dumps(
     {"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "1"}}]}}
 ).encode("utf-8")
+
+
+RESULTS_XML = (
+    b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+    b'<head><variable name="x"/></head><results><result><binding name="x">'
+    b"<literal>1</literal></binding></result></results></sparql>"
+)
 
 
 class Listener:
@@ -592,8 +599,9 @@ def test_an_operator_can_allow_service_and_then_it_is_attempted(net: Net) -> Non
 
     LOAD stays refused and FROM still names only the store's graphs.
     """
+    # SPARQL XML: what every engine's SERVICE client reads (Virtuoso 7.2 reads no JSON).
     listener = Listener(
-        _http("200 OK", {"Content-Type": "application/sparql-results+json"}, RESULTS)
+        _http("200 OK", {"Content-Type": "application/sparql-results+xml"}, RESULTS_XML)
     )
     allowed = start_server(
         net.work,  # the same build as the first server: no second build
@@ -628,9 +636,13 @@ def test_an_operator_can_allow_service_and_then_it_is_attempted(net: Net) -> Non
         assert listener.connections >= 1, (answer.status_code, answer.text[:300])
         assert listener.requests[0].split(b" ")[1].startswith(b"/sparql")
         assert answer.status_code == 200, answer.text[:300]
-        assert json.loads(answer.text)["results"]["bindings"] == [
-            {"x": {"type": "literal", "value": "1"}}
-        ]
+        bindings = json.loads(answer.text)["results"]["bindings"]
+        if BACKEND == "virtuoso":
+            # Virtuoso makes the call itself, with its own rewrite of the query (its own
+            # variable names), so the canned answer binds nothing it asked for.
+            assert len(bindings) == 1
+        else:
+            assert bindings == [{"x": {"type": "literal", "value": "1"}}]
     finally:
         allowed.stop()
         listener.close()

@@ -1,12 +1,30 @@
-"""The query pool reuses its copy of the store for new workers, and they catch up."""
+"""The query pool: new workers start from a kept copy and catch up; ``QueryPool.query``
+answers as the store does, under the time limit."""
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
 from rdflib import Literal, URIRef
 
-from platform_graph.query_pool import SNAPSHOT_REPLAY_MAX, QueryPool
+from platform_graph.query_pool import (
+    SNAPSHOT_REPLAY_MAX,
+    QueryError,
+    QueryPool,
+    QueryTimeout,
+)
+from platform_graph.store import (
+    AskResult,
+    DatasetSpec,
+    GraphResult,
+    QueryResult,
+    SelectResult,
+    Term,
+)
 from platform_graph.store.oxigraph import OxigraphStore, data_update
 
 G = URIRef("https://w3id.org/platform-graph/graph/data")
@@ -47,3 +65,181 @@ def test_new_workers_start_from_the_kept_copy_and_replay_the_changes() -> None:
         assert len(calls) == 2  # a long replay: a fresh copy
     finally:
         pool.close()
+
+
+# --- QueryPool.query: the neutral result types, under the time limit ----------------------
+
+PREFIXES = (
+    "PREFIX pg: <https://w3id.org/platform-graph/ontology#>\n"
+    "PREFIX dcterms: <http://purl.org/dc/terms/>\n"
+)
+AREA = URIRef("https://w3id.org/platform-graph/id/area/vivalla")
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+@pytest.fixture(scope="module")
+def pool(memory_store: OxigraphStore) -> Iterator[QueryPool]:
+    running = QueryPool(lambda: memory_store.dump("application/n-quads"), size=1, timeout=30)
+    yield running
+    running.close()
+
+
+@pytest.mark.parametrize(
+    ("sparql", "bindings", "options"),
+    [
+        pytest.param(
+            PREFIXES + "SELECT ?c ?title ?deadline WHERE { ?c pg:concernsArea ?area ; "
+            "dcterms:title ?title OPTIONAL { ?c pg:deadline ?deadline } } ORDER BY ?c ?title",
+            {"area": AREA},
+            {},
+            id="select-bound-optional",
+        ),
+        pytest.param(
+            "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o",
+            {},
+            {"max_rows": 7},
+            id="select-truncated",
+        ),
+        pytest.param(
+            "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 5",
+            {},
+            {"dataset": DatasetSpec(default_graphs=(str(G),))},
+            id="select-dataset",
+        ),
+        pytest.param(PREFIXES + "ASK { ?c pg:concernsArea ?area }", {"area": AREA}, {}, id="ask"),
+        pytest.param(
+            "CONSTRUCT { ?area ?p ?o } WHERE { ?area ?p ?o }", {"area": AREA}, {}, id="construct"
+        ),
+        pytest.param("DESCRIBE ?area WHERE {}", {"area": AREA}, {}, id="describe"),
+        pytest.param(
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+            {},
+            {"max_rows": 3},
+            id="construct-truncated",
+        ),
+        pytest.param(
+            "SELECT ?x WHERE { ?x ?p ?o }",
+            {"o": Literal('vivalla" } ; DROP ALL #', lang="sv")},
+            {},
+            id="hostile-literal-bound",
+        ),
+        pytest.param(
+            "SELECT ?x WHERE { BIND(<rel> AS ?x) }",
+            {},
+            {"base_iri": "http://example.org/base/"},
+            id="base-iri",
+        ),
+    ],
+)
+def test_query_answers_as_the_store_does(
+    pool: QueryPool,
+    memory_store: OxigraphStore,
+    sparql: str,
+    bindings: dict[str, Term],
+    options: dict[str, Any],
+) -> None:
+    expected = memory_store.query(sparql, bindings=bindings, **options)
+    answer = pool.query(sparql, bindings=bindings, **options)
+    if isinstance(expected, GraphResult):
+        # Triples come in no set order: the same set, or as many of the whole answer.
+        assert isinstance(answer, GraphResult)
+        assert (len(answer.triples), answer.truncated) == (
+            len(expected.triples),
+            expected.truncated,
+        )
+        whole = memory_store.query(sparql, bindings=bindings)
+        assert isinstance(whole, GraphResult)
+        assert set(answer.triples) <= set(whole.triples)
+    else:
+        assert answer == expected
+    if "DROP" not in str(bindings.get("o", "")):  # that one must find nothing
+        assert _size(expected) > 0
+
+
+def _size(result: QueryResult) -> int:
+    if isinstance(result, SelectResult):
+        return len(result.rows)
+    if isinstance(result, GraphResult):
+        return len(result.triples)
+    return int(result.value)
+
+
+def test_query_binds_values_and_never_pastes_them(pool: QueryPool) -> None:
+    query = PREFIXES + "SELECT ?c WHERE { ?c pg:concernsArea ?area }"
+    every = pool.query(query)
+    assert isinstance(every, SelectResult)
+    bound = pool.query(query, bindings={"area": AREA})
+    assert isinstance(bound, SelectResult)
+    assert bound.rows
+    assert set(bound.rows) < set(every.rows)
+    with pytest.raises(ValueError, match="not a valid RDF term"):
+        pool.query(query, bindings={"area": URIRef("x> } ; DROP ALL #")})
+    with pytest.raises(ValueError, match="not a variable name"):
+        pool.query(query, bindings={"area } #": AREA})
+    assert pool.query(query, bindings={"area": AREA}) == bound  # nothing was dropped
+
+
+def test_query_keeps_blank_nodes_and_literal_types() -> None:
+    store = OxigraphStore(None)
+    store.load(
+        b'_:b <http://example.org/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+        b'_:b <http://example.org/q> "hej"@sv .\n'
+        b'<http://example.org/s> <http://example.org/r> "plain" .\n',
+        "application/n-triples",
+        graph=str(G),
+    )
+    running = QueryPool(lambda: store.dump("application/n-quads"), size=1, timeout=30)
+    try:
+        for sparql in (
+            "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p",
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        ):
+            answer = running.query(sparql)
+            expected = store.query(sparql)
+            if isinstance(expected, SelectResult):
+                assert isinstance(answer, SelectResult)
+                assert answer.variables == expected.variables
+                # Blank node labels are the engine's own: compare everything else.
+                assert [r[1:] for r in answer.rows] == [r[1:] for r in expected.rows]
+                assert [type(r[0]) for r in answer.rows] == [type(r[0]) for r in expected.rows]
+            else:
+                assert isinstance(answer, GraphResult)
+                assert isinstance(expected, GraphResult)
+                assert sorted(t[1:] for t in answer.triples) == sorted(
+                    t[1:] for t in expected.triples
+                )
+    finally:
+        running.close()
+
+
+def test_query_past_the_time_limit_is_stopped(memory_store: OxigraphStore) -> None:
+    running = QueryPool(lambda: memory_store.dump("application/n-quads"), size=1, timeout=1)
+    try:
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout):
+            running.query(SLOW)
+        assert time.monotonic() - started < 5
+        # The stopped worker is replaced: the pool answers again.
+        assert running.query("ASK { ?s ?p ?o }") == AskResult(True)
+        with pytest.raises(QueryError) as error:
+            running.query("SELECT ?x WHERE {")
+        assert error.value.syntax
+    finally:
+        running.close()
+
+
+def test_query_sees_the_changes_it_was_told_of(memory_store: OxigraphStore) -> None:
+    store = OxigraphStore(None)
+    store.load(memory_store.dump("application/n-quads"), "application/n-quads")
+    running = QueryPool(lambda: store.dump("application/n-quads"), size=1, timeout=30)
+    try:
+        ask = "ASK { ?s ?p ?o }"
+        quad = (S, P, Literal("new"), G)
+        assert running.query(ask, bindings={"s": S}) == AskResult(False)
+        generation = running.generation
+        store.apply([], [quad])
+        running.changed(data_update([], [quad]))
+        assert running.generation == generation + 1
+        assert running.query(ask, bindings={"s": S}) == AskResult(True)
+    finally:
+        running.close()

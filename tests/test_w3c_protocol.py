@@ -27,7 +27,7 @@ from rdflib.term import Node
 
 from platform_graph.auth import hash_token
 from platform_graph.store.oxigraph import OxigraphStore
-from tests.server import RunningServer, start_server
+from tests.server import RunningServer, seed_store, start_server
 
 SUITE = Path(__file__).resolve().parent / "conformance" / "w3c-sparql11"
 MANIFEST = SUITE / "protocol" / "manifest.ttl"
@@ -228,17 +228,16 @@ def protocol_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runnin
     """The real service over a store holding every graph the selected tests name."""
     work = tmp_path_factory.mktemp("w3c-protocol")
     store_path = work / "store"
-    store = OxigraphStore(store_path)
     loaded: dict[str, Path] = {}
     for case in CASES:
         for data in case.graph_data:
             previous = loaded.setdefault(data.name, data.file)
             assert previous == data.file, f"two files for the graph {data.name}"
+    nquads = OxigraphStore(None)
     for name, file in loaded.items():
-        store.load(file.read_bytes(), "application/n-triples", graph=name)
-    assert set(store.named_graphs()) == set(loaded)
-    store.flush()
-    del store  # release the store's lock before the server opens it
+        nquads.load(file.read_bytes(), "application/n-triples", graph=name)
+    assert set(nquads.named_graphs()) == set(loaded)
+    seed_store(store_path, nquads.dump("application/n-quads"), "application/n-quads")
     tokens = f"w3c:editor:{hash_token(EDITOR_TOKEN)}"
     running = start_server(work, store=store_path, env={"PLATFORM_GRAPH_TOKENS": tokens})
     yield running

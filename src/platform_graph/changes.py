@@ -150,7 +150,8 @@ class Writer:
         reverts: URIRef | None = None,
     ) -> Outcome:
         started = time.perf_counter()
-        with self.lock:
+        # The store's transaction also keeps out writers in other processes (remote store).
+        with self.lock, self.store.transaction():
             current = self.etag()
             if if_match is not None and if_match.strip() not in ("*", current):
                 raise PreconditionFailed(if_match, current)

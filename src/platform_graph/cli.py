@@ -5,22 +5,28 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
 from platform_graph import __version__
 from platform_graph.auth import Role, TokenError, TokenRegistry, hash_token, parse_expiry
 from platform_graph.build import BuildResult, build, write_outputs
-from platform_graph.config import Settings
+from platform_graph.config import Settings, settings_environment
 from platform_graph.curation import uncovered
 from platform_graph.errors import CurationError, InputError
 from platform_graph.rdf_io import read_graph
 from platform_graph.stats import graph_stats
+from platform_graph.store import StoreQueryError, StoreUnavailable
 from platform_graph.validation import Report, load_shapes, validate
+
+if TYPE_CHECKING:
+    from platform_graph.store.oxigraph import OxigraphStore
 
 __all__ = ["main"]
 
@@ -196,12 +202,72 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.store:
         updates["store_path"] = Path(args.store).resolve()
     settings = settings.model_copy(update=updates)
-    store = open_store(settings, progress=_progress)
+    workers = args.workers or 1
+    if workers > 1 and not settings.store_url:
+        sys.stderr.write(
+            "the embedded store serves one process: for --workers set PLATFORM_GRAPH_STORE_URL "
+            "to a SPARQL server (docs/deployment.md)\n"
+        )
+        return EXIT_INVALID
+    try:
+        store = open_store(settings, progress=_progress)
+    except StoreUnavailable as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_UNREADABLE
     _progress(
         f"serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql, API at /docs)"
     )
+    if workers > 1:
+        # Each worker process builds its app from the environment: hand the settings on.
+        os.environ.update(settings_environment(settings))
+        uvicorn.run(
+            "platform_graph.api:create_app",
+            factory=True,
+            workers=workers,
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+        )
+        return EXIT_OK
     uvicorn.run(
         create_app(settings, store), host=settings.host, port=settings.port, log_level="info"
+    )
+    return EXIT_OK
+
+
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    """Push the built graph (or an N-Quads file) into a remote store, resumably."""
+    from platform_graph.loader import push
+    from platform_graph.service import built_nquads, load_state_path, remote_store
+
+    updates: dict[str, object] = {"store_url": args.target}
+    if args.update_url:
+        updates["store_update_url"] = args.update_url
+    if args.batch_size:
+        updates["store_batch_size"] = args.batch_size
+    settings = settings.model_copy(update=updates)
+    try:
+        data = Path(args.input).read_bytes() if args.input else built_nquads(settings, _progress)
+        store = remote_store(settings)
+        store.ping()
+        report = push(
+            store,
+            data,
+            target=args.target,
+            state_path=load_state_path(settings),
+            batch_size=settings.store_batch_size,
+            restart=args.restart,
+            progress=_progress,
+        )
+    except SyntaxError as exc:
+        sys.stderr.write(f"unreadable input: {exc}\n")
+        return EXIT_UNREADABLE
+    except (OSError, StoreUnavailable, StoreQueryError) as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_UNREADABLE
+    _progress(
+        f"loaded {report.quads} quads into {args.target} in {report.batches} batches "
+        f"({report.skipped} done before) in {report.seconds:.1f} s"
     )
     return EXIT_OK
 
@@ -273,12 +339,23 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """The whole dataset, every named graph and the change log, as N-Quads or TriG."""
     from platform_graph.store.oxigraph import OxigraphStore
 
+    out = Path(args.file)
+    media = "application/trig" if out.suffix == ".trig" else "application/n-quads"
+    if settings.store_url and not args.store:
+        from platform_graph.service import remote_store
+
+        remote = remote_store(settings)
+        try:
+            out.write_bytes(remote.dump(media))
+        except (StoreUnavailable, StoreQueryError) as exc:
+            sys.stderr.write(f"{exc}\n")
+            return EXIT_UNREADABLE
+        _progress(f"exported {len(remote)} quads from {settings.store_url} to {out}")
+        return EXIT_OK
     path = _store_for(args, settings)
     if not path.exists():
         sys.stderr.write(f"no store at {path}\n")
         return EXIT_INVALID
-    out = Path(args.file)
-    media = "application/trig" if out.suffix == ".trig" else "application/n-quads"
     store = OxigraphStore(path)
     data = store.dump(media)
     out.write_bytes(data)
@@ -311,6 +388,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     except (InputError, OSError) as exc:
         sys.stderr.write(f"unreadable input: {exc}\n")
         return EXIT_UNREADABLE
+    if settings.store_url and not args.store:
+        return _import_remote(args, settings, check)
     store = OxigraphStore(path)
     if len(store) and not args.replace:
         sys.stderr.write(f"the store at {path} is not empty: add --replace to overwrite it\n")
@@ -319,6 +398,35 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     store.load(data, fmt.media_type)
     store.flush()
     _progress(f"imported {len(store)} quads into {path}")
+    return EXIT_OK
+
+
+def _import_remote(args: argparse.Namespace, settings: Settings, data: OxigraphStore) -> int:
+    """Restore into the remote store: its graphs dropped, then the export pushed in."""
+    from platform_graph.loader import push
+    from platform_graph.service import load_state_path, remote_store
+
+    remote = remote_store(settings)
+    try:
+        if len(remote) and not args.replace:
+            sys.stderr.write(
+                f"the store at {settings.store_url} is not empty: add --replace to overwrite it\n"
+            )
+            return EXIT_INVALID
+        remote.clear()
+        push(
+            remote,
+            data.dump("application/n-quads"),
+            target=settings.store_url,
+            state_path=load_state_path(settings),
+            batch_size=settings.store_batch_size,
+            restart=True,
+            progress=_progress,
+        )
+    except (StoreUnavailable, StoreQueryError) as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_UNREADABLE
+    _progress(f"imported {len(remote)} quads into {settings.store_url}")
     return EXIT_OK
 
 
@@ -374,7 +482,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default 8000)")
     p.add_argument("--store", help="the store's folder (default var/store)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="API processes (default 1; more need a remote store, PLATFORM_GRAPH_STORE_URL)",
+    )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "load", help="push the built graph into a remote SPARQL store (batches, resumable)"
+    )
+    p.add_argument("--target", required=True, help="the store's SPARQL query endpoint URL")
+    p.add_argument(
+        "--update-url",
+        help="its update endpoint (default PLATFORM_GRAPH_STORE_UPDATE_URL, else the target)",
+    )
+    p.add_argument("--input", help="an N-Quads file to push (default: the built graph)")
+    p.add_argument("--batch-size", type=int, help="quads per update operation (default 1000)")
+    p.add_argument("--restart", action="store_true", help="start over instead of resuming")
+    p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("export", help="back up the whole store (graphs and change log)")
     p.add_argument("file", help="output file: .nq (N-Quads) or .trig")

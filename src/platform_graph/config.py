@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from platform_graph.build import Paths
 
-__all__ = ["Settings", "default_root"]
+__all__ = ["Settings", "default_root", "settings_environment"]
 
 
 def default_root() -> Path:
@@ -33,13 +34,49 @@ class Settings(BaseSettings):
         Path("var/store"),
         description="The embedded store's folder (relative to root); unset for an in-memory store.",
     )
+    store_url: str = Field(
+        "",
+        description=(
+            "A SPARQL 1.1 query endpoint (Virtuoso, Fuseki, GraphDB) to use instead of the "
+            "embedded store; empty: the embedded store at store_path."
+        ),
+    )
+    store_update_url: str = Field(
+        "", description="The remote store's update endpoint; empty: the same as store_url."
+    )
+    store_user: str = Field("", description="User name for the remote store's endpoints.")
+    store_password: SecretStr = Field(
+        SecretStr(""), description="Password for the remote store's endpoints."
+    )
+    store_auth: Literal["digest", "basic"] = Field(
+        "digest", description="HTTP authentication the remote store asks for."
+    )
+    store_dialect: Literal["standard", "virtuoso"] = Field(
+        "standard",
+        description=(
+            "What the remote server needs beyond the standard: `virtuoso` leaves Virtuoso's "
+            "system graphs out of every query."
+        ),
+    )
+    store_batch_size: int = Field(
+        1000, ge=1, le=3000, description="Quads per update operation sent to a remote store."
+    )
+    writer_lock_path: Path = Field(
+        Path("var/writer.lock"),
+        description=(
+            "File lock that lets one process at a time write to a remote store (relative to "
+            "root; processes on one machine share it)."
+        ),
+    )
     host: str = Field("127.0.0.1", description="Address the service listens on.")
     port: int = Field(8000, description="Port the service listens on.")
     base_url: str = Field(
         "", description="Public base URL for links; empty: taken from each request."
     )
     query_timeout: float = Field(
-        30.0, gt=0, description="Seconds a /sparql query may run before it is stopped."
+        30.0,
+        gt=0,
+        description="Seconds a query (/sparql, named, REST) may run before it is stopped.",
     )
     query_workers: int = Field(2, ge=1, description="Worker processes that run /sparql queries.")
     query_workers_max: int = Field(
@@ -81,9 +118,27 @@ class Settings(BaseSettings):
         return None if self.store_path is None else self._under_root(self.store_path)
 
     @property
+    def writer_lock_file(self) -> Path:
+        return self._under_root(self.writer_lock_path)
+
+    @property
     def tokens_path(self) -> Path | None:
         return None if self.tokens_file is None else self._under_root(self.tokens_file)
 
     @property
     def queries_dir(self) -> Path:
         return self.root / "queries"
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """The settings as PLATFORM_GRAPH_* variables, for processes that read them anew."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        env[f"PLATFORM_GRAPH_{name.upper()}"] = (
+            str(value).lower() if isinstance(value, bool) else str(value)
+        )
+    return env

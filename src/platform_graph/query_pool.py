@@ -14,12 +14,15 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from typing import Any
 
-from platform_graph.store import DatasetSpec
+from platform_graph.sparql_text import bind_values
+from platform_graph.store import DatasetSpec, QueryResult, Term
+from platform_graph.store.wire import from_wire
 
 __all__ = ["PoolClosed", "QueryError", "QueryPool", "QueryTimeout", "WorkerAnswer"]
 
@@ -54,6 +57,7 @@ def _worker_main(conn: Connection) -> None:
     # Imports inside: a spawned worker imports only what it needs.
     from platform_graph.results import serialize
     from platform_graph.store.oxigraph import OxigraphStore
+    from platform_graph.store.wire import query_wire
 
     store = OxigraphStore(None)
     data: bytes = conn.recv()
@@ -68,8 +72,16 @@ def _worker_main(conn: Connection) -> None:
             # A change applied to the primary store, replayed on this replica.
             store.update(msg[1])
             continue
-        _, sparql, dataset, media, max_rows, base_iri = msg
         try:
+            if msg[0] == "result":
+                # The answer itself, for the server to use (QueryPool.query).
+                _, sparql, dataset, max_rows, base_iri = msg
+                wire = query_wire(
+                    store, sparql, dataset=dataset, max_rows=max_rows, base_iri=base_iri
+                )
+                conn.send(("ok", wire))
+                continue
+            _, sparql, dataset, media, max_rows, base_iri = msg
             result = store.query(sparql, dataset=dataset, max_rows=max_rows, base_iri=base_iri)
             body = serialize(result, media)
             rows = len(getattr(result, "rows", getattr(result, "triples", [])))
@@ -154,6 +166,13 @@ class QueryPool:
     @property
     def workers(self) -> int:
         return self._count
+
+    @property
+    def generation(self) -> int:
+        """How many changes the pool has been told of (``changed``): a query run after
+        reading this sees at least those."""
+        with self._updates_lock:
+            return self._base + len(self._updates)
 
     def _start_worker(self) -> _Worker:
         with self._count_lock:
@@ -267,27 +286,51 @@ class QueryPool:
         max_rows: int | None,
         base_iri: str | None = None,
     ) -> WorkerAnswer:
+        """Run a query and serialise its answer as ``media`` (for /sparql)."""
+        answer = self._call(("query", sparql, dataset, media, max_rows, base_iri))
+        return WorkerAnswer(answer[1], answer[2], answer[3])
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        dataset: DatasetSpec | None = None,
+        bindings: Mapping[str, Term] | None = None,
+        max_rows: int | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        """``Store.query`` under the time limit: the same answer, or ``QueryTimeout``.
+
+        ``bindings`` are bound here with ``bind_values`` (never pasted); an engine error
+        is a ``QueryError``.
+        """
+        text = bind_values(sparql, bindings or {})
+        answer = self._call(("result", text, dataset, max_rows, base_iri))
+        return from_wire(answer[1])
+
+    def _call(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Send a query to a worker; its answer, or the error, by the time limit."""
         if self._closed:
             raise PoolClosed("the query pool is shut down")
         worker = self._acquire()
         deadline = time.monotonic() + self.timeout
         try:
             self._catch_up(worker)
-            worker.conn.send(("query", sparql, dataset, media, max_rows, base_iri))
+            worker.conn.send(message)
             # A query still running after a moment yields the CPU to newcomers.
             if not worker.conn.poll(min(SLOW_AFTER, self.timeout)):
                 worker.niced = _set_priority(worker, 10)
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
                 raise QueryTimeout(f"the query ran longer than {self.timeout:g} s and was stopped")
-            answer = worker.conn.recv()
+            answer: tuple[Any, ...] = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as exc:
             self._replace(worker)
             raise QueryError(f"the query worker died: {exc}", syntax=False) from exc
         self._release(worker)
         status = answer[0]
         if status == "ok":
-            return WorkerAnswer(answer[1], answer[2], answer[3])
+            return answer
         raise QueryError(answer[1], syntax=status == "syntax")
 
     def _replace(self, worker: _Worker) -> None:

@@ -149,6 +149,10 @@ class ReadModel:
         self._cached_version: str | None = None
         self._cache_lock = threading.Lock()
 
+    def version(self) -> str | None:
+        """The version answers are kept under now; None when nothing is kept."""
+        return None if self._version is None else self._version()
+
     def _cached(self, key: tuple[Any, ...]) -> list[Commitment] | None:
         if self._version is None:
             return None
@@ -207,50 +211,13 @@ class ReadModel:
         return items
 
     def _commitments(self, flt: CommitmentFilter, sort: str) -> list[Commitment]:
-        bindings: dict[str, Term] = {}
-        clauses: list[str] = []
-        for name, pattern in _FILTER_PATTERNS.items():
-            value = getattr(flt, name)
-            if value is not None:
-                bindings[name] = URIRef(ID[f"{name}/{value}"])
-                clauses.append(f"FILTER EXISTS {{ {pattern} }}")
-        if flt.testable is not None:
-            bindings["testable_f"] = Literal(flt.testable)
-            clauses.append("FILTER (?testable = ?testable_f)")
-        if flt.has_deadline is True:
-            clauses.append("FILTER (BOUND(?deadline))")
-        elif flt.has_deadline is False:
-            clauses.append("FILTER (!BOUND(?deadline))")
-        if flt.deadline_before is not None:
-            # A deadline year means the end of that year ("senast år 2027"); a year asked
-            # for means its first day: compare as dates.
-            before = flt.deadline_before
-            bindings["before_f"] = Literal(before + "-01-01" if len(before) == 4 else before)
-            clauses.append(
-                "FILTER (BOUND(?deadline) && IF(STRLEN(STR(?deadline)) = 4, "
-                'CONCAT(STR(?deadline), "-12-31"), STR(?deadline)) < ?before_f)'
-            )
-        query = f"""
-SELECT ?c ?title_sv ?title_en ?quote ?start ?end ?section ?spos ?strength ?kind ?change
-       ?testable ?deadline ?period ?amount ?status
-WHERE {{
-  ?c a pg:Commitment ; pg:inSection ?section ; pg:strength ?strength ; pg:kind ?kind ;
-     pg:changeType ?change ; pg:testable ?testable ; pg:status ?status ;
-     oa:hasSelector/oa:start ?start ; oa:hasSelector/oa:end ?end ;
-     oa:hasSelector/oa:exact ?quote .
-  ?section pg:position ?spos .
-  OPTIONAL {{ ?c dcterms:title ?title_sv FILTER (lang(?title_sv) = "sv") }}
-  OPTIONAL {{ ?c dcterms:title ?title_en FILTER (lang(?title_en) = "en") }}
-  OPTIONAL {{ ?c pg:deadline ?deadline }}
-  OPTIONAL {{ ?c pg:period ?period }}
-  OPTIONAL {{ ?c pg:amountSEK ?amount }}
-  {" ".join(clauses)}
-}}"""
-        found: dict[str, Commitment] = {}
-        for row in self._select(query, bindings).dicts():
-            c = self._commitment(row)
-            found.setdefault(c.iri, c)
-        items = list(found.values())
+        # Two queries: the filters pick commitment IRIs, and the details come from the
+        # unfiltered list (one query text, cached per version). A remote server then
+        # compiles the long details query once; Virtuoso takes seconds for each new
+        # text of it, and every filter value would make a new one.
+        every = self._all_commitments()
+        chosen = self._chosen(flt)
+        items = every if chosen is None else [c for c in every if c.iri in chosen]
         if flt.q:
             words = fold(flt.q).split()
             items = [
@@ -261,8 +228,69 @@ WHERE {{
                     for w in words
                 )
             ]
-        self._attach_links(items)
         return sort_commitments(items, sort)
+
+    def _chosen(self, flt: CommitmentFilter) -> set[str] | None:
+        """The IRIs of the commitments the filters let through; None: no filter."""
+        bindings: dict[str, Term] = {}
+        clauses: list[str] = []
+        for name, pattern in _FILTER_PATTERNS.items():
+            value = getattr(flt, name)
+            if value is not None:
+                bindings[name] = URIRef(ID[f"{name}/{value}"])
+                # A join, not FILTER EXISTS: Virtuoso finds nothing for a property path
+                # inside FILTER EXISTS.
+                clauses.append(pattern)
+        if flt.testable is not None:
+            bindings["testable_f"] = Literal(flt.testable)
+            clauses.append("?c pg:testable ?testable_f .")
+        if flt.has_deadline is True or flt.deadline_before is not None:
+            clauses.append("?c pg:deadline ?deadline_f .")
+        elif flt.has_deadline is False:
+            clauses.append("FILTER NOT EXISTS { ?c pg:deadline ?deadline_f }")
+        if flt.deadline_before is not None:
+            # A deadline year means the end of that year ("senast år 2027"); a year asked
+            # for means its first day: compare as dates.
+            before = flt.deadline_before
+            bindings["before_f"] = Literal(before + "-01-01" if len(before) == 4 else before)
+            clauses.append(
+                "FILTER (IF(STRLEN(STR(?deadline_f)) = 4, "
+                'CONCAT(STR(?deadline_f), "-12-31"), STR(?deadline_f)) < ?before_f)'
+            )
+        if not clauses:
+            return None
+        query = f"SELECT DISTINCT ?c WHERE {{ ?c a pg:Commitment . {' '.join(clauses)} }}"
+        return {str(row[0]) for row in self._select(query, bindings).rows}
+
+    def _all_commitments(self) -> list[Commitment]:
+        key = ("all-commitments",)
+        version = self._version() if self._version is not None else None
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        query = """
+SELECT ?c ?title_sv ?title_en ?quote ?start ?end ?section ?spos ?strength ?kind ?change
+       ?testable ?deadline ?period ?amount ?status
+WHERE {
+  ?c a pg:Commitment ; pg:inSection ?section ; pg:strength ?strength ; pg:kind ?kind ;
+     pg:changeType ?change ; pg:testable ?testable ; pg:status ?status ;
+     oa:hasSelector/oa:start ?start ; oa:hasSelector/oa:end ?end ;
+     oa:hasSelector/oa:exact ?quote .
+  ?section pg:position ?spos .
+  OPTIONAL { ?c dcterms:title ?title_sv FILTER (lang(?title_sv) = "sv") }
+  OPTIONAL { ?c dcterms:title ?title_en FILTER (lang(?title_en) = "en") }
+  OPTIONAL { ?c pg:deadline ?deadline }
+  OPTIONAL { ?c pg:period ?period }
+  OPTIONAL { ?c pg:amountSEK ?amount }
+}"""
+        found: dict[str, Commitment] = {}
+        for row in self._select(query).dicts():
+            c = self._commitment(row)
+            found.setdefault(c.iri, c)
+        items = list(found.values())
+        self._attach_links(items)
+        self._remember(key, version, items)
+        return items
 
     def commitment(self, slug: str) -> Commitment:
         if not SLUG.match(slug):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
@@ -22,7 +22,8 @@ from platform_graph.api import (
     sparql,
     writes,
 )
-from platform_graph.api.problems import BodyLimit, install_handlers
+from platform_graph.api.middleware import BodyLimit, DatasetETag
+from platform_graph.api.problems import install_handlers
 from platform_graph.api.state import AppState
 from platform_graph.auth import TokenRegistry
 from platform_graph.changes import Writer
@@ -33,7 +34,8 @@ from platform_graph.query_pool import QueryPool
 from platform_graph.read_model import ReadModel
 from platform_graph.service import open_store
 from platform_graph.store import Store
-from platform_graph.store.oxigraph import data_update
+from platform_graph.store.oxigraph import OxigraphStore, data_update
+from platform_graph.time_limited import read_version, time_limited
 from platform_graph.validation import load_shapes
 
 __all__ = ["create_app"]
@@ -64,27 +66,33 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         the_store = store if store is not None else open_store(settings)
-        pool = QueryPool(
-            lambda: the_store.dump("application/n-quads"),
-            size=settings.query_workers,
-            timeout=settings.query_timeout,
-            max_size=settings.query_workers_max,
-        )
+        pool: QueryPool | None = None
         writer = Writer(the_store, Validator(load_shapes(settings.paths.shapes)))
-        writer.on_commit(lambda removed, added: pool.changed(data_update(removed, added)))
+        if isinstance(the_store, OxigraphStore):
+            # The embedded engine cannot be interrupted: /sparql runs in killable workers.
+            # A remote server runs queries itself, under the client's time limit.
+            pool = QueryPool(
+                lambda: the_store.dump("application/n-quads"),
+                size=settings.query_workers,
+                timeout=settings.query_timeout,
+                max_size=settings.query_workers_max,
+            )
+            replicas = pool
+            writer.on_commit(lambda removed, added: replicas.changed(data_update(removed, added)))
         app.state.platform = AppState(
             settings=settings,
             store=the_store,
             pool=pool,
             queries=queries,
-            read_model=ReadModel(the_store, writer.etag),
+            read_model=ReadModel(time_limited(the_store, pool), read_version(writer.etag, pool)),
             tokens=TokenRegistry(settings.tokens_path, configured=settings.tokens),
             writer=writer,
         )
         try:
             yield
         finally:
-            pool.close()
+            if pool is not None:
+                pool.close()
 
     app = FastAPI(
         title="platform-graph",
@@ -110,26 +118,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     security.install_handlers(app)
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-
-    @app.middleware("http")
-    async def dataset_etag(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        """Reads carry the dataset's ETag (the latest change); If-None-Match gives 304.
-
-        The ETag is read before the request runs: if a write lands meanwhile, the client
-        holds an older ETag, and a write based on it gets 412, never a lost update.
-        """
-        if request.method not in ("GET", "HEAD") or not request.url.path.startswith(_VERSIONED):
-            return await call_next(request)
-        state: AppState = request.app.state.platform
-        etag = state.writer.etag()
-        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-            return Response(status_code=304, headers={"ETag": etag})
-        response = await call_next(request)
-        if response.status_code == 200 and "etag" not in response.headers:
-            response.headers["ETag"] = etag
-        return response
+    # Outermost: a 304 is answered before anything else runs.
+    app.add_middleware(DatasetETag, prefixes=_VERSIONED)
 
     pages.mount_static(app)
     app.include_router(pages.router)  # before Linked Data: it answers /id/....ttl and .jsonld

@@ -11,6 +11,7 @@ from platform_graph.api.rest import OutputFormat, _format, _respond
 from platform_graph.api.state import StateDep
 from platform_graph.queries import NamedQuery, ParameterError
 from platform_graph.store import SelectResult, Term
+from platform_graph.time_limited import time_limited
 
 __all__ = ["build_router"]
 
@@ -93,7 +94,9 @@ def build_router(queries: dict[str, NamedQuery]) -> APIRouter:
                     str(exc),
                     errors=[{"parameter": exc.name, "message": exc.message}],
                 ) from exc
-            result = state.store.query(q.text, bindings=bindings, max_rows=state.settings.max_rows)
+            # In a query worker, under the time limit: past it, QueryTimeout (a 503).
+            store = time_limited(state.store, state.pool)
+            result = store.query(q.text, bindings=bindings, max_rows=state.settings.max_rows)
             if not isinstance(result, SelectResult):
                 raise ProblemError(500, "Bad named query", f"{q.name} is not a SELECT query")
             rows = [

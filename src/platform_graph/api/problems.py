@@ -9,9 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodyLimit", "ProblemError", "install_handlers", "problem"]
+from platform_graph.query_pool import QueryTimeout
+from platform_graph.store import StoreTimeout
+
+__all__ = ["ProblemError", "install_handlers", "problem"]
 
 log = logging.getLogger(__name__)
 
@@ -67,62 +69,16 @@ def install_handlers(app: FastAPI) -> None:
             response.headers.update(exc.headers)
         return response
 
+    async def _timeout(request: Request, exc: Exception) -> JSONResponse:
+        # A read of the REST API, a named query or a page that ran past the time limit
+        # (its query worker was stopped): the same answer /sparql gives.
+        seconds = request.app.state.platform.settings.query_timeout
+        return problem(503, "Query timeout", str(exc), timeout_seconds=seconds)
+
+    app.add_exception_handler(QueryTimeout, _timeout)
+    app.add_exception_handler(StoreTimeout, _timeout)
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error")
         return problem(500, "Internal error", "the server failed to answer; the error is logged")
-
-
-class BodyLimit:
-    """ASGI middleware: a request body past ``limit`` bytes gets 413.
-
-    The bytes received are counted, so a chunked body without Content-Length is held to
-    the same limit as one that declares its length.
-    """
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, receive, send)
-            return
-        # Read the body first, counting: a chunked body without Content-Length is held
-        # to the same limit, and the app sees a body only once it is known to fit.
-        chunks: list[bytes] = []
-        received = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                await self.app(scope, _replay([message], receive), send)
-                return
-            chunk = message.get("body", b"")
-            received += len(chunk)
-            if received > self.limit:
-                await self._refuse(scope, receive, send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        whole: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        await self.app(scope, _replay([whole], receive), send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, "Request too large", f"the request body exceeds {self.limit} bytes")
-        await response(scope, receive, send)
-
-
-def _replay(messages: list[Message], receive: Receive) -> Receive:
-    pending = list(messages)
-
-    async def replay() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replay

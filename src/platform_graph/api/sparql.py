@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -14,10 +15,10 @@ from rdflib.namespace import RDF
 from platform_graph.api.problems import ProblemError
 from platform_graph.api.state import AppState, StateDep
 from platform_graph.negotiation import NotAcceptable, best_match
-from platform_graph.query_pool import QueryError, QueryTimeout
-from platform_graph.results import GRAPH_TYPES, SOLUTION_TYPES
+from platform_graph.query_pool import QueryError, QueryTimeout, WorkerAnswer
+from platform_graph.results import GRAPH_TYPES, SOLUTION_TYPES, serialize
 from platform_graph.sparql_text import RefusedQuery, check_query
-from platform_graph.store import DatasetSpec
+from platform_graph.store import DatasetSpec, Store, StoreQueryError, StoreTimeout
 from platform_graph.web.render import yasgui_page
 
 __all__ = ["router", "service_description"]
@@ -216,18 +217,18 @@ async def sparql(request: Request, state: StateDep) -> Response:
         ) from exc
     if analysis.form == "ASK" and media in ("text/csv", "text/tab-separated-values"):
         media = default
-    assert state.pool is not None
     try:
         # The protocol lets the service define the base IRI: it is the endpoint itself.
         endpoint = str(request.url.replace(query="", fragment=""))
+        run = state.pool.run if state.pool is not None else partial(_run_on_store, state.store)
         answer = await asyncio.to_thread(
-            state.pool.run, query, dataset, media, state.settings.max_rows, endpoint
+            run, query, dataset, media, state.settings.max_rows, endpoint
         )
-    except QueryTimeout as exc:
+    except (QueryTimeout, StoreTimeout) as exc:
         raise ProblemError(
             503, "Query timeout", str(exc), timeout_seconds=state.settings.query_timeout
         ) from exc
-    except QueryError as exc:
+    except (QueryError, StoreQueryError) as exc:
         if exc.syntax:
             raise ProblemError(
                 400, "Malformed query", f"SPARQL syntax error: {exc}", **_where(str(exc))
@@ -238,6 +239,23 @@ async def sparql(request: Request, state: StateDep) -> Response:
         headers["X-Result-Truncated"] = f"more than {state.settings.max_rows} rows; add LIMIT"
     content_type = media + ("; charset=utf-8" if media.startswith("text/") else "")
     return Response(answer.body, media_type=content_type, headers=headers)
+
+
+def _run_on_store(
+    store: Store,
+    query: str,
+    dataset: DatasetSpec | None,
+    media: str,
+    max_rows: int,
+    base_iri: str,
+) -> WorkerAnswer:
+    """A query on a store that keeps its own time limit (a remote server)."""
+    try:
+        result = store.query(query, dataset=dataset, max_rows=max_rows, base_iri=base_iri)
+    except SyntaxError as exc:
+        raise StoreQueryError(str(exc), syntax=True) from exc
+    rows = len(getattr(result, "rows", getattr(result, "triples", [])))
+    return WorkerAnswer(serialize(result, media), bool(getattr(result, "truncated", False)), rows)
 
 
 def _where(message: str) -> dict[str, int]:

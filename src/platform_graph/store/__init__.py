@@ -8,6 +8,9 @@ from platform_graph.store.base import (
     QueryResult,
     SelectResult,
     Store,
+    StoreQueryError,
+    StoreTimeout,
+    StoreUnavailable,
     Term,
 )
 
@@ -19,5 +22,8 @@ __all__ = [
     "QueryResult",
     "SelectResult",
     "Store",
+    "StoreQueryError",
+    "StoreTimeout",
+    "StoreUnavailable",
     "Term",
 ]

@@ -17,6 +17,9 @@ __all__ = [
     "QueryResult",
     "SelectResult",
     "Store",
+    "StoreQueryError",
+    "StoreTimeout",
+    "StoreUnavailable",
     "Term",
     "Triple",
 ]
@@ -62,6 +65,22 @@ class GraphResult:
 
 
 QueryResult = SelectResult | AskResult | GraphResult
+
+
+class StoreTimeout(Exception):
+    """The query ran past its time limit and was stopped (or given up on)."""
+
+
+class StoreQueryError(Exception):
+    """The engine refused the query (syntax or evaluation); ``syntax`` says which."""
+
+    def __init__(self, message: str, *, syntax: bool) -> None:
+        super().__init__(message)
+        self.syntax = syntax
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached (a remote server down, refusing, or misconfigured)."""
 
 
 class Store(Protocol):

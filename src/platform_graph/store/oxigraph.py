@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -23,7 +24,15 @@ from platform_graph.store.base import (
     Triple,
 )
 
-__all__ = ["OxigraphStore", "data_update", "from_ox", "to_ox"]
+__all__ = [
+    "OxigraphStore",
+    "collect",
+    "collect_triples",
+    "data_update",
+    "from_ox",
+    "quad_text",
+    "to_ox",
+]
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -184,7 +193,7 @@ def _has_blank(q: Quad) -> bool:
     return isinstance(q[0], BNode) or isinstance(q[2], BNode)
 
 
-def _quad_text(quads: Sequence[Quad]) -> str:
+def quad_text(quads: Sequence[Quad]) -> str:
     by_graph: dict[str, list[str]] = {}
     for s, p, o, g in quads:
         by_graph.setdefault(str(g), []).append(f"{to_ox(s)} {to_ox(p)} {to_ox(o)} .")
@@ -195,9 +204,9 @@ def data_update(remove: Sequence[Quad], add: Sequence[Quad]) -> str:
     """One SPARQL update (a single transaction in oxigraph) that removes, then adds."""
     parts = []
     if remove:
-        parts.append(f"DELETE DATA {{ {_quad_text(remove)} }}")
+        parts.append(f"DELETE DATA {{ {quad_text(remove)} }}")
     if add:
-        parts.append(f"INSERT DATA {{ {_quad_text(add)} }}")
+        parts.append(f"INSERT DATA {{ {quad_text(add)} }}")
     return " ;\n".join(parts) if parts else ""
 
 
@@ -217,8 +226,13 @@ def collect(result: object, max_rows: int | None) -> QueryResult:
             )
         return select
     assert isinstance(result, ox.QueryTriples)
+    return collect_triples(result, max_rows)
+
+
+def collect_triples(triples: Iterable[Any], max_rows: int | None) -> GraphResult:
+    """Triples (pyoxigraph's) into a GraphResult, stopping after ``max_rows``."""
     graph = GraphResult()
-    for t in result:
+    for t in triples:
         if max_rows is not None and len(graph.triples) >= max_rows:
             graph.truncated = True
             break

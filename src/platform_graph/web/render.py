@@ -174,7 +174,9 @@ def _pages(request: Request, state: AppState) -> Pages:
     if holder is None:
         holder = _Memo()
         request.app.state.platform_graph_web_memo = holder
-    return Pages(state.read_model, holder.bind(state.writer.etag()))
+    # The read model's version, not the bare ETag: its queries may run on a query worker,
+    # which learns of a change a moment after the ETag moves (time_limited.read_version).
+    return Pages(state.read_model, holder.bind(state.read_model.version() or state.writer.etag()))
 
 
 def _view(request: Request, pages: Pages) -> View:

@@ -1,0 +1,711 @@
+"""A store on any standard SPARQL 1.1 server (Virtuoso, Fuseki, GraphDB), through SPARQLWrapper.
+
+Queries go to the server's query endpoint and writes to its update endpoint; results
+come back as SPARQL JSON (or N-Triples for graphs) and are turned into the same neutral
+types the embedded store gives, so nothing above ``store/`` knows which one it talks to.
+
+What differs from the embedded store, and how this backend makes up for it
+(docs/deployment.md has the full list):
+
+- *The default graph.* The service's queries expect the union of its named graphs.
+  Virtuoso's default graph is the union of *all* graphs, its own system graphs among
+  them, so with ``dialect="virtuoso"`` a query without FROM names the service's graphs
+  as its dataset (Virtuoso's exclusion pragma would be shorter, but breaks property
+  paths). Other servers must be set up with a union default graph (Fuseki:
+  ``tdb2:unionDefaultGraph true``).
+- *One update request is not one transaction* on Virtuoso: it commits operation by
+  operation. A change that needs more than one operation is first written whole into
+  a journal graph (one operation, so atomic), then applied, then its journal entry is
+  dropped. A crash in between leaves the entry, and the next write (or start-up)
+  finishes it: removing and adding are idempotent.
+- *Several writers.* Virtuoso does not isolate a DELETE/INSERT ... WHERE from a
+  concurrent one, so a compare-and-set on the change log's head is not safe there.
+  Writers on one machine take an exclusive file lock (``lock_path``) for the whole
+  validate-and-apply step; the lock is released by the OS if the process dies.
+- *Literals.* Virtuoso keeps a literal without a datatype apart from an ``xsd:string``
+  one, answers booleans as ``1``/``0`` in JSON, and stores numbers in canonical form.
+  Strings are written without a datatype and read back as ``xsd:string``; booleans are
+  read back as ``true``/``false``.
+- *Result limits.* A server may cap a result (Virtuoso's ``ResultSetMaxRows``), silently.
+  Reads of many quads (``quads()``, ``dump()``, ``len()``) are paged with ORDER BY.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import socket
+import threading
+import time
+import urllib.error
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+from typing import Literal as LiteralType
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+from SPARQLWrapper import BASIC, DIGEST, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from platform_graph.namespaces import GRAPH, PG
+from platform_graph.rdf_io import format_for
+from platform_graph.sparql_text import analyse, bind_values
+from platform_graph.store.base import (
+    AskResult,
+    DatasetSpec,
+    GraphResult,
+    Quad,
+    QueryResult,
+    SelectResult,
+    StoreQueryError,
+    StoreTimeout,
+    StoreUnavailable,
+    Term,
+)
+from platform_graph.store.oxigraph import collect_triples, from_ox, quad_text, to_ox
+from platform_graph.store.virtuoso_paths import expand_paths
+
+__all__ = ["JOURNAL_GRAPH", "VIRTUOSO_SYSTEM_GRAPHS", "RemoteSettings", "RemoteStore"]
+
+log = logging.getLogger(__name__)
+
+JOURNAL_GRAPH = str(GRAPH["journal"])
+"""Where a change that takes several update operations is written first, whole."""
+
+VIRTUOSO_SYSTEM_GRAPHS = (
+    "http://www.openlinksw.com/schemas/virtrdf#",
+    "http://www.w3.org/ns/ldp#",
+    "http://localuriqaserver/sparql",
+    "http://www.w3.org/2002/07/owl#",
+    "virtrdf-label",
+)
+"""Graphs a fresh Virtuoso holds for itself; never part of the service's dataset."""
+
+OPAQUE = "urn:x-platform-graph:literal:"
+"""Prefix of the stand-in datatype for a literal the server would not keep as it is."""
+
+VIRTUOSO_MANGLED = frozenset(
+    [
+        *(str(XSD[name]) for name in ("duration", "yearMonthDuration", "dayTimeDuration")),
+        "http://www.opengis.net/ont/geosparql#wktLiteral",
+    ]
+)
+"""Datatypes Virtuoso 7.2 cannot store faithfully: it refuses ``"P8Y"^^xsd:duration`` in
+INSERT DATA, turns it into ``"96"`` through its loaders, and rewrites ``P1D`` as
+``PT86400S``; a ``geo:wktLiteral`` becomes its own geometry type, with its coordinates
+rounded through single-precision floats (``59.3`` comes back as ``59.299999237061``).
+Such literals are stored under an opaque stand-in datatype and read back as themselves,
+so the service's data and answers stay exact (a query on the server itself does not
+see them as durations or geometries)."""
+
+INTEGER_TYPES = frozenset(
+    str(XSD[name])
+    for name in (
+        "nonNegativeInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "nonPositiveInteger",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+)
+"""Types derived from xsd:integer. The embedded store keeps their values as xsd:integer
+(and the shapes say so); Virtuoso keeps the derived type. Written and read as
+xsd:integer, so both stores hold and answer the same terms."""
+
+Dialect = LiteralType["standard", "virtuoso"]
+SPARQL_JSON = "application/sparql-results+json"
+GRAPH_CACHE_SECONDS = 1.0
+SINGLE_OPERATION_MAX = 400
+"""The most quads a change may have to go as one ground DELETE/INSERT operation."""
+N_TRIPLES = "application/n-triples"
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteSettings:
+    """How to reach the server. ``update_url`` defaults to ``query_url``."""
+
+    query_url: str
+    update_url: str = ""
+    user: str = ""
+    password: str = field(default="", repr=False)
+    auth: LiteralType["digest", "basic"] = "digest"
+    dialect: Dialect = "standard"
+    timeout: float = 30.0
+    batch_size: int = 1000
+    page_size: int = 5000
+    ignore_graphs: tuple[str, ...] = ()
+    lock_path: Path | None = None
+
+
+class RemoteStore:
+    """The Store protocol over the SPARQL 1.1 Protocol."""
+
+    def __init__(self, settings: RemoteSettings) -> None:
+        self.settings = settings
+        ignored = set(settings.ignore_graphs) | {JOURNAL_GRAPH}
+        if settings.dialect == "virtuoso":
+            ignored |= set(VIRTUOSO_SYSTEM_GRAPHS)
+        self.ignored = frozenset(ignored)
+        self.mangled = VIRTUOSO_MANGLED if settings.dialect == "virtuoso" else frozenset()
+        self._graph_cache: tuple[float, tuple[str, ...]] | None = None
+        self._local_lock = threading.RLock()
+        self._lock_depth = 0
+        self._lock_file: Any = None
+
+    # --- terms the server would not keep as they are --------------------------------------
+
+    def _encode(self, term: Term) -> Term:
+        if isinstance(term, Literal):
+            datatype = str(term.datatype or "")
+            if datatype in self.mangled:
+                return Literal(str(term), datatype=URIRef(OPAQUE + datatype))
+            if datatype in INTEGER_TYPES:
+                return Literal(str(term), datatype=XSD.integer)
+        return term
+
+    def _encode_quads(self, quads: Sequence[Quad]) -> list[Quad]:
+        return [(s, p, self._encode(o), g) for s, p, o, g in quads]
+
+    def _quad_text(self, quads: Sequence[Quad]) -> str:
+        return quad_text(self._encode_quads(quads))
+
+    # --- talking to the server ----------------------------------------------------------
+
+    def _wrapper(self, url: str, timeout: float | None) -> SPARQLWrapper:
+        w = SPARQLWrapper(url, updateEndpoint=self.settings.update_url or url)
+        w.setMethod(POST)
+        w.setRequestMethod(URLENCODED)
+        w.setTimeout(int(max(1, round(timeout or self.settings.timeout))))
+        if self.settings.user:
+            w.setHTTPAuth(DIGEST if self.settings.auth == "digest" else BASIC)
+            w.setCredentials(self.settings.user, self.settings.password)
+        w.setOnlyConneg(True)
+        return w
+
+    def _graphs(self) -> tuple[str, ...]:
+        """The service's graphs, for a query's dataset (see ``_dataset``).
+
+        Kept for a second, and forgotten at once when this process writes: a graph
+        another process creates shows in this one's union default graph within a second.
+        """
+        now = time.monotonic()
+        cached = self._graph_cache
+        if cached is not None and now - cached[0] < GRAPH_CACHE_SECONDS:
+            return cached[1]
+        graphs = tuple(self.named_graphs())
+        self._graph_cache = (now, graphs)
+        return graphs
+
+    def _dataset(self, text: str, dataset: DatasetSpec | None) -> DatasetSpec | None:
+        """The dataset to send with a query.
+
+        The service's queries expect the union of its graphs as the default graph. On a
+        standard server set up that way nothing needs sending. Virtuoso's default graph
+        also holds its system graphs; leaving them out with its ``input:default-graph-
+        exclude`` pragma breaks property paths (``geo:sfWithin*`` then finds only the
+        first step), so the service's graphs are named instead, as the protocol's
+        default-graph-uri and named-graph-uri. A query with FROM keeps its own dataset.
+        """
+        if dataset is not None and dataset.default_graphs is not None:
+            return dataset
+        if self.settings.dialect != "virtuoso":
+            return None
+        found = analyse(text)
+        if found.from_graphs or found.from_named_graphs:
+            return None
+        graphs = self._graphs()
+        if not graphs:
+            # Nothing of ours yet: a dataset of one graph that holds nothing.
+            graphs = (JOURNAL_GRAPH + "/empty",)
+        return DatasetSpec(graphs, graphs)
+
+    def _post(
+        self,
+        text: str,
+        *,
+        accept: str,
+        update: bool = False,
+        dataset: DatasetSpec | None = None,
+        timeout: float | None = None,
+    ) -> bytes:
+        url = self.settings.update_url or self.settings.query_url
+        limit = timeout or self.settings.timeout
+        virtuoso = self.settings.dialect == "virtuoso"
+        # Virtuoso stops a query itself at its ``timeout`` parameter (and says so in a
+        # header); the connection waits a little longer, so that the server's own stop,
+        # not a dropped connection, ends it. Elsewhere the connection's limit is all.
+        w = self._wrapper(
+            url if update else self.settings.query_url, limit + 5 if virtuoso else limit
+        )
+        w.setQuery(text)
+        if virtuoso and not update:
+            w.addParameter("timeout", str(int(limit * 1000)))
+        if update:
+            w.queryType = "INSERT"  # SPARQLWrapper sends it to the update endpoint
+        if dataset is not None:
+            for g in dataset.default_graphs or ():
+                w.addParameter("default-graph-uri", g)
+            for g in dataset.named_graphs or ():
+                w.addParameter("named-graph-uri", g)
+        w.addCustomHttpHeader("Accept", accept)
+        try:
+            response = w.query().response
+            body: bytes = response.read()
+            if response.headers.get("X-SQL-State") == "S1TAT":
+                # Virtuoso's "anytime" answer: the part found before the limit. Never
+                # passed on as if it were the whole answer.
+                raise StoreTimeout(f"the query ran past the limit of {limit:g} s and was stopped")
+            return body
+        except SPARQLWrapperException as exc:
+            message = _server_message(exc)
+            raise StoreQueryError(message, syntax="400" in str(exc)[:40]) from exc
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace")[:2000]
+            raise StoreQueryError(f"HTTP {exc.code}: {detail}", syntax=exc.code == 400) from exc
+        except TimeoutError as exc:
+            raise StoreTimeout(_gave_up(limit)) from exc
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, TimeoutError | socket.timeout):
+                raise StoreTimeout(_gave_up(limit)) from exc
+            raise StoreUnavailable(f"cannot reach the store at {url}: {exc.reason}") from exc
+
+    def _select(self, text: str, *, dataset: DatasetSpec | None = None) -> SelectResult:
+        """A SELECT on every graph of the server (the caller filters what it reads)."""
+        body = self._post(text, accept=SPARQL_JSON, dataset=dataset)
+        result = _parse_json(body)
+        assert isinstance(result, SelectResult)
+        return result
+
+    def _paged(self, pattern: str, variables: Sequence[str]) -> Iterator[tuple[Term | None, ...]]:
+        """All solutions of ``pattern``, page by page, so no server row cap cuts them.
+
+        Pages follow the string of the first variable (keyset paging): OFFSET paging
+        would need the server to sort everything before the page, which Virtuoso
+        refuses past 10,000 rows (MaxSortedTopRows). The rows of a page's last key may
+        go on in the next page, so they are read on their own, whole.
+        """
+        size = self.settings.page_size
+        key = variables[0]
+        listed = " ".join(f"?{v}" for v in variables)
+        last: str | None = None
+        while True:
+            after = "" if last is None else f"FILTER (STR(?{key}) > {_string(last)})"
+            page = self._select(
+                f"SELECT {listed} WHERE {{ {pattern} {after} }} ORDER BY STR(?{key}) LIMIT {size}"
+            ).rows
+            if len(page) < size:
+                yield from page
+                return
+            last = str(page[-1][0])
+            yield from (row for row in page if str(row[0]) != last)
+            yield from self._select(
+                f"SELECT {listed} WHERE {{ {pattern} FILTER (STR(?{key}) = {_string(last)}) }}"
+            ).rows
+
+    def _run_update(self, text: str) -> None:
+        self._graph_cache = None
+        try:
+            self._post(text, accept="*/*", update=True)
+        finally:
+            self._graph_cache = None
+
+    # --- the Store protocol -------------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        dataset: DatasetSpec | None = None,
+        bindings: Mapping[str, Term] | None = None,
+        max_rows: int | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        form = _check_syntax(bind_values(sparql, bindings or {}), base_iri)
+        encoded = {k: self._encode(v) for k, v in (bindings or {}).items()}
+        text = bind_values(sparql, encoded)
+        if base_iri:
+            # The protocol lets the service set the base; a BASE in the query still wins.
+            text = f"BASE <{base_iri}>\n{text}"
+        accept = N_TRIPLES if form == "graph" else SPARQL_JSON
+        spec = self._dataset(text, dataset)
+        if self.settings.dialect == "virtuoso":
+            text = expand_paths(text, encoded, partial(self._closure, spec))
+        body = self._post(text, accept=accept, dataset=spec)
+        if form == "graph":
+            return _parse_triples(body, max_rows)
+        result = _parse_json(body)
+        if (
+            isinstance(result, SelectResult)
+            and max_rows is not None
+            and len(result.rows) > max_rows
+        ):
+            del result.rows[max_rows:]
+            result.truncated = True
+        return result
+
+    def _closure(self, dataset: DatasetSpec | None, query: str) -> list[Term]:
+        rows = self._select(query, dataset=dataset).rows
+        return [row[0] for row in rows if row[0] is not None]
+
+    def update(self, sparql: str) -> None:
+        _check_update_syntax(sparql)
+        self._run_update(sparql)
+
+    def quads(
+        self,
+        subject: URIRef | BNode | None = None,
+        predicate: URIRef | None = None,
+        obj: Term | None = None,
+        graph: URIRef | None = None,
+    ) -> list[Quad]:
+        terms = {"s": subject, "p": predicate, "o": obj, "g": graph}
+        free = [v for v, t in terms.items() if t is None]
+        shown = {
+            v: (f"?{v}" if t is None else _term_text(self._encode(t))) for v, t in terms.items()
+        }
+        pattern = f"GRAPH {shown['g']} {{ {shown['s']} {shown['p']} {shown['o']} }}"
+        if free:
+            rows: Iterator[tuple[Term | None, ...]] = self._paged(pattern, free)
+        else:
+            found = self._select(f"SELECT * WHERE {{ {pattern} }} LIMIT 1").rows
+            rows = iter([()] if found else [])
+        out: list[Quad] = []
+        for row in rows:
+            values = dict(zip(free, row, strict=True))
+            quad = tuple(values.get(v, terms[v]) for v in ("s", "p", "o", "g"))
+            if str(quad[3]) in self.ignored:
+                continue
+            out.append(quad)  # type: ignore[arg-type]
+        return out
+
+    def apply(self, remove: Sequence[Quad], add: Sequence[Quad]) -> None:
+        if not remove and not add:
+            return
+        for q in [*remove, *add]:
+            if isinstance(q[0], BNode) or isinstance(q[2], BNode):
+                raise ValueError("a remote store cannot name a blank node again; skolemize first")
+        with self.transaction():
+            if len(remove) + len(add) <= SINGLE_OPERATION_MAX:
+                # One operation is atomic on every server; ground templates keep it
+                # within what Virtuoso compiles (it refuses some 600 triples with
+                # variables, and was tested with 400 ground ones).
+                self._run_update(
+                    f"DELETE {{ {self._quad_text(remove)} }} "
+                    f"INSERT {{ {self._quad_text(add)} }} WHERE {{ }}"
+                )
+                return
+            operations = self._operations(remove, add)
+            entry = URIRef(f"{JOURNAL_GRAPH}/{uuid.uuid4().hex}")
+            self._journal(entry, remove, add)
+            self._replay(operations)
+            self._forget(entry)
+
+    def _operations(self, remove: Sequence[Quad], add: Sequence[Quad]) -> list[str]:
+        size = self.settings.batch_size
+        ops = [
+            f"DELETE DATA {{ {self._quad_text(remove[i : i + size])} }}"
+            for i in range(0, len(remove), size)
+        ]
+        ops += [
+            f"INSERT DATA {{ {self._quad_text(add[i : i + size])} }}"
+            for i in range(0, len(add), size)
+        ]
+        return ops
+
+    def _replay(self, operations: Sequence[str]) -> None:
+        for op in operations:
+            self._run_update(op)
+
+    def _journal(self, entry: URIRef, remove: Sequence[Quad], add: Sequence[Quad]) -> None:
+        """Write the change whole into the journal before any of it is applied.
+
+        In parts of at most JOURNAL_PART_CHARS of N-Quads (Virtuoso keeps no string over
+        10 MB), one operation each; the first also says how many parts there are, so
+        that recovery can tell a whole entry from one cut short.
+        """
+        parts = [(PG.journalRemove, text) for text in _parts(remove)]
+        parts += [(PG.journalAdd, text) for text in _parts(add)]
+        g = URIRef(JOURNAL_GRAPH)
+        for index, (kind, text) in enumerate(parts):
+            node = URIRef(f"{entry}/part-{index}")
+            quads: list[Quad] = [
+                (node, PG.journalEntry, entry, g),
+                (node, PG.journalIndex, Literal(index), g),
+                (node, kind, Literal(text), g),
+            ]
+            if index == 0:
+                quads.append((entry, PG.journalParts, Literal(len(parts)), g))
+            self._run_update(f"INSERT DATA {{ {quad_text(quads)} }}")
+
+    def _forget(self, entry: URIRef) -> None:
+        g = JOURNAL_GRAPH
+        self._run_update(
+            f"DELETE WHERE {{ GRAPH <{g}> {{ ?part <{PG.journalEntry}> <{entry}> ; ?p ?o }} }} ; "
+            f"DELETE WHERE {{ GRAPH <{g}> {{ <{entry}> ?p ?o }} }}"
+        )
+
+    def recover(self) -> int:
+        """Finish every change a crash left in the journal; how many there were.
+
+        A whole entry is applied again (removing and adding twice changes nothing); an
+        entry cut short was never applied, since applying starts after it is written,
+        and is dropped.
+        """
+        entries = self._select(
+            f"SELECT ?e ?n WHERE {{ GRAPH <{JOURNAL_GRAPH}> {{ ?e <{PG.journalParts}> ?n }} }}"
+        ).rows
+        for entry, count in entries:
+            assert isinstance(entry, URIRef)
+            rows = self._select(
+                f"SELECT ?i ?kind ?text WHERE {{ GRAPH <{JOURNAL_GRAPH}> {{ "
+                f"?part <{PG.journalEntry}> <{entry}> ; <{PG.journalIndex}> ?i ; ?kind ?text . "
+                f"FILTER (?kind IN (<{PG.journalRemove}>, <{PG.journalAdd}>)) }} }}"
+            ).rows
+            if len(rows) == int(str(count)):
+                log.warning("finishing change %s that was interrupted", entry)
+                ordered = sorted(rows, key=lambda r: int(str(r[0])))
+                removed = [
+                    q for _, k, t in ordered if k == PG.journalRemove for q in _from_nquads(str(t))
+                ]
+                added = [
+                    q for _, k, t in ordered if k == PG.journalAdd for q in _from_nquads(str(t))
+                ]
+                self._replay(self._operations(removed, added))
+            else:
+                log.warning("dropping change %s: cut short before it was applied", entry)
+            self._forget(entry)
+        return len(entries)
+
+    def loaded(self) -> str | None:
+        """The SHA-256 of the last load that ran to its end (``mark_loaded``), if any."""
+        rows = self._select(
+            f"SELECT ?d WHERE {{ GRAPH <{JOURNAL_GRAPH}> {{ <{JOURNAL_GRAPH}> "
+            f"<{PG.loadedInput}> ?d }} }}"
+        ).rows
+        return str(rows[0][0]) if rows else None
+
+    def mark_loaded(self, digest: str) -> None:
+        marker = f"<{JOURNAL_GRAPH}> <{PG.loadedInput}>"
+        self._run_update(
+            f"DELETE WHERE {{ GRAPH <{JOURNAL_GRAPH}> {{ {marker} ?d }} }} ; "
+            f'INSERT DATA {{ GRAPH <{JOURNAL_GRAPH}> {{ {marker} "{digest}" }} }}'
+        )
+
+    def insert(self, quads: Sequence[Quad]) -> None:
+        """Add quads in one operation (a batch of a bulk load)."""
+        if quads:
+            self._run_update(f"INSERT DATA {{ {self._quad_text(quads)} }}")
+
+    def load(self, data: bytes, media_type: str, graph: str | None = None) -> int:
+        quads = parse_quads(data, media_type, graph)
+        before = len(self)
+        with self.transaction():
+            size = self.settings.batch_size
+            for i in range(0, len(quads), size):
+                self.insert(quads[i : i + size])
+        return len(self) - before
+
+    def dump(self, media_type: str, graph: str | None = None) -> bytes:
+        fmt = format_for(media_type)
+        store = ox.Store()
+        pattern = "GRAPH ?g { ?s ?p ?o }" if graph is None else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
+        variables = ["s", "p", "o"] + (["g"] if graph is None else [])
+        quads = []
+        for row in self._paged(pattern, variables):
+            g = row[3] if graph is None else URIRef(graph)
+            if str(g) in self.ignored:
+                continue
+            quads.append(ox.Quad(*(to_ox(t) for t in (*row[:3], g))))  # type: ignore[arg-type]
+        store.extend(quads)
+        if graph is not None:
+            out = store.dump(format=fmt, from_graph=ox.NamedNode(graph))
+        elif fmt.supports_datasets:
+            out = store.dump(format=fmt)
+        else:
+            triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+            assert isinstance(triples, ox.QueryTriples)
+            out = ox.serialize(triples, format=fmt)
+        assert out is not None
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """Quads per named graph of the service's dataset."""
+        rows = self._select(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        ).rows
+        return {str(g): int(str(n)) for g, n in rows if str(g) not in self.ignored}
+
+    def named_graphs(self) -> Sequence[str]:
+        return sorted(self.counts())
+
+    def clear(self) -> None:
+        """Drop every graph of the service's dataset (never the server's own)."""
+        for g in self.named_graphs():
+            self._run_update(f"DROP SILENT GRAPH <{g}>")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One writer at a time across processes (a file lock) and threads; reentrant."""
+        with self._local_lock:
+            if self._lock_depth == 0 and self.settings.lock_path is not None:
+                path = self.settings.lock_path
+                path.parent.mkdir(parents=True, exist_ok=True)
+                handle = open(path, "a+b")  # noqa: SIM115 - held across the block
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+                self._lock_file = handle
+            self._lock_depth += 1
+            try:
+                if self._lock_depth == 1:
+                    self.recover()
+                yield
+            finally:
+                self._lock_depth -= 1
+                if self._lock_depth == 0 and self._lock_file is not None:
+                    fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+                    self._lock_file.close()
+                    self._lock_file = None
+
+    def __len__(self) -> int:
+        return sum(self.counts().values())
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable (or an error) unless the server answers a query."""
+        self._select("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1")
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _server_message(exc: SPARQLWrapperException) -> str:
+    text = str(exc)
+    # SPARQLWrapper appends the server's body after "Response:"; keep what the server said.
+    if "Response:" in text:
+        text = text.split("Response:", 1)[1]
+    return text.strip().removeprefix("b'").removeprefix('b"')[:2000]
+
+
+_PROBE = ox.Store()
+
+
+def _check_syntax(text: str, base_iri: str | None) -> str:
+    """Parse the query as the embedded store would (same errors, same line and column).
+
+    Running it on an empty store is how pyoxigraph parses without a separate parser;
+    it costs well under a millisecond. Returns "graph" for CONSTRUCT/DESCRIBE.
+    """
+    result = _PROBE.query(text, base_iri=base_iri)
+    return "graph" if isinstance(result, ox.QueryTriples) else "solutions"
+
+
+def _check_update_syntax(text: str) -> None:
+    ox.Store().update(text)
+
+
+def _gave_up(limit: float) -> str:
+    return f"the store did not answer within {limit:g} s: the request was stopped"
+
+
+def _string(value: str) -> str:
+    return _term_text(Literal(value))
+
+
+def _term_text(term: Term) -> str:
+    return str(to_ox(term))
+
+
+def _nquads(quads: Sequence[Quad]) -> str:
+    return "".join(" ".join(str(to_ox(t)) for t in q) + " .\n" for q in quads)
+
+
+JOURNAL_PART_CHARS = 1_000_000
+
+
+def _parts(quads: Sequence[Quad]) -> list[str]:
+    """N-Quads text in pieces of at most about JOURNAL_PART_CHARS characters."""
+    parts: list[str] = []
+    lines: list[str] = []
+    size = 0
+    for q in quads:
+        line = _nquads([q])
+        if lines and size + len(line) > JOURNAL_PART_CHARS:
+            parts.append("".join(lines))
+            lines, size = [], 0
+        lines.append(line)
+        size += len(line)
+    if lines:
+        parts.append("".join(lines))
+    return parts
+
+
+def _from_nquads(text: str) -> list[Quad]:
+    return parse_quads(text.encode("utf-8"), "application/n-quads", None)
+
+
+def parse_quads(data: bytes, media_type: str, graph: str | None) -> list[Quad]:
+    """Quads from RDF data; triples go to ``graph`` (a remote store has no default graph)."""
+    fmt = format_for(media_type)
+    target = URIRef(graph) if graph else URIRef(str(GRAPH["default"]))
+    out: list[Quad] = []
+    for q in ox.parse(data, format=fmt):
+        g = q.graph_name
+        name = target if isinstance(g, ox.DefaultGraph) else from_ox(g)
+        out.append((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), name))  # type: ignore[arg-type]
+    return out
+
+
+def _term(binding: Mapping[str, str]) -> Term:
+    kind = binding["type"]
+    value = binding["value"]
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value.removeprefix("nodeID://"))
+    lang = binding.get("xml:lang") or binding.get("lang")
+    if lang:
+        return Literal(value, lang=lang.lower())
+    datatype = binding.get("datatype") or str(XSD.string)
+    datatype = str(XSD.integer) if datatype in INTEGER_TYPES else datatype.removeprefix(OPAQUE)
+    if datatype == str(XSD.boolean) and value in ("1", "0"):
+        value = "true" if value == "1" else "false"
+    return Literal(value, datatype=URIRef(datatype))
+
+
+def _parse_json(body: bytes) -> SelectResult | AskResult:
+    data = json.loads(body)
+    if "boolean" in data:
+        return AskResult(bool(data["boolean"]))
+    variables = list(data["head"].get("vars", []))
+    result = SelectResult(variables)
+    for b in data["results"]["bindings"]:
+        result.rows.append(tuple(_term(b[v]) if v in b else None for v in variables))
+    return result
+
+
+def _parse_triples(body: bytes, max_rows: int | None) -> GraphResult:
+    result = collect_triples(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), max_rows)
+    result.triples = [(s, p, _decode(o)) for s, p, o in result.triples]
+    return result
+
+
+def _decode(term: Term) -> Term:
+    if isinstance(term, Literal):
+        datatype = str(term.datatype or "")
+        if datatype.startswith(OPAQUE):
+            return Literal(str(term), datatype=URIRef(datatype.removeprefix(OPAQUE)))
+        if datatype in INTEGER_TYPES:
+            return Literal(str(term), datatype=XSD.integer)
+    return term
