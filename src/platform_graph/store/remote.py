@@ -335,6 +335,13 @@ class RemoteStore:
         base_iri: str | None = None,
     ) -> QueryResult:
         form = _check_syntax(bind_values(sparql, bindings or {}), base_iri)
+        for g in (
+            (*(dataset.default_graphs or ()), *(dataset.named_graphs or ())) if dataset else ()
+        ):
+            try:
+                ox.NamedNode(g)  # refused here, with the embedded store's words
+            except ValueError as exc:
+                raise StoreQueryError(f"ValueError: {exc}", syntax=False) from exc
         encoded = {k: self._encode(v) for k, v in (bindings or {}).items()}
         text = bind_values(sparql, encoded)
         if base_iri:
