@@ -156,6 +156,22 @@ def _race(first: str, second: str, i: int, etag: str) -> tuple[int, int]:
     return statuses[first], statuses[second]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "PREFIX bif: <bif:> SELECT (bif:signal('22023', 'x') AS ?x) WHERE {}",
+        "SELECT (<BIF:SIGNAL>('22023', 'x') AS ?x) WHERE {}",
+        "PREFIX s: <sql:> SELECT (s:anything() AS ?x) WHERE {}",
+    ],
+)
+def test_virtuosos_own_functions_are_refused(
+    two_servers: tuple[RunningServer, RunningServer], query: str
+) -> None:
+    resp = httpx.get(f"{two_servers[0].url}/sparql", params={"query": query}, timeout=60)
+    assert resp.status_code == 400, resp.text
+    assert "Virtuoso's own functions" in resp.json()["detail"]
+
+
 def test_conflicting_writes_through_two_processes_end_with_one_412(
     two_servers: tuple[RunningServer, RunningServer],
 ) -> None:

@@ -7,10 +7,13 @@ stream, which every request paid for, whether it touched data or not.
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from platform_graph.api.problems import problem
+from platform_graph.store.oxigraph import OxigraphStore
 
 __all__ = ["BodyLimit", "DatasetETag"]
 
@@ -102,7 +105,12 @@ class DatasetETag:
         ):
             await self.app(scope, receive, send)
             return
-        etag: str = scope["app"].state.platform.writer.etag()
+        state = scope["app"].state.platform
+        if isinstance(state.store, OxigraphStore):
+            etag: str = state.writer.etag()  # an in-memory lookup: no need for a thread
+        else:
+            # A remote store answers over the network: not on the event loop.
+            etag = await asyncio.to_thread(state.writer.etag)
         for name, value in scope["headers"]:
             if name == b"if-none-match":
                 # The first If-None-Match header, as Starlette's Request.headers.get reads it.

@@ -56,7 +56,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from platform_graph.namespaces import GRAPH, PG
 from platform_graph.rdf_io import format_for
-from platform_graph.sparql_text import analyse, bind_values
+from platform_graph.sparql_text import _tokens, analyse, bind_values
 from platform_graph.store.base import (
     AskResult,
     DatasetSpec,
@@ -334,6 +334,8 @@ class RemoteStore:
         max_rows: int | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
+        if self.settings.dialect == "virtuoso":
+            refuse_virtuoso_functions(sparql)
         form = _check_syntax(bind_values(sparql, bindings or {}), base_iri)
         for g in (
             (*(dataset.default_graphs or ()), *(dataset.named_graphs or ())) if dataset else ()
@@ -614,12 +616,37 @@ def _check_syntax(text: str, base_iri: str | None) -> str:
     Running it on an empty store is how pyoxigraph parses without a separate parser;
     it costs well under a millisecond. Returns "graph" for CONSTRUCT/DESCRIBE.
     """
-    result = _PROBE.query(text, base_iri=base_iri)
+    try:
+        result = _PROBE.query(text, base_iri=base_iri)
+    except SyntaxError:
+        raise
+    except (RuntimeError, ValueError, OSError) as exc:
+        # The embedded store would refuse it too (an unsupported function, say).
+        raise StoreQueryError(f"{type(exc).__name__}: {exc}", syntax=False) from exc
     return "graph" if isinstance(result, ox.QueryTriples) else "solutions"
 
 
 def _check_update_syntax(text: str) -> None:
     ox.Store().update(text)
+
+
+VIRTUOSO_FUNCTION_SCHEMES = ("bif:", "sql:")
+
+
+def refuse_virtuoso_functions(text: str) -> None:
+    """Refuse IRIs in Virtuoso's ``bif:`` and ``sql:`` schemes.
+
+    Virtuoso runs its SQL built-ins (file access, HTTP clients, signals) when a query
+    calls a function with such an IRI. The embedded store has no such functions; a
+    query that names them is refused before it reaches the server.
+    """
+    for token in _tokens(text):
+        if token.kind == "iri" and token.text[1:].lower().startswith(VIRTUOSO_FUNCTION_SCHEMES):
+            raise StoreQueryError(
+                f"refused: {token.text} names one of Virtuoso's own functions "
+                "(bif:, sql:), which this service does not offer",
+                syntax=False,
+            )
 
 
 def _gave_up(limit: float) -> str:
