@@ -832,24 +832,45 @@ def _concurrency_note(results: dict[str, Any]) -> str:
     clients = [str(c) for c in results["plan"]["clients"]]
     if len(clients) < 2:
         return ""
-    seen = []
-    for e in results["sizes"]:
-        tp = (_system(e, "service") or {}).get("throughput", {})
-        one = tp.get(clients[0], {}).get("sparql", {}).get("rps")
-        many = tp.get(clients[-1], {}).get("sparql", {}).get("rps")
-        if one and many and many < one:
-            seen.append(f"{_size(e['target'])}: {one:,.0f} → {many:,.0f} answers/s")
+
+    def fell(family: str) -> list[str]:
+        seen = []
+        for e in results["sizes"]:
+            tp = (_system(e, "service") or {}).get("throughput", {})
+            one = tp.get(clients[0], {}).get(family, {}).get("rps")
+            many = tp.get(clients[-1], {}).get(family, {}).get("rps")
+            if one and many and many < one:
+                seen.append(f"{_size(e['target'])}: {one:,.0f} → {many:,.0f}")
+        return seen
+
+    seen = fell("sparql")
     if not seen:
         return ""
+    others = [(f, fell(f)) for f in FAMILIES if f != "sparql"]
+    falling = [
+        f"the {FAMILY_TITLES[f].split(' (')[0]} ({'; '.join(where)})"
+        for f, where in others
+        if where
+    ]
+    this_run = (
+        f"In this run the answers per second of other families fell as well: {', '.join(falling)}."
+        if falling
+        else "In this run no other family's answers per second fell."
+    )
     return (
-        f"**More clients, fewer answers at /sparql** ({'; '.join(seen)}, from {clients[0]} to "
-        f"{clients[-1]} clients). While this harness was written, a profile of the server "
-        "(py-spy) under two concurrent clients showed most of its time in "
-        "`QueryPool._start_spare` → `OxigraphStore.dump`: when the last idle query worker is "
-        "taken the pool readies a spare one by dumping the whole store into a new process, "
-        "and a burst worker is stopped again as soon as enough are idle, so steady "
-        "concurrency starts and stops workers continually, each start costing a copy of the "
-        "graph. The other families run in the server process and do not show it.\n"
+        f"**More clients, fewer answers at /sparql** ({' answers/s; '.join(seen)} answers/s, "
+        f"from {clients[0]} to {clients[-1]} clients). While this harness was written, a "
+        "profile of the server (py-spy) under two concurrent clients showed most of its time "
+        "in `QueryPool._start_spare` → `OxigraphStore.dump`: when the last idle query worker "
+        "was taken the pool readied a spare one by dumping the whole store into a new "
+        "process, and a burst worker was stopped again as soon as enough were idle, so steady "
+        "concurrency started and stopped workers continually, each start costing a copy of "
+        "the graph. The pool now keeps that copy for the next worker and one spare worker "
+        "beyond its base (`QueryPool._current_snapshot`, `QueryPool._release`); a new worker "
+        "still loads the copy into its replica. "
+        "Named queries and REST reads take the same query workers (`QueryPool.query`; "
+        "runs made before that change had them in the server process); the Linked Data "
+        f"pages are answered in the server process. {this_run}\n"
     )
 
 
@@ -957,12 +978,14 @@ def _explain(results: dict[str, Any]) -> str:
             if stuck:
                 text += (
                     f" At this size the service also ran past the time limit on {', '.join(stuck)}"
-                    ": named queries and REST requests run in the server process, outside the "
-                    "killable query pool and its time limit, so the server went on computing "
-                    "it after the client gave up, on the same two cores, while the next "
-                    "requests were measured (this run predates the harness waiting for the "
-                    "server to settle). The smaller sizes of the same run, measured without "
-                    "that, show the overhead without it."
+                    ": when this run was made, named queries and REST requests ran in the "
+                    "server process, outside the killable query pool and its time limit (they "
+                    "now run in the query workers under the same limit as `/sparql`, "
+                    "`QueryPool.query`), so the server went on computing it after the client "
+                    "gave up, on the same two cores, while the next requests were measured "
+                    "(this run also predates the harness waiting for the server to settle). "
+                    "The smaller sizes of the same run, measured without that, show the "
+                    "overhead without it."
                 )
             out.append(text + "\n")
         elif goal.startswith("service median"):

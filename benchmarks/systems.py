@@ -6,7 +6,7 @@
 3. ``rdflib``: rdflib's in-memory Dataset in process: what a researcher does by hand.
 4. ``rdflib-endpoint``: rdflib-endpoint (FastAPI over rdflib) serving the same file.
 5. ``virtuoso``: Debian's virtuoso-opensource over HTTP, with its own database folder and
-   ini file, loaded with its bulk loader.
+   ini file (``platform_graph.virtuoso_server``), loaded with its bulk loader.
 
 Each ``start`` reports the load time, the cold start to the first answer and the
 memory; ``run`` times one request (all its queries) and ``throughput`` counts answers
@@ -43,6 +43,7 @@ from benchmarks.measure import (
     rss_tree_kb,
 )
 from benchmarks.workload import Request
+from platform_graph.virtuoso_server import VirtuosoServer, VirtuosoUnavailable
 
 __all__ = [
     "SYSTEMS",
@@ -417,95 +418,21 @@ class EndpointSystem(_HttpSystem):
         return _sparql_call(client, request)
 
 
-VIRTUOSO_INI = """[Database]
-DatabaseFile = {db}/virtuoso.db
-ErrorLogFile = {db}/virtuoso.log
-LockFile = {db}/virtuoso.lck
-TransactionFile = {db}/virtuoso.trx
-xa_persistent_file = {db}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {db}/virtuoso-temp.db
-TransactionFile = {db}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
-
-[Parameters]
-ServerPort = {sql_port}
-LiteMode = 0
-DisableUnixSocket = 1
-DisableTcpSocket = 0
-MaxClientConnections = 16
-CheckpointInterval = 60
-O_DIRECT = 0
-CaseMode = 2
-MaxStaticCursorRows = 5000
-CheckpointAuditTrail = 0
-AllowOSCalls = 0
-SchedulerInterval = 10
-DirsAllowed = ., {db}
-ThreadCleanupInterval = 0
-ThreadThreshold = 10
-ResourcesCleanupInterval = 0
-FreeTextBatchSize = 100000
-SingleCPU = 0
-PrefixResultNames = 0
-RdfFreeTextRulesSize = 100
-IndexTreeMaps = 64
-MaxMemPoolSize = 200000000
-MaxQueryMem = 2G
-VectorSize = 1000
-MaxVectorSize = 1000000
-AdjustVectorSize = 0
-ThreadsPerQuery = 2
-AsyncQueueMaxThreads = 10
-NumberOfBuffers = {buffers}
-MaxDirtyBuffers = {dirty}
-
-[HTTPServer]
-ServerPort = {http_port}
-ServerRoot = {db}/vsp
-MaxClientConnections = 16
-DavRoot = DAV
-EnabledDavVSP = 0
-HTTPProxyEnabled = 0
-TempASPXDir = 0
-ServerThreads = 16
-MaxKeepAlives = 16
-KeepAliveTimeout = 10
-HTTPThreadSize = 280000
-HttpPrintWarningsInOutput = 0
-Charset = UTF-8
-EnabledGzipContent = 0
-
-[Client]
-SQL_PREFETCH_ROWS = 100
-SQL_PREFETCH_BYTES = 16000
-SQL_QUERY_TIMEOUT = 0
-SQL_TXN_TIMEOUT = 0
-
-[SPARQL]
-ResultSetMaxRows = 10000000
-MaxQueryCostEstimationTime = 0
-MaxQueryExecutionTime = {timeout}
-DeferInferenceRulesInit = 0
-"""
-
-
 class VirtuosoSystem(_HttpSystem):
-    """Debian's Virtuoso: a temporary database folder and ini, bulk loaded, then restarted."""
+    """Debian's Virtuoso (``platform_graph.virtuoso_server``): bulk loaded, then restarted."""
 
     name = "virtuoso"
+    BUFFERS = 170_000  # 8 KiB pages: about 1.3 GiB, what Virtuoso's ini suggests for 2 GB
 
     def __init__(self, root: Path, workdir: Path, timeout: float) -> None:
         super().__init__(root, workdir, timeout)
-        self.binary = shutil.which("virtuoso-t")
-        self.isql = shutil.which("isql-vt") or shutil.which("isql")
+        self.server = VirtuosoServer(
+            workdir,
+            buffers=self.BUFFERS,
+            timeout=int(timeout),
+            federation=False,
+            poll_seconds=0.02,
+        )
 
     @staticmethod
     def install() -> str:
@@ -526,93 +453,46 @@ class VirtuosoSystem(_HttpSystem):
             "installed by apt-get" if shutil.which("virtuoso-t") else "apt-get did not install it"
         )
 
-    def _launch(self) -> None:
-        assert self.binary is not None
-        self.process = subprocess.Popen(
-            [self.binary, "+foreground", "+configfile", str(self.db / "virtuoso.ini")],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            cwd=self.db,
-        )
-
-    def _isql(self, sql: str, timeout: float = 3600) -> str:
-        assert self.isql is not None
-        done = subprocess.run(
-            [self.isql, f"127.0.0.1:{self.sql_port}", "dba", "dba", f"exec={sql}"],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        if done.returncode != 0 or "*** Error" in done.stdout:
-            raise Unavailable(f"isql failed: {(done.stdout + done.stderr)[-500:]}")
-        return done.stdout
-
     def start(self, data: Path) -> Started:
-        if self.binary is None or self.isql is None:
-            raise Unavailable(
-                "virtuoso-opensource is not installed (apt-get install virtuoso-opensource)"
+        """A new database, its bulk loader (timed), a checkpoint; then a cold start on it."""
+        server = self.server
+        try:
+            server.start(300)
+            db = server.db
+            if data.stat().st_dev == db.stat().st_dev:
+                os.link(data, db / "data.nq")
+            else:
+                shutil.copy(data, db / "data.nq")
+            started = time.perf_counter()
+            server.isql(
+                f"ld_dir('{db}', 'data.nq', 'https://w3id.org/platform-graph/graph/"
+                "default'); rdf_loader_run(); checkpoint;",
+                timeout=3600,
             )
-        self.db = self.workdir / "virtuoso"
-        shutil.rmtree(self.db, ignore_errors=True)
-        (self.db / "vsp").mkdir(parents=True)
-        self.sql_port, self.port = free_port(), free_port()
-        buffers = 170_000  # 8 KiB pages: about 1.3 GiB, what the ini's comments suggest for 2 GB
-        (self.db / "virtuoso.ini").write_text(
-            VIRTUOSO_INI.format(
-                db=self.db,
-                sql_port=self.sql_port,
-                http_port=self.port,
-                buffers=buffers,
-                dirty=buffers * 3 // 4,
-                timeout=int(self.timeout),
+            load = time.perf_counter() - started
+            errors = server.isql(
+                "select ll_error from DB.DBA.LOAD_LIST where ll_error is not null;"
             )
-        )
-        os.link(data, self.db / "data.nq") if data.stat().st_dev == self.db.stat().st_dev else (
-            shutil.copy(data, self.db / "data.nq")
-        )
-        self._launch()
-        if not self._first_answer(time.monotonic() + 300):
+            notes = [] if "0 Rows" in errors else [f"bulk loader: {errors.strip()[-200:]}"]
+            server.stop(keep=True)
+            started = time.perf_counter()
+            server.start(600, fresh=False)
+            cold = time.perf_counter() - started
+        except VirtuosoUnavailable as exc:
             self.stop()
-            raise Unavailable(f"Virtuoso did not start: {self._log_tail()}")
-        started = time.perf_counter()
-        self._isql(
-            f"ld_dir('{self.db}', 'data.nq', 'https://w3id.org/platform-graph/graph/"
-            "default'); rdf_loader_run(); checkpoint;"
-        )
-        load = time.perf_counter() - started
-        errors = self._isql("select ll_error from DB.DBA.LOAD_LIST where ll_error is not null;")
-        notes = [] if "0 Rows" in errors else [f"bulk loader: {errors.strip()[-200:]}"]
-        self._stop_process()
-        started = time.perf_counter()
-        self._launch()
-        if not self._first_answer(time.monotonic() + 600):
-            self.stop()
-            raise Unavailable(f"Virtuoso did not restart: {self._log_tail()}")
-        cold = time.perf_counter() - started
+            raise Unavailable(str(exc)) from exc
+        self.process, self.port = server.process, server.http_port
         return Started(load, cold, self.memory_kb(), notes)
-
-    def _log_tail(self) -> str:
-        log = self.db / "virtuoso.log"
-        return log.read_text(errors="replace")[-1000:] if log.exists() else "(no log)"
 
     def _call(self, client: HttpClient, request: Request) -> list[bytes]:
         return _sparql_call(client, request)
 
-    def _stop_process(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            # A clean shutdown (with a checkpoint); it can wait on a query a client gave up
-            # on, so it gets a little while and then the process is stopped (the data was
-            # checkpointed right after the load).
-            try:
-                self._isql("shutdown;", timeout=20)
-                self.process.wait(timeout=20)
-            except (Unavailable, subprocess.TimeoutExpired, OSError):
-                pass
-        super()._stop_process()
-
     def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.workdir / "virtuoso", ignore_errors=True)
+        # A clean shutdown (with a checkpoint); it can wait on a query a client gave up
+        # on, so it gets a little while and then the process is killed (the data was
+        # checkpointed right after the load). The database folder goes with it.
+        self.server.stop()
+        self.process = None
 
 
 # --- in-process engines -----------------------------------------------------------------

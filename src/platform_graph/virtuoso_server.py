@@ -121,7 +121,10 @@ class VirtuosoServer:
 
     ``buffers`` are 8 KiB pages of cache (20,000: about 160 MiB, enough for tests);
     ``timeout`` is Virtuoso's own MaxQueryExecutionTime in seconds (0: none);
-    ``federation`` lets its anonymous SPARQL user run SERVICE.
+    ``federation`` lets its anonymous SPARQL user run SERVICE; ``poll_seconds`` is how
+    often ``start`` asks whether it answers yet. ``stop(keep=True)`` and then
+    ``start(fresh=False)`` restart it on the same database (a cold start, as the
+    benchmarks measure after a bulk load).
     """
 
     workdir: Path
@@ -131,6 +134,7 @@ class VirtuosoServer:
     sql_port: int = 0
     password: str = "dba"
     federation: bool = True
+    poll_seconds: float = 0.1
     process: subprocess.Popen[bytes] | None = None
 
     @staticmethod
@@ -166,10 +170,13 @@ class VirtuosoServer:
         """The Graph Store Protocol, behind HTTP digest authentication."""
         return f"{self.url}/sparql-graph-crud-auth"
 
-    def start(self, deadline_seconds: float = 120) -> VirtuosoServer:
+    def start(self, deadline_seconds: float = 120, *, fresh: bool = True) -> VirtuosoServer:
+        """Start on a new, empty database (the folder wiped first); with ``fresh=False``,
+        on the database a ``stop(keep=True)`` left in the folder, on the same ports."""
         server, _ = self.binaries()
-        shutil.rmtree(self.db, ignore_errors=True)
-        (self.db / "vsp").mkdir(parents=True)
+        if fresh:
+            shutil.rmtree(self.db, ignore_errors=True)
+        (self.db / "vsp").mkdir(parents=True, exist_ok=not fresh)
         self.http_port = self.http_port or free_port()
         self.sql_port = self.sql_port or free_port()
         (self.db / "virtuoso.ini").write_text(
@@ -192,7 +199,7 @@ class VirtuosoServer:
             tail = self.log_tail()
             self.stop()
             raise VirtuosoUnavailable(f"Virtuoso did not start: {tail}")
-        if self.federation:
+        if self.federation and fresh:
             # Virtuoso's anonymous SPARQL user may not run SERVICE until granted; the
             # service itself still refuses SERVICE unless its operator allows it.
             self.isql(
@@ -211,7 +218,7 @@ class VirtuosoServer:
                     r.read()
                 return True
             except (urllib.error.URLError, OSError):
-                time.sleep(0.1)
+                time.sleep(self.poll_seconds)
         return False
 
     def isql(self, sql: str, timeout: float = 600) -> str:
@@ -231,8 +238,9 @@ class VirtuosoServer:
         log_file = self.db / "virtuoso.log"
         return log_file.read_text(errors="replace")[-1000:] if log_file.exists() else "(no log)"
 
-    def stop(self) -> None:
-        """Shut down cleanly (a checkpoint), or kill after a while; remove the folder."""
+    def stop(self, *, keep: bool = False) -> None:
+        """Shut down cleanly (a checkpoint), or kill after a while; remove the folder,
+        unless ``keep`` (to ``start(fresh=False)`` on the same database again)."""
         if self.process is not None and self.process.poll() is None:
             try:
                 self.isql("shutdown;", timeout=20)
@@ -241,7 +249,8 @@ class VirtuosoServer:
                 self.process.kill()
                 self.process.wait(timeout=30)
         self.process = None
-        shutil.rmtree(self.db, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(self.db, ignore_errors=True)
 
     def __enter__(self) -> VirtuosoServer:
         return self.start()
