@@ -14,6 +14,7 @@ from platform_graph.build import DATA_GRAPH, ONTOLOGY_GRAPH
 from platform_graph.namespaces import ID, PREFIXES
 from platform_graph.negotiation import NotAcceptable, best_match
 from platform_graph.store import GraphResult
+from platform_graph.time_limited import time_limited
 from platform_graph.web.render import resource_page
 
 __all__ = ["router"]
@@ -85,7 +86,8 @@ def resource(path: str, request: Request, state: StateDep) -> Response:
             404, "Not found", f"no resource {path!r}: not an identifier of this graph"
         )
     iri = URIRef(ID[path])
-    result = state.store.query(_DESCRIBE, bindings={"iri": iri})
+    # Under the query time limit, as every read of the data.
+    result = time_limited(state.store, state.pool).query(_DESCRIBE, bindings={"iri": iri})
     assert isinstance(result, GraphResult)
     if not result.triples:
         raise ProblemError(404, "Not found", f"nothing is known about {iri}")

@@ -18,6 +18,7 @@ from platform_graph.api.problems import ProblemError
 from platform_graph.api.state import StateDep
 from platform_graph.namespaces import ID
 from platform_graph.store import GraphResult
+from platform_graph.time_limited import time_limited
 from platform_graph.web import render
 
 __all__ = ["mount_static", "router"]
@@ -70,7 +71,8 @@ def _as_file(path: str, ext: str, state: StateDep) -> Response:
     if not _PATH.match(path):
         raise ProblemError(404, "Not found", f"no resource {path}.{ext}")
     iri = URIRef(ID[path])
-    result = state.store.query(_DESCRIBE, bindings={"iri": iri})
+    # Under the query time limit, as every read of the data.
+    result = time_limited(state.store, state.pool).query(_DESCRIBE, bindings={"iri": iri})
     assert isinstance(result, GraphResult)
     if not result.triples:
         raise ProblemError(404, "Not found", f"nothing is known about {iri}")
