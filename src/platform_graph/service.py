@@ -26,12 +26,12 @@ def _say(progress: Progress | None, message: str) -> None:
         progress(message)
 
 
-def remote_store(settings: Settings, url: str | None = None) -> RemoteStore:
-    """The remote store the settings (or ``url``) name."""
+def remote_store(settings: Settings) -> RemoteStore:
+    """The remote store the settings name."""
     return RemoteStore(
         RemoteSettings(
-            query_url=url or settings.store_url,
-            update_url=settings.store_update_url if url is None else "",
+            query_url=settings.store_url,
+            update_url=settings.store_update_url,
             user=settings.store_user,
             password=settings.store_password.get_secret_value(),
             auth=settings.store_auth,

@@ -18,7 +18,15 @@ from rdflib import BNode, Literal, URIRef
 
 Term = URIRef | BNode | Literal
 
-__all__ = ["Analysis", "RefusedQuery", "analyse", "bind_values", "check_query"]
+__all__ = [
+    "Analysis",
+    "RefusedQuery",
+    "Token",
+    "analyse",
+    "bind_values",
+    "check_query",
+    "tokens",
+]
 
 _TOKEN = re.compile(
     r"""
@@ -63,18 +71,18 @@ class Analysis:
 
 
 @dataclass(slots=True)
-class _Token:
+class Token:
     kind: str
     text: str
     start: int
 
 
-def _tokens(text: str) -> Iterator[_Token]:
+def tokens(text: str) -> Iterator[Token]:
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup or "other"
         if kind in ("ws", "comment"):
             continue
-        yield _Token(kind, m.group(), m.start())
+        yield Token(kind, m.group(), m.start())
 
 
 def bind_values(text: str, bindings: Mapping[str, Term]) -> str:
@@ -102,18 +110,18 @@ def bind_values(text: str, bindings: Mapping[str, Term]) -> str:
 
 def _where_brace(text: str) -> int:
     """Offset of the ``{`` that opens the query's WHERE group."""
-    tokens = list(_tokens(text))
+    toks = list(tokens(text))
     depth = 0
     seen_form = False
-    for i, tok in enumerate(tokens):
+    for i, tok in enumerate(toks):
         word = tok.text.upper() if tok.kind == "word" else ""
         if word in _FORMS:
             seen_form = True
         if tok.text == "{":
             if depth == 0 and seen_form:
-                before = tokens[i - 1].text.upper() if i else ""
+                before = toks[i - 1].text.upper() if i else ""
                 # CONSTRUCT { template } WHERE { ... }: skip the template.
-                is_template = tokens_form(tokens) == "CONSTRUCT" and before != "WHERE"
+                is_template = tokens_form(toks) == "CONSTRUCT" and before != "WHERE"
                 if not is_template:
                     return tok.start
             depth += 1
@@ -122,7 +130,7 @@ def _where_brace(text: str) -> int:
     raise ValueError("the query has no WHERE group to bind values in")
 
 
-def tokens_form(tokens: list[_Token]) -> str | None:
+def tokens_form(tokens: list[Token]) -> str | None:
     for tok in tokens:
         if tok.kind == "word" and tok.text.upper() in _FORMS:
             return tok.text.upper()
@@ -160,9 +168,9 @@ def analyse(text: str) -> Analysis:
     out = Analysis()
     prefixes: dict[str, str] = {}
     base = ""
-    tokens = list(_tokens(unescape_codepoints(text)))
+    toks = list(tokens(unescape_codepoints(text)))
     depth = 0
-    for tok in tokens:
+    for tok in toks:
         if tok.kind == "other":
             if tok.text == "\\":
                 raise RefusedQuery(
@@ -176,13 +184,13 @@ def analyse(text: str) -> Analysis:
             elif tok.text in "})":
                 depth -= 1
     i = 0
-    while i < len(tokens):
-        tok = tokens[i]
+    while i < len(toks):
+        tok = toks[i]
         word = tok.text.upper() if tok.kind in ("word", "pname") else ""
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if word == "PREFIX" and nxt is not None and i + 2 < len(tokens):
-            if tokens[i + 2].kind == "iri":
-                prefixes[nxt.text.rstrip(":")] = urljoin(base, tokens[i + 2].text[1:-1])
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if word == "PREFIX" and nxt is not None and i + 2 < len(toks):
+            if toks[i + 2].kind == "iri":
+                prefixes[nxt.text.rstrip(":")] = urljoin(base, toks[i + 2].text[1:-1])
             i += 3
             continue
         if word == "BASE" and nxt is not None and nxt.kind == "iri":
@@ -200,7 +208,7 @@ def analyse(text: str) -> Analysis:
                 out.load = True
             elif word == "FROM" and nxt is not None:
                 named = nxt.kind == "word" and nxt.text.upper() == "NAMED"
-                target = tokens[i + 2] if named and i + 2 < len(tokens) else nxt
+                target = toks[i + 2] if named and i + 2 < len(toks) else nxt
                 iri = _resolve(target, prefixes, base)
                 if iri is not None:
                     (out.from_named_graphs if named else out.from_graphs).append(iri)
@@ -208,7 +216,7 @@ def analyse(text: str) -> Analysis:
     return out
 
 
-def _resolve(tok: _Token, prefixes: dict[str, str], base: str) -> str | None:
+def _resolve(tok: Token, prefixes: dict[str, str], base: str) -> str | None:
     if tok.kind == "iri":
         return urljoin(base, tok.text[1:-1])
     if tok.kind == "pname":

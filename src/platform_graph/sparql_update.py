@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import pyoxigraph as ox
 
 from platform_graph.changes import CHANGES_GRAPH, DATA_GRAPH_IRI
-from platform_graph.sparql_text import RefusedQuery, _tokens
+from platform_graph.sparql_text import RefusedQuery, tokens
 from platform_graph.store import Quad, Store
 from platform_graph.store.oxigraph import from_ox
 
@@ -44,8 +44,8 @@ def add_using(text: str, using: Sequence[str], using_named: Sequence[str]) -> st
     for iri in [*using, *using_named]:
         if not _ABSOLUTE_IRI.match(iri):
             raise RefusedQuery(f"using-graph-uri / using-named-graph-uri must be an IRI: {iri!r}")
-    tokens = list(_tokens(text))
-    words = [t.text.upper() for t in tokens if t.kind == "word"]
+    toks = list(tokens(text))
+    words = [t.text.upper() for t in toks if t.kind == "word"]
     if "USING" in words or "WITH" in words:
         raise RefusedQuery(
             "using-graph-uri / using-named-graph-uri cannot be combined with USING or WITH "
@@ -57,7 +57,7 @@ def add_using(text: str, using: Sequence[str], using_named: Sequence[str]) -> st
     out = text
     depth = 0
     inserts: list[int] = []
-    for tok in tokens:
+    for tok in toks:
         if tok.text == "{":
             depth += 1
         elif tok.text == "}":

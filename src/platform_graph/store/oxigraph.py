@@ -30,6 +30,7 @@ __all__ = [
     "collect_triples",
     "data_update",
     "from_ox",
+    "graph_node",
     "quad_text",
     "to_ox",
 ]
@@ -61,7 +62,7 @@ def to_ox(term: Term) -> OxTerm:
     return ox.Literal(str(term))
 
 
-def _graph_node(iri: str) -> ox.NamedNode | ox.DefaultGraph:
+def graph_node(iri: str) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
 
 
@@ -96,7 +97,7 @@ class OxigraphStore:
             use_default_graph_as_union=spec.default_graphs is None,
             default_graph=None
             if spec.default_graphs is None
-            else [_graph_node(g) for g in spec.default_graphs],
+            else [graph_node(g) for g in spec.default_graphs],
             named_graphs=None
             if spec.named_graphs is None
             else [ox.NamedNode(g) for g in spec.named_graphs],
@@ -153,7 +154,7 @@ class OxigraphStore:
         before = len(self._store)
         with self._write_lock:
             if graph is not None:
-                self._store.load(data, format=fmt, to_graph=_graph_node(graph))
+                self._store.load(data, format=fmt, to_graph=graph_node(graph))
             else:
                 self._store.load(data, format=fmt)
         return len(self._store) - before
@@ -161,7 +162,7 @@ class OxigraphStore:
     def dump(self, media_type: str, graph: str | None = None) -> bytes:
         fmt = format_for(media_type)
         if graph is not None:
-            out = self._store.dump(format=fmt, from_graph=_graph_node(graph))
+            out = self._store.dump(format=fmt, from_graph=graph_node(graph))
         elif fmt.supports_datasets:
             out = self._store.dump(format=fmt)
         else:

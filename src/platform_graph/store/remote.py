@@ -56,7 +56,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from platform_graph.namespaces import GRAPH, PG
 from platform_graph.rdf_io import format_for
-from platform_graph.sparql_text import _tokens, analyse, bind_values
+from platform_graph.sparql_text import analyse, bind_values, tokens
 from platform_graph.store.base import (
     AskResult,
     DatasetSpec,
@@ -336,7 +336,9 @@ class RemoteStore:
     ) -> QueryResult:
         if self.settings.dialect == "virtuoso":
             refuse_virtuoso_functions(sparql)
-        form = _check_syntax(bind_values(sparql, bindings or {}), base_iri)
+        encoded = {k: self._encode(v) for k, v in (bindings or {}).items()}
+        text = bind_values(sparql, encoded)
+        form = _check_syntax(text, base_iri)
         for g in (
             (*(dataset.default_graphs or ()), *(dataset.named_graphs or ())) if dataset else ()
         ):
@@ -344,8 +346,6 @@ class RemoteStore:
                 ox.NamedNode(g)  # refused here, with the embedded store's words
             except ValueError as exc:
                 raise StoreQueryError(f"ValueError: {exc}", syntax=False) from exc
-        encoded = {k: self._encode(v) for k, v in (bindings or {}).items()}
-        text = bind_values(sparql, encoded)
         if base_iri:
             # The protocol lets the service set the base; a BASE in the query still wins.
             text = f"BASE <{base_iri}>\n{text}"
@@ -640,7 +640,7 @@ def refuse_virtuoso_functions(text: str) -> None:
     calls a function with such an IRI. The embedded store has no such functions; a
     query that names them is refused before it reaches the server.
     """
-    for token in _tokens(text):
+    for token in tokens(text):
         if token.kind == "iri" and token.text[1:].lower().startswith(VIRTUOSO_FUNCTION_SCHEMES):
             raise StoreQueryError(
                 f"refused: {token.text} names one of Virtuoso's own functions "

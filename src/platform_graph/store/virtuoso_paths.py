@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from platform_graph.sparql_text import Term, _Token, _tokens
+from platform_graph.sparql_text import Term, Token, tokens
 
 __all__ = ["expand_paths"]
 
@@ -25,7 +25,7 @@ _ENDS = (".", "}")
 _STARTS = (".", "{", "}")
 
 
-def _node(tok: _Token, bindings: Mapping[str, Term]) -> str | None:
+def _node(tok: Token, bindings: Mapping[str, Term]) -> str | None:
     """The term at this end of the path, if it is fixed: an IRI, or a bound variable."""
     if tok.kind in ("iri", "pname"):
         return tok.text
@@ -36,17 +36,17 @@ def _node(tok: _Token, bindings: Mapping[str, Term]) -> str | None:
 
 def expand_paths(text: str, bindings: Mapping[str, Term], closure: Closure) -> str:
     """``text`` with each fixed-end transitive path replaced by VALUES of its closure."""
-    tokens = list(_tokens(text))
+    found = list(tokens(text))
     prologue_end = next(
-        (t.start for t in tokens if t.kind == "word" and t.text.upper() in _FORMS), None
+        (t.start for t in found if t.kind == "word" and t.text.upper() in _FORMS), None
     )
     if prologue_end is None:
         return text
     prologue = text[:prologue_end]
     edits: list[tuple[int, int, str]] = []
-    for i in range(1, len(tokens) - 4):
-        subj, pred, op, obj, end = tokens[i : i + 5]
-        if tokens[i - 1].text not in _STARTS or end.text not in _ENDS:
+    for i in range(1, len(found) - 4):
+        subj, pred, op, obj, end = found[i : i + 5]
+        if found[i - 1].text not in _STARTS or end.text not in _ENDS:
             continue
         if pred.kind not in ("iri", "pname") or op.kind != "other" or op.text not in "*+":
             continue
@@ -58,7 +58,7 @@ def expand_paths(text: str, bindings: Mapping[str, Term], closure: Closure) -> s
             free, pattern = obj.text, f"{fixed_subj} {pred.text}{op.text} ?x"
         else:
             continue
-        before = [t.text.upper() for t in tokens[max(0, i - 4) : i - 1]]
+        before = [t.text.upper() for t in found[max(0, i - 4) : i - 1]]
         if before[-1:] == ["MINUS"]:
             continue  # Virtuoso refuses VALUES there; left as it is (docs/deployment.md)
         last = i + 5 if end.text == "." else i + 4
@@ -68,13 +68,13 @@ def expand_paths(text: str, bindings: Mapping[str, Term], closure: Closure) -> s
             # ?x itself, when that pattern is all the group holds.
             negated = before[-2:-1] == ["NOT"]
             opener = i - 4 if negated else i - 3
-            closes = last < len(tokens) and tokens[last].text == "}"
-            if opener < 0 or tokens[opener].text.upper() != "FILTER" or not closes:
+            closes = last < len(found) and found[last].text == "}"
+            if opener < 0 or found[opener].text.upper() != "FILTER" or not closes:
                 continue
             nodes = closure(f"{prologue}SELECT DISTINCT ?x WHERE {{ {pattern} }}")
             listed = ", ".join(n.n3() for n in nodes)
             test = f"FILTER ({free} {'NOT IN' if negated else 'IN'} ({listed})) "
-            edits.append((tokens[opener].start, tokens[last].start + 1, test))
+            edits.append((found[opener].start, found[last].start + 1, test))
             continue
         nodes = closure(f"{prologue}SELECT DISTINCT ?x WHERE {{ {pattern} }}")
         listed = " ".join(n.n3() for n in nodes)

@@ -26,7 +26,7 @@ from platform_graph.store.base import (
     Term,
     Triple,
 )
-from platform_graph.store.oxigraph import OxigraphStore, _graph_node
+from platform_graph.store.oxigraph import OxigraphStore, graph_node
 
 __all__ = ["Wire", "from_wire", "query_wire"]
 
@@ -68,7 +68,7 @@ def query_wire(
         use_default_graph_as_union=spec.default_graphs is None,
         default_graph=None
         if spec.default_graphs is None
-        else [_graph_node(g) for g in spec.default_graphs],
+        else [graph_node(g) for g in spec.default_graphs],
         named_graphs=None
         if spec.named_graphs is None
         else [ox.NamedNode(g) for g in spec.named_graphs],
