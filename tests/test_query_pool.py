@@ -4,6 +4,7 @@ answers as the store does, under the time limit."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -64,6 +65,38 @@ def test_new_workers_start_from_the_kept_copy_and_replay_the_changes() -> None:
         pool._idle.put(pool._start_worker())
         assert len(calls) == 2  # a long replay: a fresh copy
     finally:
+        pool.close()
+
+
+def test_a_query_that_finds_every_worker_busy_takes_the_first_one_free() -> None:
+    """It does not wait for a new worker to load its copy, and one starts at a time."""
+    store = OxigraphStore(None)
+    pool = QueryPool(lambda: store.dump("application/n-quads"), size=1, max_size=3, timeout=30)
+    started: list[float] = []
+    plain_start = pool._start_worker
+
+    def slow_start() -> Any:
+        started.append(time.monotonic())
+        time.sleep(3)  # as loading a copy of millions of triples does
+        return plain_start()
+
+    pool._start_worker = slow_start  # type: ignore[method-assign]
+    try:
+        busy = pool._idle.get()  # the only worker, busy with another query
+        threading.Timer(0.3, pool._idle.put, (busy,)).start()
+        began = time.monotonic()
+        answers = []
+        threads = [threading.Thread(target=lambda: answers.append(_count(pool))) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        waited = time.monotonic() - began
+        assert answers == [0, 0, 0]
+        assert waited < 2.5, waited  # the released worker served them, not the new one
+        assert len(started) == 1  # one new worker on its way, not one per waiting query
+    finally:
+        time.sleep(3.2)  # let the spare finish starting before the pool closes
         pool.close()
 
 

@@ -153,6 +153,7 @@ class QueryPool:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = False
         self._count = 0
+        self._starting = False  # a spare worker is being started
         self._count_lock = threading.Lock()
         # Changes applied to the primary since generation ``_base``, for replay.
         self._updates: list[str] = []
@@ -239,28 +240,39 @@ class QueryPool:
             if self._idle.empty():
                 self._start_spare()  # the last ready worker is taken: ready another
             return worker
-        with self._count_lock:
-            grow = self._count < self.max_size
-        if grow:
-            worker = self._start_worker()
-            self._start_spare()
-            return worker
+        # Every worker is busy: one more is started in the background, and this query takes
+        # whichever is ready first, a released worker or the new one. Starting it here and
+        # waiting for it made every query that found the workers busy wait for a whole
+        # copy of the data to load (tens of seconds at millions of triples) even when a
+        # worker came free a millisecond later.
+        self._start_spare()
         try:
-            return self._idle.get(timeout=self.timeout)
+            worker = self._idle.get(timeout=self.timeout)
         except queue.Empty as exc:
             raise QueryTimeout("every query worker stayed busy past the time limit") from exc
+        if self._idle.empty():
+            self._start_spare()
+        return worker
 
     def _start_spare(self) -> None:
-        """While slow queries keep every worker busy, have the next one ready."""
+        """While slow queries keep every worker busy, have the next one ready.
+
+        One start at a time: each loads a copy of the data, and several at once would
+        take the CPU and memory from the queries they are meant to serve.
+        """
+        with self._count_lock:
+            if self._starting or self._closed or self._count >= self.max_size:
+                return
+            self._starting = True
 
         def start() -> None:
-            with self._count_lock:
-                grow = self._count < self.max_size and not self._closed
-            if grow:
-                try:
-                    self._idle.put(self._start_worker())
-                except Exception:
-                    log.exception("could not start a spare query worker")
+            try:
+                self._idle.put(self._start_worker())
+            except Exception:
+                log.exception("could not start a spare query worker")
+            finally:
+                with self._count_lock:
+                    self._starting = False
 
         threading.Thread(target=start, name="query-worker-spare", daemon=True).start()
 
