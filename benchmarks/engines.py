@@ -139,7 +139,6 @@ class _Writes:
     """Validated changes and full validations over the oxigraph worker's store."""
 
     def __init__(self, engine: _Oxigraph, root: str) -> None:
-        from benchmarks.whatif import ProposedValidator
         from platform_graph.build import Paths
         from platform_graph.changes import Writer
         from platform_graph.incremental import Validator
@@ -148,10 +147,9 @@ class _Writes:
         self.store = engine.store
         self.shapes = load_shapes(Paths(Path(root)).shapes)
         self.writer = Writer(self.store, Validator(self.shapes))
-        self.proposed = Writer(self.store, ProposedValidator(self.shapes))
         self.day = 0
 
-    def change(self, commitment: str, proposed: bool) -> tuple[float, int | None]:
+    def change(self, commitment: str) -> tuple[float, int | None]:
         from datetime import date, timedelta
 
         from rdflib import URIRef
@@ -164,9 +162,8 @@ class _Writes:
         when = date(2026, 7, 1) + timedelta(days=self.day)
         item = AssessmentInput("in-progress", when, "Benchmark", ("https://example.org/b",))
         _, add, remove = assessment_change(self.store, target, item)
-        writer = self.proposed if proposed else self.writer
         started = time.perf_counter()
-        outcome = writer.submit(add=add, remove=remove, author="bench", message="benchmark")
+        outcome = self.writer.submit(add=add, remove=remove, author="bench", message="benchmark")
         seconds = time.perf_counter() - started
         if outcome.status != "applied":
             raise RuntimeError(f"the change was {outcome.status}: {outcome.report.to_text()}")
@@ -306,7 +303,7 @@ def _worker_main(conn: Connection, kind: str, path: str, root: str) -> None:
                     raise RuntimeError("writes run on the oxigraph worker only")
                 writes = writes or _Writes(engine, root)
                 if op == "change":
-                    conn.send(("ok", *writes.change(msg[1], msg[2])))
+                    conn.send(("ok", *writes.change(msg[1])))
                 elif op == "full":
                     conn.send(("ok", *writes.full()))
                 else:

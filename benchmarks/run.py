@@ -238,24 +238,17 @@ def _updates(
         finally:
             client.close()
     elif isinstance(system, EngineSystem) and system.name == "oxigraph":
-        real, proposed, focus = [], [], []
+        real, focus = [], []
         system.call(
-            "change",
-            commitments[(offset + 3 * plan.changes) % len(commitments)],
-            False,
-            timeout=600,
+            "change", commitments[(offset + 3 * plan.changes) % len(commitments)], timeout=600
         )  # untimed: the first change also builds the validator
         for i in range(plan.changes):
             seconds, nodes = system.call(
-                "change", commitments[(offset + i) % len(commitments)], False, timeout=600
+                "change", commitments[(offset + i) % len(commitments)], timeout=600
             )
             real.append(seconds)
             focus.append(nodes)
-        for i in range(plan.changes):
-            c = commitments[(offset + plan.changes + i) % len(commitments)]
-            seconds, _ = system.call("change", c, True, timeout=600)
-            proposed.append(seconds)
-        out.update(inprocess=real, proposed=proposed, focus_nodes=focus)
+        out.update(inprocess=real, focus_nodes=focus)
         (out["profile"],) = system.call(
             "profile", commitments[(offset + 2 * plan.changes) % len(commitments)], timeout=600
         )
