@@ -426,10 +426,16 @@ class VirtuosoSystem(_HttpSystem):
 
     def __init__(self, root: Path, workdir: Path, timeout: float) -> None:
         super().__init__(root, workdir, timeout)
+        # No MaxQueryExecutionTime of Virtuoso's own: only the client gives up. Virtuoso
+        # 7.2.5 can hang on a query (named:text-search at 100k triples waits forever,
+        # using no CPU); when its own timeout then fires, its network thread blocks on
+        # that query and the whole server stops answering, SQL included. Without it the
+        # hung query keeps one server thread and every other request is answered. (Its
+        # timeout does not stop a busy query anyway: ``settle`` waits for that.)
         self.server = VirtuosoServer(
             workdir,
             buffers=self.BUFFERS,
-            timeout=int(timeout),
+            timeout=0,
             federation=False,
             poll_seconds=0.02,
         )
