@@ -72,31 +72,37 @@ def test_a_query_that_finds_every_worker_busy_takes_the_first_one_free() -> None
     """It does not wait for a new worker to load its copy, and one starts at a time."""
     store = OxigraphStore(None)
     pool = QueryPool(lambda: store.dump("application/n-quads"), size=1, max_size=3, timeout=30)
-    started: list[float] = []
+    loading = threading.Event()  # held shut: a new worker still loading its copy of the data
+    starts: list[int] = []
     plain_start = pool._start_worker
 
     def slow_start() -> Any:
-        started.append(time.monotonic())
-        time.sleep(3)  # as loading a copy of millions of triples does
+        starts.append(1)
+        loading.wait(60)
         return plain_start()
 
     pool._start_worker = slow_start  # type: ignore[method-assign]
+    answers: list[int] = []
+    threads = [threading.Thread(target=lambda: answers.append(_count(pool))) for _ in range(3)]
     try:
         busy = pool._idle.get()  # the only worker, busy with another query
-        threading.Timer(0.3, pool._idle.put, (busy,)).start()
-        began = time.monotonic()
-        answers = []
-        threads = [threading.Thread(target=lambda: answers.append(_count(pool))) for _ in range(3)]
         for t in threads:
             t.start()
+        time.sleep(0.3)
+        pool._idle.put(busy)  # it comes free while the new one is still loading
         for t in threads:
-            t.join()
-        waited = time.monotonic() - began
-        assert answers == [0, 0, 0]
-        assert waited < 2.5, waited  # the released worker served them, not the new one
-        assert len(started) == 1  # one new worker on its way, not one per waiting query
+            t.join(20)
+        assert answers == [0, 0, 0]  # all answered by the freed worker, none by the new one
+        assert not loading.is_set()
+        assert len(starts) == 1  # one new worker on its way, not one per waiting query
     finally:
-        time.sleep(3.2)  # let the spare finish starting before the pool closes
+        loading.set()
+        for t in threads:
+            if t.is_alive():
+                t.join(20)
+        deadline = time.monotonic() + 30
+        while pool._starting and time.monotonic() < deadline:
+            time.sleep(0.05)  # the new worker finishes starting before the pool closes
         pool.close()
 
 
