@@ -90,9 +90,17 @@ class OxigraphStore:
         max_rows: int | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
+        result = self.raw_query(bind_values(sparql, bindings or {}), dataset, base_iri)
+        return collect(result, max_rows)
+
+    def raw_query(
+        self, sparql: str, dataset: DatasetSpec | None = None, base_iri: str | None = None
+    ) -> Any:
+        """pyoxigraph's own answer to a query over ``dataset`` (the union of the named
+        graphs when none is given), for code inside ``store/`` only."""
         spec = dataset or DatasetSpec()
-        result = self._store.query(
-            bind_values(sparql, bindings or {}),
+        return self._store.query(
+            sparql,
             base_iri=base_iri,
             use_default_graph_as_union=spec.default_graphs is None,
             default_graph=None
@@ -102,7 +110,6 @@ class OxigraphStore:
             if spec.named_graphs is None
             else [ox.NamedNode(g) for g in spec.named_graphs],
         )
-        return collect(result, max_rows)
 
     def update(self, sparql: str) -> None:
         with self._write_lock:

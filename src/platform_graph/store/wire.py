@@ -26,7 +26,7 @@ from platform_graph.store.base import (
     Term,
     Triple,
 )
-from platform_graph.store.oxigraph import OxigraphStore, graph_node
+from platform_graph.store.oxigraph import OxigraphStore
 
 __all__ = ["Wire", "from_wire", "query_wire"]
 
@@ -61,18 +61,7 @@ def query_wire(
     The dataset, ``max_rows`` and ``truncated`` mean what they mean for
     ``OxigraphStore.query``.
     """
-    spec = dataset or DatasetSpec()
-    result = store.raw.query(
-        sparql,
-        base_iri=base_iri,
-        use_default_graph_as_union=spec.default_graphs is None,
-        default_graph=None
-        if spec.default_graphs is None
-        else [graph_node(g) for g in spec.default_graphs],
-        named_graphs=None
-        if spec.named_graphs is None
-        else [ox.NamedNode(g) for g in spec.named_graphs],
-    )
+    result = store.raw_query(sparql, dataset, base_iri)
     if isinstance(result, ox.QueryBoolean):
         return ("ask", bool(result))
     truncated = False
