@@ -869,7 +869,7 @@ def _failed_throughput_note(results: dict[str, Any]) -> str:
             elif (
                 n == "virtuoso"
                 and timeouts
-                and str(results["machine"]["date"]) < (VIRTUOSO_CLIENT_TIMEOUT_ONLY)
+                and str(results["machine"]["date"]) < VIRTUOSO_CLIENT_TIMEOUT_ONLY
             ):
                 note += (
                     f" — after {', '.join(timeouts)} ran past the time limit it answered "
@@ -946,15 +946,11 @@ def _concurrency_note(results: dict[str, Any]) -> str:
     )
 
 
-# Runs before this date ran the area-overview query with the path inside an OPTIONAL.
-AREA_OVERVIEW_REWRITE = "2026-11-27T06:50"
-
-# Runs before this date set Virtuoso's own query time limit (see _failed_throughput_note).
-VIRTUOSO_CLIENT_TIMEOUT_ONLY = "2026-11-27T07:40"
-
-# The harness's runs before this date measured the query pool that started a worker inside
-# the request that found every worker busy (the concurrency note says so).
-POOL_WAITS_FOR_FIRST_FREE = "2026-11-27T07:30"
+# When a fix the report explains landed (its commit's time, UTC): a run that started
+# before it measured the code without it, and the report says so.
+AREA_OVERVIEW_REWRITE = "2026-11-27T07:10:39"  # 8226e6f, the area-overview rewrite
+POOL_WAITS_FOR_FIRST_FREE = "2026-11-27T07:13:21"  # a4a4d64, QueryPool._acquire
+VIRTUOSO_CLIENT_TIMEOUT_ONLY = "2026-11-27T07:25:51"  # f21a38d, no Virtuoso time limit
 
 
 def _change_growth_text(results: dict[str, Any]) -> str:
