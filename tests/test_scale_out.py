@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -24,7 +25,8 @@ from rdflib import Literal, URIRef
 
 from platform_graph.auth import hash_token
 from platform_graph.build import Paths, build
-from platform_graph.store.remote import RemoteSettings, RemoteStore
+from platform_graph.store import StoreQueryError, StoreTimeout
+from platform_graph.store.remote import RemoteSettings, RemoteStore, _virtuoso_stopped_it
 from platform_graph.virtuoso_server import VirtuosoServer
 from tests.server import RunningServer, free_port, start_server
 
@@ -170,6 +172,43 @@ def test_virtuosos_own_functions_are_refused(
     resp = httpx.get(f"{two_servers[0].url}/sparql", params={"query": query}, timeout=60)
     assert resp.status_code == 400, resp.text
     assert "Virtuoso's own functions" in resp.json()["detail"]
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+# What Virtuoso 7.2.5 answered, with HTTP 500, to one runaway query in about twenty
+# (the others got the "anytime" answer); the CI run of a4063e5 turned it into a 400.
+SR203 = (
+    f"Virtuoso HY008 Error SR203: Async statement killed by SQLCancel.\n\nSPARQL query:\n{RUNAWAY}"
+)
+
+
+def test_every_way_virtuoso_stops_a_runaway_query_is_a_timeout(
+    two_servers: tuple[RunningServer, RunningServer], virtuoso: VirtuosoServer
+) -> None:
+    store = RemoteStore(replace(_remote(virtuoso).settings, timeout=1.0))
+    outcomes: list[Exception | None] = []
+
+    def run() -> None:
+        try:
+            store.query(RUNAWAY)
+        except Exception as exc:
+            outcomes.append(exc)
+        else:
+            outcomes.append(None)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(outcomes) == 4
+    assert all(isinstance(o, StoreTimeout) for o in outcomes), outcomes
+    assert _virtuoso_stopped_it(SR203)
+    # A query Virtuoso refuses for what it asks stays a failed query, not a timeout.
+    with pytest.raises(StoreQueryError) as refused:
+        store.query("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s OFFSET 20000 LIMIT 1")
+    assert str(refused.value).startswith("Virtuoso 22023 Error SR353")
+    assert not _virtuoso_stopped_it(str(refused.value))
 
 
 def test_conflicting_writes_through_two_processes_end_with_one_412(
