@@ -68,8 +68,9 @@ bench-validation: $(STAMP)
 
 # The benchmarks of issue 7 (docs/benchmarks.md and its plots): the five systems on
 # synthetic graphs. bench-quick: 10k and 100k triples, under five minutes on two cores;
-# bench: 10k, 100k, 1M and 5M triples, hours. Virtuoso is installed with apt-get by the
-# harness where it is missing (as root); if it cannot be, the report says so.
+# bench: 10k, 100k, 1M and 5M triples, about 80 minutes on two cores. Virtuoso is
+# installed with apt-get by the harness where it is missing (as root); if it cannot be,
+# the report says so.
 BENCH_STAMP := $(VENV)/.bench-stamp
 
 $(BENCH_STAMP): $(STAMP)

@@ -824,19 +824,6 @@ def _run_section(results: dict[str, Any], plots: list[str]) -> str:
         if rows
         else "Everything ran."
     )
-    area_late = any(
-        r[2] in ("timeout", "predicted-timeout") and "area-overview" in r[4].split(", ")
-        for r in rows
-        if r[1] in (TITLES["service"], TITLES["oxigraph"])
-    )
-    if area_late and str(results["machine"]["date"]) < AREA_OVERVIEW_REWRITE:
-        parts.append(
-            "\n`area-overview` ran past the time limit at 1M on pyoxigraph and the service: "
-            "it walked a `geo:sfWithin*` path inside an OPTIONAL, which oxigraph evaluates "
-            "from every node, once per area. Since this run it counts in two grouped "
-            "subqueries joined after the areas (`queries/area-overview.rq`): at 1M in "
-            "pyoxigraph 52.9 s → 0.096 s, the same 1,276 rows."
-        )
     parts.append("")
     return "\n".join(parts)
 
@@ -866,29 +853,12 @@ def _failed_throughput_note(results: dict[str, Any]) -> str:
                     f"past the time limit ({', '.join(timeouts)}), and this run predates the "
                     "harness waiting for a server to settle after a timeout"
                 )
-            elif (
-                n == "virtuoso"
-                and timeouts
-                and str(results["machine"]["date"]) < VIRTUOSO_CLIENT_TIMEOUT_ONLY
-            ):
-                note += (
-                    f" — after {', '.join(timeouts)} ran past the time limit it answered "
-                    "nothing, not even a one-row query, while using no CPU. Virtuoso 7.2.5 "
-                    "never finishes `text-search` as the harness sends it at this size (its "
-                    "query thread waits on a condition variable, gdb), and when Virtuoso's own "
-                    "time limit fired on that query its network thread blocked too. Since "
-                    "this run the harness sets no time limit in Virtuoso (only its client "
-                    "gives up): the stuck query then holds one thread and every other request "
-                    "is answered (checked at 100k: 6,869 answers from 1 client in 5 s, none "
-                    "failed). The service's own form of that query, with its dataset named, "
-                    "answered on the same Virtuoso in 0.08 s"
-                )
             notes.append(note + ".")
     return ("**✗** " + " ".join(notes) + "\n") if notes else ""
 
 
 def _concurrency_note(results: dict[str, Any]) -> str:
-    """Where more clients get fewer answers from the service's /sparql, say so."""
+    """Where more clients get fewer answers per second from the service, say so and why."""
     clients = [str(c) for c in results["plan"]["clients"]]
     if len(clients) < 2:
         return ""
@@ -900,57 +870,30 @@ def _concurrency_note(results: dict[str, Any]) -> str:
             one = tp.get(clients[0], {}).get(family, {}).get("rps")
             many = tp.get(clients[-1], {}).get(family, {}).get("rps")
             if one and many and many < one:
-                seen.append(f"{_size(e['target'])}: {one:,.0f} → {many:,.0f}")
+                seen.append(f"{_size(e['target'])}: {one:,.1f} → {many:,.1f}")
         return seen
 
-    seen = fell("sparql")
-    if not seen:
-        return ""
-    others = [(f, fell(f)) for f in FAMILIES if f != "sparql"]
     falling = [
         f"the {FAMILY_TITLES[f].split(' (')[0]} ({'; '.join(where)})"
-        for f, where in others
-        if where
+        for f in FAMILIES
+        if (where := fell(f))
     ]
-    this_run = (
-        f"In this run the answers per second of other families fell as well: {', '.join(falling)}."
-        if falling
-        else "In this run no other family's answers per second fell."
-    )
-    before_fix = str(results["machine"].get("date", "")) < POOL_WAITS_FOR_FIRST_FREE
-    why = (
-        "The service's reads (named queries, REST, `/sparql`) run in its query workers, two "
-        "by default, each holding a replica of the data; when every worker is busy, the pool "
-        "starts another, up to `PLATFORM_GRAPH_QUERY_WORKERS_MAX` (4), and a new worker "
-        "first loads its copy of the data: at millions of triples, tens of seconds on the "
-        "same two cores as the queries. "
-    )
-    if before_fix:
-        why += (
-            "When this run was made, the request that found every worker busy started that "
-            "worker itself and waited for it, even when a busy one came free a moment later, "
-            "and each waiting request could start one more. Since then it takes whichever is "
-            "ready first, and one worker starts at a time (`QueryPool._acquire`, "
-            "`QueryPool._start_spare`; `tests/test_query_pool.py`). "
-        )
-    else:
-        why += (
-            "A request that finds every worker busy takes whichever is ready first, a worker "
-            "coming free or the new one, and one worker starts at a time "
-            "(`QueryPool._acquire`). "
-        )
+    if not falling:
+        return ""
+    if len(falling) > 1:
+        falling[-1] = "and " + falling[-1]
     return (
-        f"**More clients, fewer answers at /sparql** ({' answers/s; '.join(seen)} answers/s, "
-        f"from {clients[0]} to {clients[-1]} clients). {why}The Linked Data pages are answered "
-        f"in the server process. {this_run}\n"
+        f"**More clients, fewer answers.** From {clients[0]} to {clients[-1]} clients the "
+        f"service's answers per second fell for {', '.join(falling)}. Its named queries, REST "
+        "filters and `/sparql` run in its query workers, two by default, each holding a "
+        "replica of the data. When every worker is busy, the pool starts another, up to "
+        "`PLATFORM_GRAPH_QUERY_WORKERS_MAX` (4), one at a time, and the request takes "
+        "whichever worker is ready first (`QueryPool._acquire`). A new worker first loads its "
+        "copy of the data: at millions of triples that takes tens of seconds of the same two "
+        "cores the queries run on, and the Linked Data pages, answered in the server process, "
+        "share them too. On two cores a third worker cannot add throughput, so there "
+        "`PLATFORM_GRAPH_QUERY_WORKERS_MAX=2` is the setting to try (not measured here).\n"
     )
-
-
-# When a fix the report explains landed (its commit's time, UTC): a run that started
-# before it measured the code without it, and the report says so.
-AREA_OVERVIEW_REWRITE = "2026-11-27T07:10:39"  # 8226e6f, the area-overview rewrite
-POOL_WAITS_FOR_FIRST_FREE = "2026-11-27T07:13:21"  # a4a4d64, QueryPool._acquire
-VIRTUOSO_CLIENT_TIMEOUT_ONLY = "2026-11-27T07:25:51"  # f21a38d, no Virtuoso time limit
 
 
 def _change_growth_text(results: dict[str, Any]) -> str:
@@ -1102,11 +1045,11 @@ INTRO = """# Benchmarks
 
 How platform-graph compares, on the same data and the same queries, with what else a
 municipality or a researcher would use, at 10 thousand to 5 million triples. Everything
-here is produced by `make bench` (10k, 100k, 1M, 5M triples; hours) or `make bench-quick`
-(10k and 100k; under five minutes): the tables, the plots beside this file, and the raw
-figures in `docs/benchmarks-full.json` and `docs/benchmarks-quick.json`. The machine is
-shared and noisy, so what matters are the ratios between systems measured in the same run,
-not the absolute times.
+here is produced by `make bench` (10k, 100k, 1M, 5M triples; about 80 minutes on two
+cores) or `make bench-quick` (10k and 100k; under five minutes): the tables, the plots
+beside this file, and the raw figures in `docs/benchmarks-full.json` and
+`docs/benchmarks-quick.json`. The machine is shared and noisy, so what matters are the
+ratios between systems measured in the same run, not the absolute times.
 
 ## What is measured
 
