@@ -82,6 +82,7 @@ def test_a_query_that_finds_every_worker_busy_takes_the_first_one_free() -> None
         return plain_start()
 
     pool._start_worker = slow_start  # type: ignore[method-assign]
+    pool.start_seconds = 0.01  # the waiting queries soon ask for a new worker
     answers: list[int] = []
     threads = [threading.Thread(target=lambda: answers.append(_count(pool))) for _ in range(3)]
     try:
@@ -103,6 +104,28 @@ def test_a_query_that_finds_every_worker_busy_takes_the_first_one_free() -> None
         deadline = time.monotonic() + 30
         while pool._starting and time.monotonic() < deadline:
             time.sleep(0.05)  # the new worker finishes starting before the pool closes
+        pool.close()
+
+
+def test_a_busy_pool_waits_as_long_as_a_start_takes_before_starting_a_worker() -> None:
+    """A new worker costs a copy of the data; a worker coming free sooner is cheaper."""
+    store = OxigraphStore(None)
+    pool = QueryPool(lambda: store.dump("application/n-quads"), size=1, max_size=3, timeout=30)
+    assert pool.start_seconds > 0  # measured on the first worker
+    pool.start_seconds = 20.0  # as for a copy of millions of triples
+    answers: list[int] = []
+    thread = threading.Thread(target=lambda: answers.append(_count(pool)))
+    try:
+        busy = pool._idle.get()  # the only worker, busy with another query
+        thread.start()
+        time.sleep(0.5)
+        assert pool.workers == 1  # waiting: nothing started
+        assert not pool._starting
+        pool._idle.put(busy)
+        thread.join(20)
+        assert answers == [0]
+        assert pool.workers == 1
+    finally:
         pool.close()
 
 

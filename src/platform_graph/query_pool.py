@@ -133,7 +133,7 @@ def _set_priority(worker: _Worker, niceness: int) -> bool:
 class QueryPool:
     """Query workers, each with its own replica of the data.
 
-    ``size`` workers are kept ready. When every one is busy (slow queries from some
+    ``size`` workers are kept ready. When every one stays busy (slow queries from some
     clients), a new query gets a burst worker, up to ``max_size``, so that the slow
     ones do not starve the rest; burst workers stop when they are no longer needed.
     """
@@ -154,6 +154,10 @@ class QueryPool:
         self._closed = False
         self._count = 0
         self._starting = False  # a spare worker is being started
+        # How long the last worker took to start (load its copy of the data): what a
+        # query that finds every worker busy waits for one to come free before the pool
+        # pays for a new one.
+        self.start_seconds = 0.0
         self._count_lock = threading.Lock()
         # Changes applied to the primary since generation ``_base``, for replay.
         self._updates: list[str] = []
@@ -179,8 +183,10 @@ class QueryPool:
         with self._count_lock:
             self._count += 1
         try:
+            started = time.monotonic()
             generation, data = self._current_snapshot()
             worker = _Worker(data, generation)
+            self.start_seconds = time.monotonic() - started
         except BaseException:
             with self._count_lock:
                 self._count -= 1
@@ -232,27 +238,23 @@ class QueryPool:
                 self._base = oldest
 
     def _acquire(self) -> _Worker:
+        # Every worker busy: a new one costs a whole copy of the data (tens of seconds of
+        # the same cores at millions of triples), so the query first waits as long as a
+        # start takes for a busy worker to come free, and only then has one started in the
+        # background, one at a time, taking whichever is ready first. Starting one as soon
+        # as the last ready worker was taken made four clients at 5M triples get a ninth
+        # of the REST answers one client got (docs/benchmarks.md).
         try:
-            worker = self._idle.get_nowait()
+            return self._idle.get_nowait()
         except queue.Empty:
             pass
-        else:
-            if self._idle.empty():
-                self._start_spare()  # the last ready worker is taken: ready another
-            return worker
-        # Every worker is busy: one more is started in the background, and this query takes
-        # whichever is ready first, a released worker or the new one. Starting it here and
-        # waiting for it made every query that found the workers busy wait for a whole
-        # copy of the data to load (tens of seconds at millions of triples) even when a
-        # worker came free a millisecond later.
-        self._start_spare()
-        try:
-            worker = self._idle.get(timeout=self.timeout)
-        except queue.Empty as exc:
-            raise QueryTimeout("every query worker stayed busy past the time limit") from exc
-        if self._idle.empty():
-            self._start_spare()
-        return worker
+        deadline = time.monotonic() + self.timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                return self._idle.get(timeout=min(max(self.start_seconds, 0.05), left))
+            except queue.Empty:
+                self._start_spare()
+        raise QueryTimeout("every query worker stayed busy past the time limit")
 
     def _start_spare(self) -> None:
         """While slow queries keep every worker busy, have the next one ready.
