@@ -303,4 +303,9 @@ def test_the_report_says_where_more_clients_got_fewer_answers(tmp_path: Path) ->
     assert "**More clients, fewer answers.**" in fell
     assert "fell for the REST filters (5M: 10.0 → 2.0)." in fell
     assert "PLATFORM_GRAPH_QUERY_WORKERS_MAX" in fell
+    assert "When this run was made, the pool started a new worker" in fell  # it predates
     assert "More clients, fewer answers" not in render(12.0)
+    results["machine"]["date"] = "2026-12-01T00:00:00+00:00"  # a run after the change
+    later = render(2.0)
+    assert "When this run was made" not in later
+    assert "first waits as long as a worker takes to start" in later
