@@ -323,7 +323,8 @@ def test_file_keeps_hashes_only_with_mode_0600(tmp_path: Path) -> None:
     assert entry["role"] == "editor"
     assert entry["sha256"] == hash_token(token)
     assert entry["created"].endswith("+00:00")
-    assert sorted(p.name for p in path.parent.iterdir()) == ["tokens.json"]  # no temp files
+    # No temp files; the lock file that serialises writers stays (it is empty).
+    assert sorted(p.name for p in path.parent.iterdir()) == ["tokens.json", "tokens.json.lock"]
 
 
 def test_file_survives_a_restart(tmp_path: Path) -> None:

@@ -55,6 +55,8 @@ RDF_FORMATS = {
 WRITES = frozenset({"PUT", "POST", "DELETE"})
 
 EDITOR = "pgt_gsp-editor-token-for-tests-0123456789abcdef"
+# The tests reset graphs with DROP, which only an administrator may run.
+ADMIN = "pgt_gsp-admin-token-for-tests-0123456789abcdefg"
 READER = "pgt_gsp-reader-token-for-tests-0123456789abcdef"
 DATA_GRAPH = "https://w3id.org/platform-graph/graph/data"
 CHANGES_GRAPH = "https://w3id.org/platform-graph/graph/changes"
@@ -223,7 +225,7 @@ def gsp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServ
     )
     tokens = ",".join(
         f"{name}:{name}:{hash_token(token)}"
-        for name, token in (("editor", EDITOR), ("reader", READER))
+        for name, token in (("editor", EDITOR), ("reader", READER), ("admin", ADMIN))
     )
     running = start_server(
         work,
@@ -247,7 +249,7 @@ def update(client: httpx.Client, text: str) -> None:
     response = client.post(
         "/update",
         content=text,
-        headers={**auth(), "Content-Type": "application/sparql-update"},
+        headers={**auth(ADMIN), "Content-Type": "application/sparql-update"},
     )
     assert response.status_code in (200, 201), response.text
 

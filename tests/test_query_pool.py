@@ -33,6 +33,19 @@ S, P = URIRef("http://example.org/s"), URIRef("http://example.org/p")
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
+def _take(pool: QueryPool) -> Any:
+    """Set an idle worker aside, as if another query held it."""
+    with pool._cond:
+        return pool._idle.pop()
+
+
+def _give(pool: QueryPool, worker: Any) -> None:
+    """Hand a worker set aside back to the pool, as when its query ends."""
+    with pool._cond:
+        pool._idle.append(worker)
+        pool._cond.notify_all()
+
+
 def _count(pool: QueryPool) -> int:
     answer = pool.run(COUNT, None, "application/sparql-results+json", None)
     return int(json.loads(answer.body)["results"]["bindings"][0]["n"]["value"])
@@ -54,15 +67,15 @@ def test_new_workers_start_from_the_kept_copy_and_replay_the_changes() -> None:
             pool.changed(data_update([], [quad]))
         extra = pool._start_worker()
         assert len(calls) == 1  # the copy taken for the first worker is reused
-        first = pool._idle.get()  # set the first worker aside: the new one answers
-        pool._idle.put(extra)
+        first = _take(pool)  # set the first worker aside: the new one answers
+        _give(pool, extra)
         assert _count(pool) == 3  # it replayed the three changes since the copy
-        pool._idle.put(first)
+        _give(pool, first)
         for i in range(3, 3 + SNAPSHOT_REPLAY_MAX + 1):
             quad = (S, P, Literal(i), G)
             store.apply([], [quad])
             pool.changed(data_update([], [quad]))
-        pool._idle.put(pool._start_worker())
+        _give(pool, pool._start_worker())
         assert len(calls) == 2  # a long replay: a fresh copy
     finally:
         pool.close()
@@ -86,11 +99,11 @@ def test_a_query_that_finds_every_worker_busy_takes_the_first_one_free() -> None
     answers: list[int] = []
     threads = [threading.Thread(target=lambda: answers.append(_count(pool))) for _ in range(3)]
     try:
-        busy = pool._idle.get()  # the only worker, busy with another query
+        busy = _take(pool)  # the only worker, busy with another query
         for t in threads:
             t.start()
         time.sleep(0.3)
-        pool._idle.put(busy)  # it comes free while the new one is still loading
+        _give(pool, busy)  # it comes free while the new one is still loading
         for t in threads:
             t.join(20)
         assert answers == [0, 0, 0]  # all answered by the freed worker, none by the new one
@@ -116,12 +129,12 @@ def test_a_busy_pool_waits_as_long_as_a_start_takes_before_starting_a_worker() -
     answers: list[int] = []
     thread = threading.Thread(target=lambda: answers.append(_count(pool)))
     try:
-        busy = pool._idle.get()  # the only worker, busy with another query
+        busy = _take(pool)  # the only worker, busy with another query
         thread.start()
         time.sleep(0.5)
         assert pool.workers == 1  # waiting: nothing started
         assert not pool._starting
-        pool._idle.put(busy)
+        _give(pool, busy)
         thread.join(20)
         assert answers == [0]
         assert pool.workers == 1

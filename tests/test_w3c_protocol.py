@@ -40,7 +40,8 @@ UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 
 SELECTED_PREFIXES = ("query_", "bad_query_", "update_", "bad_update_")
 SELECTED_NAMES = frozenset({"bad_multiple_queries", "bad_multiple_updates"})
-EDITOR_TOKEN = "pgt_w3c-protocol-editor-0123456789abcdef"
+# The suite's updates CLEAR and DROP whole graphs: an administrator's work.
+EDITOR_TOKEN = "pgt_w3c-protocol-admin-0123456789abcdef"
 UPDATE_ENDPOINT = "/update"
 MANIFEST_PATH_PREFIX = "/sparql/"
 ENDPOINT = "/sparql"
@@ -238,7 +239,7 @@ def protocol_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runnin
         nquads.load(file.read_bytes(), "application/n-triples", graph=name)
     assert set(nquads.named_graphs()) == set(loaded)
     seed_store(store_path, nquads.dump("application/n-quads"), "application/n-quads")
-    tokens = f"w3c:editor:{hash_token(EDITOR_TOKEN)}"
+    tokens = f"w3c:admin:{hash_token(EDITOR_TOKEN)}"
     running = start_server(work, store=store_path, env={"PLATFORM_GRAPH_TOKENS": tokens})
     yield running
     running.stop()

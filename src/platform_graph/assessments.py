@@ -10,7 +10,7 @@ from datetime import date
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from platform_graph.changes import DATA_GRAPH_IRI, agent_iri
+from platform_graph.changes import DATA_GRAPH_IRI, assessor_iri
 from platform_graph.namespaces import ID, PG
 from platform_graph.store import Quad, Store
 
@@ -53,7 +53,7 @@ def assessment_change(
     assessor = (
         URIRef(item.assessor)
         if re.match(r"^https?://", item.assessor)
-        else agent_iri(slugify(item.assessor))
+        else assessor_iri(slugify(item.assessor))
     )
     add: list[Quad] = [
         (node, RDF.type, PG.Assessment, g),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import json
@@ -29,7 +30,7 @@ import secrets
 import stat
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -464,6 +465,24 @@ class TokenRegistry:
 
     # -- changing ----------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        """Hold the token file's lock and read it afresh: another process (a second
+        service worker, the command line) may be issuing or revoking at the same time,
+        and neither may write over the other's change."""
+        if self.path is None:
+            yield
+            return
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                self._load()
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def _save(self, entries: builtins.list[TokenEntry]) -> None:
         """Write and adopt ``entries``; on failure nothing changes. Call with the lock held."""
         if self.path is not None:
@@ -482,8 +501,7 @@ class TokenRegistry:
         now = _now()
         if until is not None and until <= now:
             raise InvalidTokenInput(f"the expiry {until.isoformat()} is not in the future")
-        with self._lock:
-            self._refresh()
+        with self._lock, self._file_lock():
             if any(e.name == name for e in (*self._configured, *self._issued)):
                 raise TokenExists(f"a token named {name!r} exists already")
             token = generate_token()
@@ -500,8 +518,7 @@ class TokenRegistry:
 
     def revoke(self, name: str) -> None:
         """Forget a token; it stops working at once."""
-        with self._lock:
-            self._refresh()
+        with self._lock, self._file_lock():
             if any(e.name == name for e in self._configured):
                 raise ConfiguredToken(
                     f"the token {name!r} is configured (PLATFORM_GRAPH_TOKENS): "

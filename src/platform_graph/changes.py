@@ -30,10 +30,14 @@ __all__ = [
     "CHANGES_GRAPH",
     "DATA_GRAPH_IRI",
     "ChangeRecord",
+    "Forbidden",
     "Outcome",
     "PreconditionFailed",
+    "RevertBlocked",
+    "WritePolicy",
     "Writer",
-    "agent_iri",
+    "account_iri",
+    "assessor_iri",
 ]
 
 CHANGES_GRAPH = URIRef(GRAPH["changes"])
@@ -51,8 +55,65 @@ class PreconditionFailed(Exception):
         self.current = current
 
 
-def agent_iri(name: str) -> URIRef:
-    return URIRef(ID[f"agent/{name}"])
+class Forbidden(Exception):
+    """The change is one only an administrator may make; ``rule`` names the rule."""
+
+    def __init__(self, rule: str, sv: str, en: str) -> None:
+        super().__init__(en)
+        self.rule = rule
+        self.sv = sv
+        self.en = en
+
+
+class RevertBlocked(Exception):
+    """Later changes changed what a change did: undoing it alone is not possible."""
+
+    def __init__(self, seq: int, blockers: list[int]) -> None:
+        listed = ", ".join(str(b) for b in blockers)
+        super().__init__(
+            f"change {seq} cannot be reverted alone: later change(s) {listed} changed the "
+            f"same triples; revert those first, or restore the state before change {seq}"
+        )
+        self.seq = seq
+        self.blockers = blockers
+
+
+@dataclass(frozen=True, slots=True)
+class WritePolicy:
+    """What an editor may not do (an administrator may): remove more than
+    ``max_removals`` triples in one change, or touch the ``protected`` graphs."""
+
+    max_removals: int | None = 500
+    protected: frozenset[URIRef] = frozenset()
+
+    def check(self, removed: Sequence[Quad], added: Sequence[Quad]) -> None:
+        touched = sorted({str(g) for *_, g in [*removed, *added] if g in self.protected})
+        if touched:
+            raise Forbidden(
+                "protected-graph",
+                f"Ontologin och temaschemat ({', '.join(touched)}) ändras bara av en "
+                "administratör (eller av en ny byggnad av grafen).",
+                f"The ontology and the theme scheme ({', '.join(touched)}) are changed by an "
+                "administrator only (or by a new build of the graph).",
+            )
+        if self.max_removals is not None and len(removed) > self.max_removals:
+            raise Forbidden(
+                "too-many-removals",
+                f"Ändringen tar bort {len(removed)} tripler; fler än {self.max_removals} i en "
+                "ändring kräver en administratör.",
+                f"The change removes {len(removed)} triples; more than {self.max_removals} "
+                "in one change need an administrator.",
+            )
+
+
+def account_iri(name: str) -> URIRef:
+    """The IRI of a token's holder: who made a change (the change log's agent)."""
+    return URIRef(ID[f"account/{name}"])
+
+
+def assessor_iri(slug: str) -> URIRef:
+    """The IRI of a person named as an assessor in the data (not a token's holder)."""
+    return URIRef(ID[f"assessor/{slug}"])
 
 
 @dataclass(slots=True)
@@ -83,10 +144,14 @@ class ChangeRecord:
     added: list[Quad] = field(default_factory=list)
     removed: list[Quad] = field(default_factory=list)
     reverts: URIRef | None = None
+    """The (first) change this one undoes; a restore undoes several (``undoes``)."""
     reverted_by: URIRef | None = None
+    undoes: list[URIRef] = field(default_factory=list)
 
 
 Listener = Callable[[Sequence[Quad], Sequence[Quad]], None]
+Delta = tuple[Sequence[Quad], Sequence[Quad]]
+"""(remove, add): what a change asks for, before the writer drops what changes nothing."""
 
 GENID = BASE + ".well-known/genid/"
 
@@ -112,9 +177,12 @@ def skolemize(quads: Sequence[Quad]) -> list[Quad]:
 class Writer:
     """Serialises writers and owns the validated write path over one store."""
 
-    def __init__(self, store: Store, validator: Validator) -> None:
+    def __init__(
+        self, store: Store, validator: Validator, policy: WritePolicy | None = None
+    ) -> None:
         self.store = store
         self.validator = validator
+        self.policy = policy or WritePolicy()
         self.lock = threading.Lock()
         self._listeners: list[Listener] = []
 
@@ -147,15 +215,45 @@ class Writer:
         message: str,
         dry_run: bool = False,
         if_match: str | None = None,
-        reverts: URIRef | None = None,
+        reverts: Sequence[URIRef] = (),
+        admin: bool = False,
     ) -> Outcome:
+        """Validate and apply a change whose triples are known in advance."""
+        return self.submit_with(
+            lambda: (remove, add),
+            author=author,
+            message=message,
+            dry_run=dry_run,
+            if_match=if_match,
+            reverts=reverts,
+            admin=admin,
+        )
+
+    def submit_with(
+        self,
+        build: Callable[[], Delta],
+        *,
+        author: str,
+        message: str,
+        dry_run: bool = False,
+        if_match: str | None = None,
+        reverts: Sequence[URIRef] = (),
+        admin: bool = False,
+    ) -> Outcome:
+        """Compute a change with ``build`` under the writer's lock, then validate it and
+        apply it: the change is computed from the very state it is applied to, so two
+        requests at once never build on the same state (two assessments, an update's
+        WHERE)."""
         started = time.perf_counter()
         # The store's transaction also keeps out writers in other processes (remote store).
         with self.lock, self.store.transaction():
             current = self.etag()
             if if_match is not None and if_match.strip() not in ("*", current):
                 raise PreconditionFailed(if_match, current)
+            remove, add = build()
             removed, added = self._effective(remove, add)
+            if not admin:
+                self.policy.check(removed, added)
             if not removed and not added:
                 return Outcome(
                     "unchanged",
@@ -223,10 +321,10 @@ class Writer:
         message: str,
         added: Sequence[Quad],
         removed: Sequence[Quad],
-        reverts: URIRef | None,
+        reverts: Sequence[URIRef],
     ) -> tuple[list[Quad], list[Quad]]:
         g = CHANGES_GRAPH
-        agent = agent_iri(author)
+        agent = account_iri(author)
         now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         out: list[Quad] = [
             (change, RDF.type, PG.Change, g),
@@ -239,8 +337,8 @@ class Writer:
             (change, RDFS.comment, Literal(message), g),
             (CHANGES_GRAPH, PG.head, change, g),
         ]
-        if reverts is not None:
-            out.append((change, PG.reverts, reverts, g))
+        for reverted in reverts:
+            out.append((change, PG.reverts, reverted, g))
         for kind, quads in (("added", added), ("removed", removed)):
             for i, (s, p, o, graph) in enumerate(quads):
                 st = URIRef(f"{change}#{kind}-{i + 1}")
@@ -275,8 +373,12 @@ class Writer:
             author=str(name[0][2]) if name else "",
             time=str(values.get(PROV.startedAtTime, "")),
             message=str(values.get(RDFS.comment, "")),
-            reverts=values.get(PG.reverts) if isinstance(values.get(PG.reverts), URIRef) else None,  # type: ignore[arg-type]
         )
+        record.undoes = sorted(
+            (o for _, p, o, _ in triples if p == PG.reverts and isinstance(o, URIRef)),
+            key=lambda iri: int(str(iri).rsplit("/", 1)[-1]),
+        )
+        record.reverts = record.undoes[0] if record.undoes else None
         for kind, target in (("added", record.added), ("removed", record.removed)):
             statements = sorted(
                 (o for _, p, o, _ in triples if p == PG[kind]),
@@ -300,15 +402,91 @@ class Writer:
         dry_run: bool = False,
         if_match: str | None = None,
     ) -> Outcome:
+        """Undo one change, as a change of its own (an administrator's).
+
+        ``RevertBlocked`` names the later changes that changed the same triples, or whose
+        triples the undone change's resources still need, when the undo alone would not
+        apply or would break a shape; ``restore`` undoes them all in one step.
+        """
         record = self.record(seq)
         if record is None:
             raise LookupError(f"no change {seq}")
-        return self.submit(
-            add=record.removed,
-            remove=record.added,
+
+        def build() -> Delta:
+            moved = [q for q in record.added if not self.store.quads(*q)] + [
+                q for q in record.removed if self.store.quads(*q)
+            ]
+            if moved:
+                raise RevertBlocked(seq, self._later_touching(seq, set(moved), by_node=False))
+            return record.added, record.removed
+
+        outcome = self.submit_with(
+            build,
             author=author,
             message=message or f"Revert change {seq}: {record.message}",
             dry_run=dry_run,
             if_match=if_match,
-            reverts=record.iri,
+            reverts=(record.iri,),
+            admin=True,
         )
+        if outcome.status == "rejected":
+            blockers = self._later_touching(seq, {*record.added, *record.removed}, by_node=True)
+            if blockers:
+                raise RevertBlocked(seq, blockers)
+        return outcome
+
+    def restore(
+        self,
+        seq: int,
+        *,
+        author: str,
+        message: str | None = None,
+        dry_run: bool = False,
+        if_match: str | None = None,
+    ) -> Outcome:
+        """Bring the data back to the state just before change ``seq``, in one change:
+        that change and every later one undone together (an administrator's)."""
+        if self.record(seq) is None:
+            raise LookupError(f"no change {seq}")
+        iris: list[URIRef] = []
+
+        def build() -> Delta:
+            before: dict[Quad, bool] = {}
+            for n in range(seq, self.head()[0] + 1):
+                record = self.record(n)
+                if record is None:
+                    continue
+                iris.append(record.iri)
+                for q in record.added:
+                    before.setdefault(q, False)
+                for q in record.removed:
+                    before.setdefault(q, True)
+            remove = [q for q, was in before.items() if not was]
+            add = [q for q, was in before.items() if was]
+            return remove, add
+
+        return self.submit_with(
+            build,
+            author=author,
+            message=message or f"Restore the state before change {seq}",
+            dry_run=dry_run,
+            if_match=if_match,
+            reverts=iris,
+            admin=True,
+        )
+
+    def _later_touching(self, seq: int, quads: set[Quad], *, by_node: bool) -> list[int]:
+        """Later changes (not reverted since) that changed one of ``quads``, or, with
+        ``by_node``, any triple of the same resources."""
+        nodes = {t for s, _, o, _ in quads for t in (s, o) if isinstance(t, URIRef)}
+        found: list[int] = []
+        for n in range(seq + 1, self.head()[0] + 1):
+            record = self.record(n)
+            if record is None or record.reverted_by is not None:
+                continue
+            touched = {*record.added, *record.removed}
+            if touched & quads or (
+                by_node and any(s in nodes or o in nodes for s, _, o, _ in touched)
+            ):
+                found.append(n)
+        return found

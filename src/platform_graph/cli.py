@@ -189,8 +189,6 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Open the store (building and loading the graph on first use) and serve it."""
-    import uvicorn
-
     from platform_graph.api import create_app
     from platform_graph.service import open_store
 
@@ -217,21 +215,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     _progress(
         f"serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql, API at /docs)"
     )
+    from platform_graph.api.server import run
+
     if workers > 1:
         # Each worker process builds its app from the environment: hand the settings on.
         os.environ.update(settings_environment(settings))
-        uvicorn.run(
-            "platform_graph.api:create_app",
-            factory=True,
-            workers=workers,
-            host=settings.host,
-            port=settings.port,
-            log_level="info",
-        )
+        run("platform_graph.api:create_app", settings, workers=workers)
         return EXIT_OK
-    uvicorn.run(
-        create_app(settings, store), host=settings.host, port=settings.port, log_level="info"
-    )
+    run(create_app(settings, store), settings)
     return EXIT_OK
 
 

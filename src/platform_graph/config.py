@@ -71,7 +71,11 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the service listens on.")
     port: int = Field(8000, description="Port the service listens on.")
     base_url: str = Field(
-        "", description="Public base URL for links; empty: taken from each request."
+        "",
+        description=(
+            "Public base URL for links (Location, the service description, VoID); empty: "
+            "http://HOST:PORT of this server. Never taken from a request's Host header."
+        ),
     )
     query_timeout: float = Field(
         30.0,
@@ -86,6 +90,42 @@ class Settings(BaseSettings):
         100_000, ge=1, description="Most result rows (or triples) /sparql returns."
     )
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Largest request body accepted.")
+    max_result_bytes: int = Field(
+        32 * 2**20,
+        ge=1024,
+        description="Largest /sparql answer in bytes; past it the answer is cut (and says so).",
+    )
+    query_memory_mb: int = Field(
+        1024,
+        ge=16,
+        description=(
+            "Memory (MiB) a query or update may use beyond the worker's copy of the data; "
+            "past it the worker is stopped and replaced."
+        ),
+    )
+    max_change_quads: int = Field(
+        100_000,
+        ge=1,
+        description="Most quads one SPARQL Update may add or remove (for anyone).",
+    )
+    editor_max_removals: int = Field(
+        500,
+        ge=0,
+        description="Most triples an editor may remove in one change; beyond: an admin's.",
+    )
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a request's headers."
+    )
+    body_timeout: float = Field(
+        30.0, gt=0, description="Seconds a client may pause while sending a request body."
+    )
+    max_connections: int = Field(
+        256, ge=8, description="Open connections served at once; past it: 503."
+    )
+    frame_ancestors: str = Field(
+        "'none'",
+        description="Who may frame the pages (CSP frame-ancestors), e.g. 'self' or an origin.",
+    )
     allow_service: bool = Field(False, description="Let /sparql run SERVICE (federated) queries.")
     allow_remote_from: bool = Field(
         False, description="Let FROM name graphs that are not in the store."
@@ -101,6 +141,16 @@ class Settings(BaseSettings):
         Path("var/tokens.json"),
         description="Issued tokens, hashes only (relative to root); unset: no issued tokens.",
     )
+
+    @property
+    def public_base(self) -> str:
+        """Where this service is reached, for the links it writes: never a request's Host."""
+        configured = self.base_url.strip().rstrip("/")
+        if configured:
+            return configured
+        host = "localhost" if self.host in ("0.0.0.0", "::", "") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
 
     @property
     def paths(self) -> Paths:
@@ -124,6 +174,14 @@ class Settings(BaseSettings):
     @property
     def tokens_path(self) -> Path | None:
         return None if self.tokens_file is None else self._under_root(self.tokens_file)
+
+    @property
+    def downloads_dir(self) -> Path:
+        """Where the whole-dataset downloads are kept, one file per version: beside the
+        store (or in the build folder with an in-memory or remote store)."""
+        if self.store_dir is not None and not self.store_url:
+            return self.store_dir.parent / "downloads"
+        return self.output_dir / "downloads"
 
     @property
     def queries_dir(self) -> Path:

@@ -106,12 +106,16 @@ class Validator:
         self.paths: frozenset[AccessPath] = access_paths(shapes)
         self.depth = max(len(p) for p in self.paths)
         self.inverse = frozenset(s.predicate for p in self.paths for s in p if not s.forward)
-        # The shapes without their class targets: each change targets its focus nodes.
+        # The shapes without their class and subjects-of targets: each change targets its
+        # focus nodes.
         self._untargeted = Graph()
         self._targets: dict[URIRef, list[Node]] = {}
+        self._subject_targets: dict[URIRef, list[Node]] = {}
         for s, p, o in shapes:
             if p == SH.targetClass and isinstance(o, URIRef):
                 self._targets.setdefault(o, []).append(s)  # type: ignore[arg-type]
+            elif p == SH.targetSubjectsOf and isinstance(o, URIRef):
+                self._subject_targets.setdefault(o, []).append(s)  # type: ignore[arg-type]
             else:
                 self._untargeted.add((s, p, o))
         for prefix, ns in shapes.namespaces():
@@ -138,6 +142,10 @@ class Validator:
             for cls in classes:
                 for shape in self._targets.get(cls, ()):  # type: ignore[call-overload]
                     shapes.add((shape, SH.targetNode, node))
+            for predicate, targeted in self._subject_targets.items():
+                if (node, predicate, None) in graph:
+                    for shape in targeted:
+                        shapes.add((shape, SH.targetNode, node))
         return shapes
 
     def scope(self, store: Store, remove: Sequence[Quad], add: Sequence[Quad]) -> Scope:

@@ -1,9 +1,26 @@
-"""Run untrusted SPARQL queries in worker processes that can be stopped.
+"""Run untrusted SPARQL in confined worker processes that can be stopped, shared fairly.
 
-pyoxigraph cannot be interrupted from Python, so a runaway query would hold a thread
-until it ends. Each worker process keeps an in-memory replica of the store; a query
-that passes its time limit gets its worker killed and replaced, and the caller a
-timeout error, while the other workers keep serving.
+pyoxigraph cannot be interrupted from Python, and it can reach the network and use any
+amount of memory. So every query (and every SPARQL Update's delta, see
+``update_runner``) runs in a worker process that:
+
+* cannot open a network connection, and has a cap on its memory (``store/sandbox.py``);
+* is killed when the request's time limit passes (one limit, from the request's arrival
+  to its answer, waiting for a worker included), or when it dies of its memory cap, and
+  is replaced while the others keep serving;
+* writes its answer under a row and a byte cap (``store/results_writer.py``).
+
+Each worker keeps an in-memory replica of the store and replays the changes the writer
+tells the pool of before its next query.
+
+Sharing: ``size`` workers are kept ready, up to ``max_size`` while slow queries keep
+them busy. A free worker goes to the waiting query whose client holds the fewest
+workers (then the earliest), and no client holds more than its share while others
+wait. Queries that run past ``SLOW_AFTER`` seconds yield the CPU (a lower priority) and
+may hold at most ``max_size - 1`` workers together (one, if there is only one): one is
+always left for the short queries of everyone else. A query that turns slow when that many are slow already is
+stopped with ``ServerBusy`` (the client is asked to retry), and its client's next
+queries may not take the last free worker for a while.
 """
 
 from __future__ import annotations
@@ -11,20 +28,32 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
-import queue
+import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 from platform_graph.sparql_text import bind_values
 from platform_graph.store import DatasetSpec, QueryResult, Term
+from platform_graph.store.request_scope import current
+from platform_graph.store.sandbox import SandboxUnavailable
 from platform_graph.store.wire import from_wire
 
-__all__ = ["PoolClosed", "QueryError", "QueryPool", "QueryTimeout", "WorkerAnswer"]
+__all__ = [
+    "ChangeTooLarge",
+    "PoolClosed",
+    "QueryError",
+    "QueryPool",
+    "QueryStopped",
+    "QueryTimeout",
+    "ServerBusy",
+    "WorkerAnswer",
+    "WorkerLimits",
+]
 
 log = logging.getLogger(__name__)
 _CTX = mp.get_context("spawn")
@@ -42,8 +71,28 @@ class QueryError(Exception):
         self.syntax = syntax
 
 
+class QueryStopped(Exception):
+    """The query's worker died: past its memory cap, or the engine crashed on it."""
+
+
+class ServerBusy(Exception):
+    """The query turned slow while slow queries already held every worker they may."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ChangeTooLarge(Exception):
+    """An update would change more quads than one change may."""
+
+    def __init__(self, quads: int) -> None:
+        super().__init__(f"the update would change {quads} quads")
+        self.quads = quads
+
+
 class PoolClosed(Exception):
-    pass
+    """The service is shutting down."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,63 +102,86 @@ class WorkerAnswer:
     rows: int
 
 
-def _worker_main(conn: Connection) -> None:
+@dataclass(frozen=True, slots=True)
+class WorkerLimits:
+    """What a worker may use: memory beyond its replica, answer size, the network."""
+
+    memory_bytes: int | None = 1024 * 2**20
+    max_result_bytes: int | None = 64 * 2**20
+    network: bool = False
+    """Only with PLATFORM_GRAPH_ALLOW_SERVICE: the operator lets SERVICE fetch."""
+
+
+def _worker_main(conn: Connection, limits: WorkerLimits, layout: str) -> None:
+    # A memory-capped engine aborts with a Rust backtrace: one line in the log is enough.
+    os.environ["RUST_BACKTRACE"] = "0"
     # Imports inside: a spawned worker imports only what it needs.
-    from platform_graph.results import serialize
+    from platform_graph.store.sandbox import confine, limit_memory
+
+    try:
+        confine(network=limits.network)
+    except SandboxUnavailable as exc:
+        conn.send(("failed", str(exc)))
+        return
     from platform_graph.store.oxigraph import OxigraphStore
-    from platform_graph.store.wire import query_wire
+    from platform_graph.store.worker_tasks import handle
 
     store = OxigraphStore(None)
     data: bytes = conn.recv()
     store.load(data, "application/n-quads")
+    del data
+    try:
+        limit_memory(limits.memory_bytes)
+    except SandboxUnavailable as exc:
+        conn.send(("failed", str(exc)))
+        return
     conn.send(("ready", len(store)))
     while True:
         try:
             msg = conn.recv()
         except EOFError:
             return
-        if msg[0] == "update":
-            # A change applied to the primary store, replayed on this replica.
-            store.update(msg[1])
-            continue
-        try:
-            if msg[0] == "result":
-                # The answer itself, for the server to use (QueryPool.query).
-                _, sparql, dataset, max_rows, base_iri = msg
-                wire = query_wire(
-                    store, sparql, dataset=dataset, max_rows=max_rows, base_iri=base_iri
-                )
-                conn.send(("ok", wire))
-                continue
-            _, sparql, dataset, media, max_rows, base_iri = msg
-            result = store.query(sparql, dataset=dataset, max_rows=max_rows, base_iri=base_iri)
-            body = serialize(result, media)
-            rows = len(getattr(result, "rows", getattr(result, "triples", [])))
-            conn.send(("ok", body, bool(getattr(result, "truncated", False)), rows))
-        except SyntaxError as exc:
-            conn.send(("syntax", str(exc.msg if hasattr(exc, "msg") else exc)))
-        except Exception as exc:  # the engine's own errors: report, keep serving
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        answer = handle(store, msg, limits, layout)
+        if answer is not None:
+            conn.send(answer)
 
 
 class _Worker:
-    def __init__(self, snapshot: bytes, generation: int) -> None:
+    def __init__(self, snapshot: bytes, generation: int, limits: WorkerLimits, layout: str):
         self.generation = generation
         self.niced = False
         parent, child = _CTX.Pipe()
         self.conn: Connection = parent
-        self.process: BaseProcess = _CTX.Process(target=_worker_main, args=(child,), daemon=True)
+        self.process: BaseProcess = _CTX.Process(
+            target=_worker_main, args=(child, limits, layout), daemon=True
+        )
         self.process.start()
         child.close()
-        self.conn.send(snapshot)
-        status, _ = self.conn.recv()
+        try:
+            self.conn.send(snapshot)
+            status, detail = self.conn.recv()
+        except (EOFError, OSError) as exc:
+            self.kill()
+            raise SandboxUnavailable(f"the query worker died while starting: {exc}") from exc
         if status != "ready":
-            raise RuntimeError("query worker failed to start")
+            self.kill()
+            raise SandboxUnavailable(f"the query worker could not confine itself: {detail}")
 
     def kill(self) -> None:
         self.process.kill()
         self.process.join(timeout=5)
         self.conn.close()
+
+    def death(self) -> str:
+        """Why the worker died, in words (it was not killed by the pool)."""
+        self.process.join(timeout=2)
+        code = self.process.exitcode
+        if code in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS):
+            return (
+                "the query needed more memory than a query may use, or crashed the query "
+                "engine, and was stopped"
+            )
+        return f"the query worker stopped unexpectedly (exit code {code})"
 
 
 SNAPSHOT_REPLAY_MAX = 64
@@ -117,6 +189,9 @@ SNAPSHOT_REPLAY_MAX = 64
 
 SLOW_AFTER = 0.5
 """Seconds after which a running query counts as slow and runs at a lower priority."""
+
+PENALTY_SECONDS = 10
+"""How long a client whose query was stopped may not take the last free worker."""
 
 
 def _set_priority(worker: _Worker, niceness: int) -> bool:
@@ -130,13 +205,37 @@ def _set_priority(worker: _Worker, niceness: int) -> bool:
     return True
 
 
-class QueryPool:
-    """Query workers, each with its own replica of the data.
+@dataclass(eq=False)
+class _Ticket:
+    client: str
+    arrival: int
 
-    ``size`` workers are kept ready. When every one stays busy (slow queries from some
-    clients), a new query gets a burst worker, up to ``max_size``, so that the slow
-    ones do not starve the rest; burst workers stop when they are no longer needed.
-    """
+
+@dataclass
+class _Sharing:
+    """Who holds and who waits for the workers; guarded by the pool's condition."""
+
+    running: dict[str, int] = field(default_factory=dict)
+    waiting: list[_Ticket] = field(default_factory=list)
+    slow: int = 0
+    penalised: dict[str, float] = field(default_factory=dict)
+    arrivals: int = 0
+
+    def active_clients(self) -> int:
+        return len(set(self.running) | {t.client for t in self.waiting}) or 1
+
+    def is_penalised(self, client: str) -> bool:
+        until = self.penalised.get(client)
+        if until is None:
+            return False
+        if until < time.monotonic():
+            del self.penalised[client]
+            return False
+        return True
+
+
+class QueryPool:
+    """Confined query workers, each with its own replica of the data, shared fairly."""
 
     def __init__(
         self,
@@ -145,28 +244,35 @@ class QueryPool:
         size: int = 2,
         timeout: float = 30.0,
         max_size: int | None = None,
+        limits: WorkerLimits | None = None,
+        layout: str = "dataset",
     ) -> None:
         self._snapshot = snapshot
         self.timeout = timeout
         self.size = size
         self.max_size = max(size, max_size or size)
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self.limits = limits or WorkerLimits()
+        self.layout = layout
+        self._cond = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._share = _Sharing()
         self._closed = False
-        self._count = 0
+        self._count = 0  # workers started or starting
         self._starting = False  # a spare worker is being started
         # How long the last worker took to start (load its copy of the data): what a
         # query that finds every worker busy waits for one to come free before the pool
         # pays for a new one.
         self.start_seconds = 0.0
-        self._count_lock = threading.Lock()
         # Changes applied to the primary since generation ``_base``, for replay.
-        self._updates: list[str] = []
+        self._updates: list[Any] = []
         self._base = 0
         self._workers: set[_Worker] = set()
         self._updates_lock = threading.Lock()
         self._snap: tuple[int, bytes] | None = None
         for _ in range(size):
-            self._idle.put(self._start_worker())
+            worker = self._start_worker()
+            with self._cond:
+                self._idle.append(worker)
 
     @property
     def workers(self) -> int:
@@ -179,17 +285,20 @@ class QueryPool:
         with self._updates_lock:
             return self._base + len(self._updates)
 
+    # --- workers ------------------------------------------------------------------------
+
     def _start_worker(self) -> _Worker:
-        with self._count_lock:
+        with self._cond:
             self._count += 1
         try:
             started = time.monotonic()
             generation, data = self._current_snapshot()
-            worker = _Worker(data, generation)
+            worker = _Worker(data, generation, self.limits, self.layout)
             self.start_seconds = time.monotonic() - started
         except BaseException:
-            with self._count_lock:
+            with self._cond:
                 self._count -= 1
+                self._cond.notify_all()
             raise
         with self._updates_lock:
             self._workers.add(worker)
@@ -212,11 +321,42 @@ class QueryPool:
         worker.kill()
         with self._updates_lock:
             self._workers.discard(worker)
-        with self._count_lock:
+        with self._cond:
             self._count -= 1
+            self._cond.notify_all()
 
-    def changed(self, update: str) -> None:
-        """Record a change applied to the primary; each worker replays it before its next query."""
+    def _start_in_background(self, *, spare: bool) -> None:
+        """Start one worker in the background (a spare: one at a time)."""
+        with self._cond:
+            if self._closed or self._count >= self.max_size or (spare and self._starting):
+                return
+            if spare:
+                self._starting = True
+
+        def start() -> None:
+            try:
+                worker = self._start_worker()
+            except Exception:
+                log.exception("could not start a query worker")
+                return
+            finally:
+                if spare:
+                    with self._cond:
+                        self._starting = False
+            with self._cond:
+                if self._closed:
+                    worker.kill()
+                    return
+                self._idle.append(worker)
+                self._cond.notify_all()
+
+        threading.Thread(target=start, name="query-worker-start", daemon=True).start()
+
+    # --- replicas -----------------------------------------------------------------------
+
+    def changed(self, update: Any) -> None:
+        """Record a change applied to the primary; each worker replays it before its next
+        query (an update text, or whatever the worker's layout replays)."""
         with self._updates_lock:
             self._updates.append(update)
 
@@ -225,7 +365,7 @@ class QueryPool:
             pending = self._updates[worker.generation - self._base :]
             generation = self._base + len(self._updates)
         for update in pending:
-            worker.conn.send(("update", update))
+            worker.conn.send(("replay", update))
         worker.generation = generation
         with self._updates_lock:
             # Forget what every worker has replayed.
@@ -237,60 +377,108 @@ class QueryPool:
                 del self._updates[: oldest - self._base]
                 self._base = oldest
 
-    def _acquire(self) -> _Worker:
-        # Every worker busy: a new one costs a whole copy of the data (tens of seconds of
-        # the same cores at millions of triples), so the query first waits as long as a
-        # start takes for a busy worker to come free, and only then has one started in the
-        # background, one at a time, taking whichever is ready first. Starting one as soon
-        # as the last ready worker was taken made four clients at 5M triples get a ninth
-        # of the REST answers one client got (docs/benchmarks.md).
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        deadline = time.monotonic() + self.timeout
-        while (left := deadline - time.monotonic()) > 0:
+    # --- sharing ------------------------------------------------------------------------
+
+    def _next_ticket(self) -> _Ticket | None:
+        """The waiting query a free worker goes to: its client holds the fewest, then the
+        one that came first; a client at its share waits while others do."""
+        share = self._share
+        fair = max(1, self.max_size // share.active_clients())
+        free = len(self._idle) + (self.max_size - self._count)
+        # With one worker, or one client, there is nobody to keep a worker for.
+        reserve = self.max_size > 1 and share.active_clients() > 1
+        best: _Ticket | None = None
+        for ticket in share.waiting:
+            held = share.running.get(ticket.client, 0)
+            if held >= fair and len(share.waiting) > 1:
+                continue
+            if free <= 1 and reserve and share.is_penalised(ticket.client):
+                continue  # the last worker is kept for clients whose queries end
+            key = (held, ticket.arrival)
+            if best is None or key < (share.running.get(best.client, 0), best.arrival):
+                best = ticket
+        return best
+
+    def _acquire(self, client: str, deadline: float) -> _Worker:
+        with self._cond:
+            share = self._share
+            share.arrivals += 1
+            ticket = _Ticket(client, share.arrivals)
+            share.waiting.append(ticket)
+            waited_since = time.monotonic()
             try:
-                return self._idle.get(timeout=min(max(self.start_seconds, 0.05), left))
-            except queue.Empty:
-                self._start_spare()
-        raise QueryTimeout("every query worker stayed busy past the time limit")
-
-    def _start_spare(self) -> None:
-        """While slow queries keep every worker busy, have the next one ready.
-
-        One start at a time: each loads a copy of the data, and several at once would
-        take the CPU and memory from the queries they are meant to serve.
-        """
-        with self._count_lock:
-            if self._starting or self._closed or self._count >= self.max_size:
-                return
-            self._starting = True
-
-        def start() -> None:
-            try:
-                self._idle.put(self._start_worker())
-            except Exception:
-                log.exception("could not start a spare query worker")
+                while True:
+                    if self._closed:
+                        raise PoolClosed("the service is shutting down")
+                    if self._idle and self._next_ticket() is ticket:
+                        share.running[client] = share.running.get(client, 0) + 1
+                        return self._idle.pop()
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise QueryTimeout(
+                            "every query worker stayed busy past the time limit: try again later"
+                        )
+                    # Every worker busy: a new one costs a whole copy of the data (tens of
+                    # seconds at millions of triples), so first wait as long as a start
+                    # takes for a busy one to come free, then start one in the background.
+                    if not self._idle and time.monotonic() - waited_since >= max(
+                        self.start_seconds, 0.05
+                    ):
+                        self._start_in_background(spare=True)
+                    self._cond.wait(timeout=min(left, max(self.start_seconds, 0.05)))
             finally:
-                with self._count_lock:
-                    self._starting = False
+                share.waiting.remove(ticket)
+                self._cond.notify_all()
 
-        threading.Thread(target=start, name="query-worker-spare", daemon=True).start()
+    def _release_slot(self, client: str, *, slow: bool) -> None:
+        with self._cond:
+            share = self._share
+            held = share.running.get(client, 0) - 1
+            if held > 0:
+                share.running[client] = held
+            else:
+                share.running.pop(client, None)
+            if slow:
+                share.slow -= 1
+            self._cond.notify_all()
+
+    def _turn_slow(self) -> bool:
+        """Count a query as slow; False when slow queries hold all they may already."""
+        with self._cond:
+            if self._share.slow >= max(1, self.max_size - 1):
+                return False
+            self._share.slow += 1
+            return True
+
+    def _penalise(self, client: str) -> None:
+        with self._cond:
+            self._share.penalised[client] = time.monotonic() + PENALTY_SECONDS
 
     def _release(self, worker: _Worker) -> None:
         if worker.niced and not _set_priority(worker, 0):
             # Without the privilege to raise its priority again, it is retired.
             self._stop_worker(worker)
             if self._count < self.size:
-                self._start_spare()
-        elif self._count > self.size and self._idle.qsize() > self.size:
-            # A burst worker no longer needed; one spare beyond the base stays ready, so
-            # that a steady trickle of slow queries does not start and stop workers.
+                self._start_in_background(spare=False)
+            return
+        with self._cond:
+            if self._count > self.size and len(self._idle) >= self.size and not self._share.waiting:
+                retire = True  # a burst worker no longer needed
+            else:
+                retire = False
+                worker.niced = False
+                self._idle.append(worker)
+                self._cond.notify_all()
+        if retire:
             self._stop_worker(worker)
-        else:
-            worker.niced = False
-            self._idle.put(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill a worker (its CPU is freed at once); start a successor in the background."""
+        self._stop_worker(worker)
+        if self._count < self.size:
+            self._start_in_background(spare=False)
+
+    # --- queries ------------------------------------------------------------------------
 
     def run(
         self,
@@ -301,7 +489,9 @@ class QueryPool:
         base_iri: str | None = None,
     ) -> WorkerAnswer:
         """Run a query and serialise its answer as ``media`` (for /sparql)."""
-        answer = self._call(("query", sparql, dataset, media, max_rows, base_iri))
+        answer = self.call(
+            ("query", sparql, dataset, media, max_rows, self.limits.max_result_bytes, base_iri)
+        )
         return WorkerAnswer(answer[1], answer[2], answer[3])
 
     def query(
@@ -319,52 +509,60 @@ class QueryPool:
         is a ``QueryError``.
         """
         text = bind_values(sparql, bindings or {})
-        answer = self._call(("result", text, dataset, max_rows, base_iri))
+        answer = self.call(("result", text, dataset, max_rows, base_iri))
         return from_wire(answer[1])
 
-    def _call(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
-        """Send a query to a worker; its answer, or the error, by the time limit."""
+    def call(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Send a task to a worker; its answer, or the error, by the request's deadline."""
         if self._closed:
-            raise PoolClosed("the query pool is shut down")
-        worker = self._acquire()
-        deadline = time.monotonic() + self.timeout
+            raise PoolClosed("the service is shutting down")
+        scope = current()
+        deadline = time.monotonic() + scope.remaining(self.timeout)
+        worker = self._acquire(scope.client, deadline)
+        slow = False
         try:
             self._catch_up(worker)
             worker.conn.send(message)
-            # A query still running after a moment yields the CPU to newcomers.
-            if not worker.conn.poll(min(SLOW_AFTER, self.timeout)):
+            left = deadline - time.monotonic()
+            if not worker.conn.poll(max(0.0, min(SLOW_AFTER, left))):
+                if left > SLOW_AFTER and not self._turn_slow():
+                    self._replace(worker)
+                    self._penalise(scope.client)
+                    raise ServerBusy(
+                        "the server is busy with other long queries: this one was stopped "
+                        f"after {SLOW_AFTER:g} s; try again in a while",
+                        PENALTY_SECONDS,
+                    )
+                slow = left > SLOW_AFTER
+                # A slow query yields the CPU to newcomers.
                 worker.niced = _set_priority(worker, 10)
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                self._replace(worker)
-                raise QueryTimeout(f"the query ran longer than {self.timeout:g} s and was stopped")
+                if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                    self._replace(worker)
+                    self._penalise(scope.client)
+                    raise QueryTimeout(
+                        f"the query ran longer than {self.timeout:g} s and was stopped"
+                    )
             answer: tuple[Any, ...] = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError) as exc:
+        except (EOFError, OSError) as exc:
+            reason = worker.death()
             self._replace(worker)
-            raise QueryError(f"the query worker died: {exc}", syntax=False) from exc
-        self._release(worker)
+            self._penalise(scope.client)
+            raise QueryStopped(reason) from exc
+        finally:
+            self._release_slot(scope.client, slow=slow)
         status = answer[0]
+        if status == "too-large":
+            self._replace(worker)  # its replica holds the change: it is no copy any more
+            raise ChangeTooLarge(answer[1])
+        self._release(worker)
         if status == "ok":
             return answer
         raise QueryError(answer[1], syntax=status == "syntax")
 
-    def _replace(self, worker: _Worker) -> None:
-        """Kill a worker (its CPU is freed at once); start a successor in the background."""
-        self._stop_worker(worker)
-        if self._count >= self.size or self._closed:
-            return
-
-        def start() -> None:
-            if self._closed:
-                return
-            try:
-                self._idle.put(self._start_worker())
-            except Exception:
-                log.exception("could not start a replacement query worker")
-
-        threading.Thread(target=start, name="query-worker-start", daemon=True).start()
-
     def close(self) -> None:
-        self._closed = True
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
         with self._updates_lock:
             workers = list(self._workers)
         for worker in workers:

@@ -18,6 +18,7 @@ from rdflib.term import Identifier
 from platform_graph.errors import InputError
 
 __all__ = [
+    "convert",
     "format_for",
     "nquads",
     "parse_into",
@@ -94,6 +95,14 @@ def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
     raise InputError(f"unsupported RDF term {term!r}", source="<graph>")
+
+
+def convert(data: bytes, source_type: str, target_type: str) -> bytes:
+    """RDF in one syntax, written in another by pyoxigraph (terms kept exactly)."""
+    quads = ox.parse(data, format=format_for(source_type))
+    out = ox.serialize(quads, format=format_for(target_type))
+    assert out is not None
+    return out
 
 
 def nquads(graphs: Iterable[Graph]) -> bytes:

@@ -346,8 +346,15 @@ WHERE {
             c.areas.sort()
             c.actors.sort(key=lambda x: (role_order[x["role"]], x["id"]))
 
-    def assessments(self, slug: str) -> list[dict[str, Any]]:
-        """Every assessment of a commitment, newest first."""
+    def assessments(
+        self, slug: str, *, limit: int | None = None, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A commitment's assessments, newest first (a page of them), and how many it has."""
+        commitment = {"c": URIRef(ID[f"commitment/{slug}"])}
+        counted = self._select("SELECT (COUNT(?a) AS ?n) WHERE { ?a pg:assesses ?c }", commitment)
+        total = int(str(counted.rows[0][0])) if counted.rows and counted.rows[0][0] else 0
+        page = f" LIMIT {int(limit)}" if limit is not None else ""
+        page += f" OFFSET {int(offset)}" if offset else ""
         rows = self._select(
             """SELECT ?a ?status ?date ?assessor ?name ?note
                    (GROUP_CONCAT(STR(?ev); SEPARATOR="\\n") AS ?evidence)
@@ -356,10 +363,11 @@ WHERE {
                     OPTIONAL { ?assessor rdfs:label ?name }
                     OPTIONAL { ?a rdfs:comment ?note }
                     OPTIONAL { ?a pg:evidence ?ev } }
-            GROUP BY ?a ?status ?date ?assessor ?name ?note ORDER BY DESC(?date) DESC(?a)""",
-            {"c": URIRef(ID[f"commitment/{slug}"])},
+            GROUP BY ?a ?status ?date ?assessor ?name ?note ORDER BY DESC(?date) DESC(?a)"""
+            + page,
+            commitment,
         )
-        return [
+        items = [
             {
                 "id": slug_of(r["a"]),
                 "iri": str(r["a"]),
@@ -372,6 +380,7 @@ WHERE {
             }
             for r in rows.dicts()
         ]
+        return items, total
 
     # --- actors, areas, themes, sections --------------------------------------------
 

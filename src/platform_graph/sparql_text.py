@@ -1,10 +1,23 @@
 """Look at SPARQL text before anything executes it, and bind parameters into it safely.
 
-pyoxigraph makes HTTP requests for ``SERVICE`` and ``LOAD`` and cannot be told not to;
-a public endpoint must refuse them (and ``FROM`` IRIs that are not graphs in the store)
-before the engine sees the query. A small lexer is enough for that: it skips strings,
-comments and IRIs, so that a keyword inside a literal or an IRI is never mistaken for
-one in the query.
+This is the first layer of the endpoint's defence, not the last: the engine runs every
+untrusted query and update in a sandboxed worker that cannot open a network connection
+(``store/sandbox.py``), whatever this module concludes. Here a request that would make
+the engine fetch something (``SERVICE``, ``LOAD``), name graphs that are not in the
+store, or recurse deeper than the engine's stack allows, is refused with a clear reason
+before it reaches a worker.
+
+A defence that reads a request differently from the engine is no defence, so the lexer
+follows the grammar of pyoxigraph 0.5's SPARQL parser (spargebra), not a looser idea
+of SPARQL: whitespace is only space, tab, CR and LF; a comment ends at CR or LF; an IRI
+is anything between ``<`` and ``>`` but the characters an IRI may not hold (so it may
+hold a no-break or ideographic space); ``\\u`` escapes count only inside strings and
+IRIs, as the engine reads them; a prefixed name's local part takes at most one run of
+dots, as the engine's does. The engine's keywords need no space after them
+(``SERVICEex:x`` is ``SERVICE ex:x`` to it), so a name that begins with ``SERVICE`` or
+``LOAD`` counts as the keyword. Anything the lexer cannot read is refused: the engine
+would refuse it too. ``tests/test_sparql_text.py`` fuzzes this reading against the
+engine's own parser.
 """
 
 from __future__ import annotations
@@ -19,6 +32,8 @@ from rdflib import BNode, Literal, URIRef
 Term = URIRef | BNode | Literal
 
 __all__ = [
+    "MAX_NESTING",
+    "MAX_OPERATORS",
     "Analysis",
     "RefusedQuery",
     "Token",
@@ -28,28 +43,72 @@ __all__ = [
     "tokens",
 ]
 
+# The character classes of the grammar (SPARQL 1.1 §19.8, as spargebra writes them).
+_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_U = _BASE + "_"
+_CHARS = _U + r"\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_HEX = "[0-9A-Fa-f]"
+_UCHAR = rf"\\u{_HEX}{{4}}|\\U{_HEX}{{8}}"
+_ECHAR = r"""\\[tbnrf"'\\]"""
+_PLX = rf"%{_HEX}{_HEX}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_PREFIX = rf"[{_BASE}][{_CHARS}]*+(?:\.++[{_CHARS}]++)*+"
+# spargebra: one optional run of dots, then more name characters (the grammar allows
+# any number); "ex:a.b.c" is "ex:a.b" followed by ".c" to the engine, and so here.
+_PN_LOCAL = rf"(?>[{_U}:0-9]|{_PLX})(?>[{_CHARS}:]|{_PLX})*+(?:\.++(?>[{_CHARS}:]|{_PLX})++)?+"
+_VARNAME = rf"[{_U}0-9][{_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*+"
+_EXPONENT = r"[eE][+-]?[0-9]++"
+
 _TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\s]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
-  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?:
-              (?:(?:[\w\-:%\u00B7\u00C0-\uFFFF]|\\[_~.\-!$&'()*+,;=/?\#@%])
-                 (?:(?:[\w\-:%\u00B7\u00C0-\uFFFF]|\\[_~.\-!$&'()*+,;=/?\#@%]|\.)*
-                    (?:[\w\-:%\u00B7\u00C0-\uFFFF]|\\[_~.\-!$&'()*+,;=/?\#@%]))?)?)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<other>.)
+    rf"""
+    (?P<ws>[\x20\t\r\n]++)
+  | (?P<comment>\#[^\r\n]*+)
+  | (?P<string>'''(?>(?>''|')?(?>[^'\\]|{_ECHAR}|{_UCHAR}))*+'''
+              |\"\"\"(?>(?>""|")?(?>[^"\\]|{_ECHAR}|{_UCHAR}))*+\"\"\"
+              |'(?>[^'\\\n\r]|{_ECHAR}|{_UCHAR})*+'
+              |"(?>[^"\\\n\r]|{_ECHAR}|{_UCHAR})*+")
+  | (?P<iri><(?>[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*+>)
+  | (?P<var>[?$]{_VARNAME})
+  | (?P<bnode>_:[{_U}0-9][{_CHARS}]*+(?:\.++[{_CHARS}]++)*+)
+  | (?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)
+  | (?P<langtag>@[a-zA-Z]++(?:-[a-zA-Z0-9]++)*+)
+  | (?P<number>[0-9]++\.[0-9]*+{_EXPONENT}|\.[0-9]++{_EXPONENT}|[0-9]++{_EXPONENT}
+              |[0-9]*+\.[0-9]++|[0-9]++)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*+)
+  | (?P<other>\^\^|&&|\|\||!=|<=|>=|<<|>>|[{{}}()\[\];,.=<>!+\-*/^|?])
+  | (?P<unknown>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
 
+# What an attacker could hide, and what decides a request's kind.
+_NETWORK = ("SERVICE", "LOAD")
 _UPDATE_WORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 )
+DESTRUCTIVE = frozenset({"DROP", "CLEAR", "MOVE", "COPY"})
+"""Update operations that empty or overwrite whole graphs."""
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+MAX_NESTING = 200
+"""Deepest nesting of ``{``, ``(`` and ``[`` accepted: the engine's parser and evaluator
+recurse, and nested groups crash it from about 3,000 levels (``FILTER EXISTS`` from
+1,000)."""
+
+MAX_OPERATORS = 1000
+"""Most operators (``||``, ``+``, ``/``, ``OPTIONAL``, ``BIND``, ``UNION`` …) in one
+request: each nests the expression or the algebra one level deeper, and 3,000 ``BIND``
+or 10,000 ``||`` crash the engine."""
+
+_OPERATOR_WORDS = frozenset(
+    {"OPTIONAL", "MINUS", "BIND", "FILTER", "UNION", "GRAPH", "SERVICE", "VALUES", "EXISTS"}
+    | {"LATERAL", "IN", "NOT"}
+)
+_OPERATOR_SIGNS = frozenset(
+    {"||", "&&", "=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "!", "|", "^"}
+)
 
 
 class RefusedQuery(ValueError):
@@ -64,6 +123,8 @@ class Analysis:
     from_named_graphs: list[str] = field(default_factory=list)
     service: bool = False
     load: bool = False
+    destructive: set[str] = field(default_factory=set)
+    """DROP, CLEAR, MOVE or COPY operations the request holds (an update)."""
 
     @property
     def result_kind(self) -> str:
@@ -78,8 +139,12 @@ class Token:
 
 
 def tokens(text: str) -> Iterator[Token]:
+    """The tokens of ``text`` as the engine reads them, whitespace and comments left out.
+
+    A character no token can start with comes as kind ``unknown``.
+    """
     for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "other"
+        kind = m.lastgroup or "unknown"
         if kind in ("ws", "comment"):
             continue
         yield Token(kind, m.group(), m.start())
@@ -137,18 +202,11 @@ def tokens_form(tokens: list[Token]) -> str | None:
     return None
 
 
-MAX_NESTING = 200
-"""Deepest nesting of braces and parentheses accepted: the engine's parser recurses."""
-
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_CODEPOINT = re.compile(rf"\\u({_HEX}{{4}})|\\U({_HEX}{{8}})")
 
 
-def unescape_codepoints(text: str) -> str:
-    """SPARQL's \\uXXXX and \\UXXXXXXXX escapes, which the engine expands before parsing.
-
-    They may stand anywhere, even for a quote that ends a string, so the text must be
-    read as the engine will read it.
-    """
+def unescape_iri(text: str) -> str:
+    """An IRI token's value: the engine expands ``\\u`` escapes inside IRIs."""
 
     def expand(m: re.Match[str]) -> str:
         code = int(m.group(1) or m.group(2), 16)
@@ -156,33 +214,71 @@ def unescape_codepoints(text: str) -> str:
             raise RefusedQuery(f"invalid code point escape {m.group(0)!r}")
         return chr(code)
 
-    return _CODEPOINT.sub(expand, text)
+    return _CODEPOINT.sub(expand, text[1:-1])
+
+
+def _keyword(tok: Token, names: Collection[str]) -> str | None:
+    """The keyword of ``names`` the engine may read at this token, if any.
+
+    spargebra matches a keyword without looking at what follows it, so a word or a
+    prefixed name that begins with one ("SERVICEex:x", "services:x" with a prefix s:)
+    can be read as the keyword followed by a name.
+    """
+    if tok.kind not in ("word", "pname"):
+        return None
+    upper = tok.text.upper()
+    for name in names:
+        if upper.startswith(name):
+            return name
+    return None
+
+
+def _refuse_unreadable(tok: Token) -> None:
+    shown = tok.text.encode("unicode_escape").decode("ascii")
+    if tok.text == "\\":
+        raise RefusedQuery(
+            f"unexpected backslash at offset {tok.start}: outside a string or an IRI it is "
+            "only allowed to escape a character of a prefixed name"
+        )
+    raise RefusedQuery(
+        f"unexpected character {shown!r} at offset {tok.start}: SPARQL allows only spaces, "
+        "tabs and line breaks between its words (other characters belong in strings or IRIs)"
+    )
 
 
 def analyse(text: str) -> Analysis:
-    """Find the query form, the FROM graphs, and any SERVICE or LOAD.
+    """Find the request's form, FROM graphs, SERVICE, LOAD and destructive operations.
 
-    Refuses what it cannot read with certainty: a backslash outside a string or an
-    escape of a prefixed name, and nesting deeper than MAX_NESTING.
+    Refuses what it cannot read with certainty (a character that starts no token), and
+    requests nested deeper than MAX_NESTING or holding more than MAX_OPERATORS
+    operators.
     """
     out = Analysis()
     prefixes: dict[str, str] = {}
     base = ""
-    toks = list(tokens(unescape_codepoints(text)))
+    toks = list(tokens(text))
     depth = 0
+    operators = 0
     for tok in toks:
+        if tok.kind == "unknown":
+            _refuse_unreadable(tok)
         if tok.kind == "other":
-            if tok.text == "\\":
-                raise RefusedQuery(
-                    f"unexpected backslash at offset {tok.start}: outside a string it is "
-                    "only allowed to escape a character of a prefixed name"
-                )
-            if tok.text in "{(":
+            if tok.text in "{([":
                 depth += 1
                 if depth > MAX_NESTING:
                     raise RefusedQuery(f"the request is nested more than {MAX_NESTING} levels deep")
-            elif tok.text in "})":
+            elif tok.text in "})]":
                 depth -= 1
+            elif tok.text in _OPERATOR_SIGNS:
+                operators += 1
+        elif tok.kind == "word" and tok.text.upper() in _OPERATOR_WORDS:
+            operators += 1
+        if operators > MAX_OPERATORS:
+            raise RefusedQuery(
+                f"the request holds more than {MAX_OPERATORS} operators: too complex to run"
+            )
+    operation_start = True
+    depth = 0
     i = 0
     while i < len(toks):
         tok = toks[i]
@@ -190,39 +286,54 @@ def analyse(text: str) -> Analysis:
         nxt = toks[i + 1] if i + 1 < len(toks) else None
         if word == "PREFIX" and nxt is not None and i + 2 < len(toks):
             if toks[i + 2].kind == "iri":
-                prefixes[nxt.text.rstrip(":")] = urljoin(base, toks[i + 2].text[1:-1])
+                prefixes[nxt.text.rstrip(":")] = urljoin(base, unescape_iri(toks[i + 2].text))
             i += 3
             continue
         if word == "BASE" and nxt is not None and nxt.kind == "iri":
-            base = urljoin(base, nxt.text[1:-1])
+            base = urljoin(base, unescape_iri(nxt.text))
             i += 2
             continue
+        network = _keyword(tok, _NETWORK)
+        if network == "SERVICE":
+            out.service = True
+        elif network == "LOAD":
+            out.load = True
+        if depth == 0 and operation_start:
+            destructive = _keyword(tok, DESTRUCTIVE)
+            if destructive is not None:
+                out.destructive.add(destructive)
         if tok.kind == "word":
             if out.form is None and word in _FORMS:
                 out.form = word
             elif out.form is None and word in _UPDATE_WORDS:
                 out.form = "UPDATE"
-            if word == "SERVICE":
-                out.service = True
-            elif word == "LOAD":
-                out.load = True
-            elif word == "FROM" and nxt is not None:
-                named = nxt.kind == "word" and nxt.text.upper() == "NAMED"
-                target = toks[i + 2] if named and i + 2 < len(toks) else nxt
-                iri = _resolve(target, prefixes, base)
-                if iri is not None:
-                    (out.from_named_graphs if named else out.from_graphs).append(iri)
+        if word.startswith("FROM") and word != "FROM":
+            raise RefusedQuery(
+                f"{tok.text!r} at offset {tok.start}: write a space after FROM (the engine "
+                "reads a name glued to FROM as a FROM clause)"
+            )
+        if word == "FROM" and tok.kind == "word" and nxt is not None:
+            named = nxt.kind == "word" and nxt.text.upper() == "NAMED"
+            target = toks[i + 2] if named and i + 2 < len(toks) else nxt
+            iri = _resolve(target, prefixes, base)
+            if iri is not None:
+                (out.from_named_graphs if named else out.from_graphs).append(iri)
+        if tok.kind == "other" and tok.text in "{([":
+            depth += 1
+        elif tok.kind == "other" and tok.text in "})]":
+            depth -= 1
+        operation_start = depth == 0 and tok.text == ";"
         i += 1
     return out
 
 
 def _resolve(tok: Token, prefixes: dict[str, str], base: str) -> str | None:
     if tok.kind == "iri":
-        return urljoin(base, tok.text[1:-1])
+        return urljoin(base, unescape_iri(tok.text))
     if tok.kind == "pname":
         prefix, _, local = tok.text.partition(":")
         if prefix in prefixes:
-            return prefixes[prefix] + local
+            return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
     return None
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from starlette.types import Scope
 
 import platform_graph.api.graph_store as graph_store
 from platform_graph import __version__
@@ -22,20 +23,23 @@ from platform_graph.api import (
     sparql,
     writes,
 )
-from platform_graph.api.middleware import BodyLimit, DatasetETag
+from platform_graph.api.middleware import BodyLimit, DatasetETag, RequestScope, SecurityHeaders
 from platform_graph.api.problems import install_handlers
 from platform_graph.api.state import AppState
 from platform_graph.auth import TokenRegistry
-from platform_graph.changes import Writer
+from platform_graph.build import ONTOLOGY_GRAPH, THEMES_GRAPH
+from platform_graph.changes import WritePolicy, Writer
 from platform_graph.config import Settings
+from platform_graph.downloads import Downloads
 from platform_graph.incremental import Validator
 from platform_graph.queries import load_queries
-from platform_graph.query_pool import QueryPool
+from platform_graph.query_pool import QueryPool, WorkerLimits
 from platform_graph.read_model import ReadModel
 from platform_graph.service import open_store
 from platform_graph.store import Store
 from platform_graph.store.oxigraph import OxigraphStore, data_update
 from platform_graph.time_limited import read_version, time_limited
+from platform_graph.update_runner import UpdateRunner
 from platform_graph.validation import load_shapes
 
 __all__ = ["create_app"]
@@ -58,6 +62,33 @@ the areas it concerns and its themes.
 """
 
 
+_DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>platform-graph: API</title>
+<link rel="icon" href="/static/favicon.svg">
+<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script>
+</body>
+</html>
+"""
+
+
+async def _dataset_etag(scope: Scope) -> str:
+    state = scope["app"].state.platform
+    if isinstance(state.store, OxigraphStore):
+        etag: str = state.writer.etag()  # an in-memory lookup: no need for a thread
+        return etag
+    # A remote store answers over the network: not on the event loop.
+    remote: str = await asyncio.to_thread(state.writer.etag)
+    return remote
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """Build the app. Without a store, the embedded store is opened from the settings."""
     settings = settings or Settings()
@@ -67,8 +98,18 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         the_store = store if store is not None else open_store(settings)
         pool: QueryPool | None = None
-        writer = Writer(the_store, Validator(load_shapes(settings.paths.shapes)))
-        if isinstance(the_store, OxigraphStore):
+        policy = WritePolicy(
+            max_removals=settings.editor_max_removals,
+            protected=frozenset({ONTOLOGY_GRAPH, THEMES_GRAPH}),
+        )
+        writer = Writer(the_store, Validator(load_shapes(settings.paths.shapes)), policy)
+        limits = WorkerLimits(
+            memory_bytes=settings.query_memory_mb * 2**20,
+            max_result_bytes=settings.max_result_bytes,
+            network=settings.allow_service,
+        )
+        embedded = isinstance(the_store, OxigraphStore)
+        if embedded:
             # The embedded engine cannot be interrupted: /sparql runs in killable workers.
             # A remote server runs queries itself, under the client's time limit.
             pool = QueryPool(
@@ -76,9 +117,19 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 size=settings.query_workers,
                 timeout=settings.query_timeout,
                 max_size=settings.query_workers_max,
+                limits=limits,
             )
             replicas = pool
             writer.on_commit(lambda removed, added: replicas.changed(data_update(removed, added)))
+        # SPARQL Update runs in a confined worker too, whichever the store.
+        updates = UpdateRunner(
+            the_store,
+            persistent=embedded,
+            timeout=settings.query_timeout,
+            limits=limits,
+            max_quads=settings.max_change_quads,
+        )
+        writer.on_commit(updates.changed)
         app.state.platform = AppState(
             settings=settings,
             store=the_store,
@@ -87,10 +138,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             read_model=ReadModel(time_limited(the_store, pool), read_version(writer.etag, pool)),
             tokens=TokenRegistry(settings.tokens_path, configured=settings.tokens),
             writer=writer,
+            updates=updates,
+            downloads=Downloads(settings.downloads_dir, the_store, writer.etag),
         )
         try:
             yield
         finally:
+            updates.close()
             if pool is not None:
                 pool.close()
 
@@ -104,22 +158,19 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="platform-graph: API",
-            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-            # No call to the public schema validator.
-            swagger_ui_parameters={"validatorUrl": None},
-        )
+        # Swagger UI, vendored, started by a script file: no CDN, no inline script.
+        return HTMLResponse(_DOCS_PAGE)
 
     install_handlers(app)
     security.install_handlers(app)
 
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    # Outermost: a 304 is answered before anything else runs.
-    app.add_middleware(DatasetETag, prefixes=_VERSIONED)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, timeout=settings.body_timeout)
+    app.add_middleware(
+        DatasetETag, prefixes=_VERSIONED, etag=_dataset_etag, excluded=("/api/tokens",)
+    )
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
+    # Outermost: the time limit starts when the request arrives.
+    app.add_middleware(RequestScope, timeout=settings.query_timeout)
 
     pages.mount_static(app)
     app.include_router(pages.router)  # before Linked Data: it answers /id/....ttl and .jsonld

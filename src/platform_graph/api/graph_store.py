@@ -4,7 +4,8 @@
   percent-decoded once, as any query parameter) and ``/rdf-graphs/service?default``.
 * **Direct identification** at ``/rdf-graphs/{path}``: the graph's IRI is the request's
   own IRI without its query string, e.g. ``http://host/rdf-graphs/person/1.ttl``. The
-  scheme and host are the request's, or those of the ``base_url`` setting when it is set.
+  scheme and host are those of the ``base_url`` setting (by default ``http://HOST:PORT`` of
+  this server), never the request's Host header.
 * **The default graph** (``?default``) is the platform's data graph
   ``https://w3id.org/platform-graph/graph/data``, as it is for SPARQL Update at
   ``/update``. (A query at ``/sparql`` sees the union of all graphs as its default graph,
@@ -57,7 +58,7 @@ from platform_graph.api.problems import ProblemError
 from platform_graph.api.security import EditorDep
 from platform_graph.api.sparql import _charset_ok
 from platform_graph.api.state import AppState, StateDep
-from platform_graph.api.writes import DryRun, IfMatch, _bad_input, outcome_response
+from platform_graph.api.writes import DryRun, IfMatch, _bad_input, is_admin, outcome_response
 from platform_graph.auth import Principal
 from platform_graph.change_sets import parse_quads
 from platform_graph.changes import CHANGES_GRAPH, DATA_GRAPH_IRI, Outcome, PreconditionFailed
@@ -122,8 +123,8 @@ class Target:
 
 
 def _base(request: Request, state: AppState) -> str:
-    configured = state.settings.base_url.strip().rstrip("/")
-    return configured or f"{request.url.scheme}://{request.url.netloc}"
+    # The configured base, never the request's Host header (which a client chooses).
+    return state.settings.public_base
 
 
 def _origin(base: str) -> str:
@@ -350,6 +351,7 @@ def _apply(
                 add=add,
                 remove=remove,
                 author=principal.name,
+                admin=is_admin(principal),
                 message=message,
                 dry_run=dry_run,
                 # What was read above is what is removed: if the dataset changed since, the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
@@ -145,19 +146,17 @@ def dump(name: str, request: Request, state: StateDep) -> Response:
             f"no download {name!r}; try one of {', '.join(sorted(_DUMPS))} or void.ttl",
         )
     media = _DUMPS[name]
-    if media == "application/ld+json":
-        g = _graph()
-        g.parse(data=state.store.dump("text/turtle").decode("utf-8"), format="turtle")
-        body = g.serialize(format="json-ld", encoding="utf-8")
-    else:
-        body = state.store.dump(media)
-    return Response(
-        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    # Written once per version of the dataset and sent from disk, in chunks.
+    path = state.downloads.file(name, media)
+    return FileResponse(
+        path,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
 def void(request: Request, state: StateDep) -> Graph:
-    base = str(request.base_url).rstrip("/")
+    base = state.settings.public_base
     g = _graph()
     g.bind("void", VOID)
     ds = URIRef(f"{base}/data/void.ttl#dataset")

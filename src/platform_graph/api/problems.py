@@ -10,7 +10,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from platform_graph.query_pool import QueryTimeout
+from platform_graph.changes import Forbidden, RevertBlocked
+from platform_graph.query_pool import (
+    ChangeTooLarge,
+    PoolClosed,
+    QueryStopped,
+    QueryTimeout,
+    ServerBusy,
+)
 from platform_graph.store import StoreTimeout
 
 __all__ = ["ProblemError", "install_handlers", "problem"]
@@ -77,6 +84,62 @@ def install_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(QueryTimeout, _timeout)
     app.add_exception_handler(StoreTimeout, _timeout)
+
+    @app.exception_handler(ServerBusy)
+    async def _busy(_: Request, exc: ServerBusy) -> JSONResponse:
+        response = problem(503, "Server busy", str(exc), retry_after_seconds=exc.retry_after)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(QueryStopped)
+    async def _stopped(request: Request, exc: QueryStopped) -> JSONResponse:
+        settings = request.app.state.platform.settings
+        return problem(503, "Query stopped", str(exc), memory_limit_mb=settings.query_memory_mb)
+
+    @app.exception_handler(PoolClosed)
+    async def _closing(_: Request, exc: PoolClosed) -> JSONResponse:
+        response = problem(503, "Service unavailable", str(exc))
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.exception_handler(ChangeTooLarge)
+    async def _too_large(request: Request, exc: ChangeTooLarge) -> JSONResponse:
+        most = request.app.state.platform.settings.max_change_quads
+        return problem(
+            413,
+            "Change too large",
+            f"{exc}; one change may add or remove at most {most} quads",
+            errors=[
+                {
+                    "message": {
+                        "sv": f"Ändringen skulle ändra {exc.quads} kvader; högst {most} "
+                        "får ändras i en ändring.",
+                        "en": f"The change would change {exc.quads} quads; at most {most} "
+                        "may change in one change.",
+                    }
+                }
+            ],
+        )
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return problem(
+            403,
+            "Forbidden",
+            exc.en,
+            rule=exc.rule,
+            errors=[{"rule": exc.rule, "message": {"sv": exc.sv, "en": exc.en}}],
+        )
+
+    @app.exception_handler(RevertBlocked)
+    async def _blocked(_: Request, exc: RevertBlocked) -> JSONResponse:
+        return problem(
+            409,
+            "Revert blocked",
+            str(exc),
+            blocked_by=[{"id": n, "href": f"/api/changes/{n}"} for n in exc.blockers],
+            restore=f"/api/changes/{exc.seq}/restore",
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -16,6 +16,7 @@ from platform_graph.api.problems import ProblemError
 from platform_graph.api.state import AppState, StateDep
 from platform_graph.negotiation import NotAcceptable, best_match
 from platform_graph.read_model import COMMITMENT_SORTS, CommitmentFilter, UnknownResource
+from platform_graph.store.results_writer import neutralise_cell
 
 __all__ = ["router"]
 
@@ -199,7 +200,7 @@ def _csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(names)
         for row in rows:
-            writer.writerow([flat(row.get(c)) for c in names])
+            writer.writerow([neutralise_cell(flat(row.get(c))) for c in names])
     return buf.getvalue()
 
 
@@ -223,7 +224,8 @@ def _respond(
                 linked["items"] = [_as_linked(i, kind) for i in body["items"]]
             else:
                 linked = _as_linked(body, kind)
-        doc = {"@context": str(request.base_url).rstrip("/") + CONTEXT_PATH, **linked}
+        base = request.app.state.platform.settings.public_base
+        doc = {"@context": base + CONTEXT_PATH, **linked}
         return Response(
             json.dumps(doc, ensure_ascii=False), media_type="application/ld+json", headers=headers
         )
@@ -246,8 +248,12 @@ def _check_slug(state: AppState, kind: str, value: str | None) -> None:
 
 
 def _links(request: Request, total: int, limit: int, offset: int) -> str:
+    # From the configured base, never the request's Host header.
+    base = request.app.state.platform.settings.public_base
+
     def url(off: int) -> str:
-        return str(request.url.include_query_params(offset=off, limit=limit))
+        here = request.url.include_query_params(offset=off, limit=limit)
+        return f"{base}{here.path}?{here.query}"
 
     links = [f'<{url(0)}>; rel="first"']
     if offset + limit < total:

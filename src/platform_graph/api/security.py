@@ -195,7 +195,9 @@ def _problem(exc: Exception) -> ProblemError:
 
 
 @tokens_router.get("", summary="The tokens (names, roles, dates, expiries; never hashes)")
-def list_tokens(principal: AdminDep, registry: RegistryDep) -> list[TokenOut]:
+def list_tokens(principal: AdminDep, registry: RegistryDep, response: Response) -> list[TokenOut]:
+    # Not the dataset's data: no ETag, and no cache may keep it.
+    response.headers["Cache-Control"] = "no-store"
     return [TokenOut.of(info) for info in registry.list()]
 
 

@@ -15,10 +15,10 @@ from rdflib.namespace import RDF
 from platform_graph.api.problems import ProblemError
 from platform_graph.api.state import AppState, StateDep
 from platform_graph.negotiation import NotAcceptable, best_match
-from platform_graph.query_pool import QueryError, QueryTimeout, WorkerAnswer
+from platform_graph.query_pool import QueryError, WorkerAnswer
 from platform_graph.results import GRAPH_TYPES, SOLUTION_TYPES, serialize
 from platform_graph.sparql_text import RefusedQuery, check_query
-from platform_graph.store import DatasetSpec, Store, StoreQueryError, StoreTimeout
+from platform_graph.store import DatasetSpec, Store, StoreQueryError
 from platform_graph.web.render import yasgui_page
 
 __all__ = ["router", "service_description"]
@@ -188,7 +188,7 @@ async def sparql(request: Request, state: StateDep) -> Response:
             media = best_match(accept, GRAPH_TYPES, "text/turtle")
         except NotAcceptable:
             media = "text/turtle"
-        endpoint = str(request.url.replace(query="", fragment=""))
+        endpoint = state.settings.public_base + "/sparql"
         fmt = {
             "application/n-triples": "nt",
             "text/plain": "nt",
@@ -219,15 +219,11 @@ async def sparql(request: Request, state: StateDep) -> Response:
         media = default
     try:
         # The protocol lets the service define the base IRI: it is the endpoint itself.
-        endpoint = str(request.url.replace(query="", fragment=""))
+        endpoint = state.settings.public_base + "/sparql"
         run = state.pool.run if state.pool is not None else partial(_run_on_store, state.store)
         answer = await asyncio.to_thread(
             run, query, dataset, media, state.settings.max_rows, endpoint
         )
-    except (QueryTimeout, StoreTimeout) as exc:
-        raise ProblemError(
-            503, "Query timeout", str(exc), timeout_seconds=state.settings.query_timeout
-        ) from exc
     except (QueryError, StoreQueryError) as exc:
         if exc.syntax:
             raise ProblemError(
@@ -236,7 +232,10 @@ async def sparql(request: Request, state: StateDep) -> Response:
         raise ProblemError(400, "Query failed", str(exc)) from exc
     headers = {"Vary": "Accept"}
     if answer.truncated:
-        headers["X-Result-Truncated"] = f"more than {state.settings.max_rows} rows; add LIMIT"
+        headers["X-Result-Truncated"] = (
+            f"cut at {answer.rows} rows (at most {state.settings.max_rows} rows and "
+            f"{state.settings.max_result_bytes} bytes are sent); add LIMIT"
+        )
     content_type = media + ("; charset=utf-8" if media.startswith("text/") else "")
     return Response(answer.body, media_type=content_type, headers=headers)
 

@@ -10,10 +10,12 @@ from fastapi import Depends, Request
 from platform_graph.auth import TokenRegistry
 from platform_graph.changes import Writer
 from platform_graph.config import Settings
+from platform_graph.downloads import Downloads
 from platform_graph.queries import NamedQuery
 from platform_graph.query_pool import QueryPool
 from platform_graph.read_model import ReadModel
 from platform_graph.store import Store
+from platform_graph.update_runner import UpdateRunner
 
 __all__ = ["AppState", "StateDep", "get_state"]
 
@@ -27,6 +29,8 @@ class AppState:
     read_model: ReadModel
     tokens: TokenRegistry
     writer: Writer
+    updates: UpdateRunner
+    downloads: Downloads
 
 
 def get_state(request: Request) -> AppState:

@@ -23,16 +23,18 @@ from platform_graph.api.security import AdminDep, EditorDep
 from platform_graph.api.sparql import _charset_ok, _decode
 from platform_graph.api.state import AppState, StateDep
 from platform_graph.assessments import AssessmentInput, assessment_change
+from platform_graph.auth import Principal, Role
 from platform_graph.change_sets import read_change_set
-from platform_graph.changes import DATA_GRAPH_IRI, Outcome, PreconditionFailed
+from platform_graph.changes import DATA_GRAPH_IRI, Forbidden, Outcome, PreconditionFailed
 from platform_graph.errors import InputError
 from platform_graph.namespaces import ID
 from platform_graph.negotiation import NotAcceptable, best_match
 from platform_graph.read_model import SLUG
 from platform_graph.sparql_text import RefusedQuery, analyse
-from platform_graph.sparql_update import UpdateError, add_using, update_delta
+from platform_graph.sparql_update import add_using
 from platform_graph.store import Quad
 from platform_graph.store.oxigraph import to_ox
+from platform_graph.update_runner import UpdateError
 
 __all__ = ["outcome_response", "router"]
 
@@ -110,9 +112,19 @@ def outcome_response(request: Request, outcome: Outcome) -> Response:
     return JSONResponse(body, status_code=code, headers=headers)
 
 
-def _submit(state: AppState, **kwargs: Any) -> Outcome:
+def is_admin(principal: Principal) -> bool:
+    return principal.role.includes(Role.admin)
+
+
+def _submit(state: AppState, principal: Principal, **kwargs: Any) -> Outcome:
+    """``Writer.submit`` (or ``submit_with``, given ``build``) in the principal's name."""
+    build = kwargs.pop("build", None)
     try:
-        return state.writer.submit(**kwargs)
+        if build is not None:
+            return state.writer.submit_with(
+                build, author=principal.name, admin=is_admin(principal), **kwargs
+            )
+        return state.writer.submit(author=principal.name, admin=is_admin(principal), **kwargs)
     except PreconditionFailed as exc:
         raise ProblemError(412, "Precondition failed", str(exc), current_etag=exc.current) from exc
     except PermissionError as exc:
@@ -162,9 +174,9 @@ def post_change(
         raise _bad_input(exc) from exc
     outcome = _submit(
         state,
+        principal,
         add=parsed.add,
         remove=parsed.remove,
-        author=principal.name,
         message=parsed.message,
         dry_run=dry_run,
         if_match=if_match,
@@ -223,6 +235,7 @@ def get_change(change_id: int, state: StateDep) -> JSONResponse:
     "/api/changes/{change_id}/revert",
     summary="Revert a change (admin; itself a validated change)",
     status_code=201,
+    responses={409: {"description": "Later changes changed the same triples: they are named"}},
 )
 def revert_change(
     change_id: int,
@@ -235,6 +248,32 @@ def revert_change(
 ) -> Response:
     try:
         outcome = state.writer.revert(
+            change_id, author=principal.name, message=message, dry_run=dry_run, if_match=if_match
+        )
+    except LookupError as exc:
+        raise ProblemError(404, "Not found", str(exc)) from exc
+    except PreconditionFailed as exc:
+        raise ProblemError(412, "Precondition failed", str(exc), current_etag=exc.current) from exc
+    return outcome_response(request, outcome)
+
+
+@router.post(
+    "/api/changes/{change_id}/restore",
+    summary="Restore the data as it was before a change (admin; one validated change that "
+    "undoes it and every later change)",
+    status_code=201,
+)
+def restore_before_change(
+    change_id: int,
+    request: Request,
+    state: StateDep,
+    principal: AdminDep,
+    dry_run: DryRun = False,
+    if_match: IfMatch = None,
+    message: Annotated[str | None, Query(max_length=2000)] = None,
+) -> Response:
+    try:
+        outcome = state.writer.restore(
             change_id, author=principal.name, message=message, dry_run=dry_run, if_match=if_match
         )
     except LookupError as exc:
@@ -306,32 +345,45 @@ def post_assessment(
         evidence=tuple(assessment.evidence),
         note=assessment.note,
     )
-    node, add, remove = assessment_change(state.store, commitment, item)
+    made: list[URIRef] = []
+
+    def build() -> tuple[list[Quad], list[Quad]]:
+        # Under the writer's lock: the assessment's number and the commitment's status
+        # come from the state the change is applied to.
+        node, add, remove = assessment_change(state.store, commitment, item)
+        made.append(node)
+        return remove, add
+
     message = assessment.message or f"Assessment of {commitment_id}: {item.status}"
     outcome = _submit(
         state,
-        add=add,
-        remove=remove,
-        author=principal.name,
+        principal,
+        build=build,
         message=message,
         dry_run=dry_run,
         if_match=if_match,
     )
     response = outcome_response(request, outcome)
-    if outcome.status == "applied":
-        response.headers["Content-Location"] = f"/id/assessment/{str(node).rsplit('/', 1)[-1]}"
+    if outcome.status == "applied" and made:
+        response.headers["Content-Location"] = f"/id/assessment/{str(made[-1]).rsplit('/', 1)[-1]}"
     return response
 
 
 @router.get(
-    "/api/commitments/{commitment_id}/assessments", summary="Every assessment of a commitment"
+    "/api/commitments/{commitment_id}/assessments",
+    summary="The assessments of a commitment, newest first, a page at a time",
 )
-def list_assessments(commitment_id: str, state: StateDep) -> JSONResponse:
+def list_assessments(
+    commitment_id: str,
+    state: StateDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> JSONResponse:
     commitment = URIRef(ID[f"commitment/{commitment_id}"])
     if not SLUG.match(commitment_id) or not state.store.quads(commitment):
         raise ProblemError(404, "Not found", f"no commitment with id {commitment_id!r}")
-    rows = state.read_model.assessments(commitment_id)
-    return JSONResponse({"items": rows, "total": len(rows)})
+    rows, total = state.read_model.assessments(commitment_id, limit=limit, offset=offset)
+    return JSONResponse({"items": rows, "total": total, "limit": limit, "offset": offset})
 
 
 # --- SPARQL 1.1 Update --------------------------------------------------------------------
@@ -399,24 +451,31 @@ async def update(
         raise ProblemError(400, "Update refused", "LOAD is refused: this server fetches nothing")
     if analysis.service and not state.settings.allow_service:
         raise ProblemError(400, "Update refused", "SERVICE is refused in updates")
-    endpoint = str(request.url.replace(query="", fragment=""))
+    if analysis.destructive and not is_admin(principal):
+        ops = ", ".join(sorted(analysis.destructive))
+        raise Forbidden(
+            "destructive-operation",
+            f"{ops} tömmer eller skriver över hela grafer: det får bara en administratör göra.",
+            f"{ops} empties or overwrites whole graphs: only an administrator may do that.",
+        )
+    endpoint = state.settings.public_base + "/update"
 
-    def run() -> Outcome:
+    def build() -> tuple[list[Quad], list[Quad]]:
+        # Under the writer's lock: the update reads the state it will change.
         try:
-            removed, added = update_delta(state.store, text, base_iri=endpoint)
+            return state.updates.delta(text, base_iri=endpoint)
         except UpdateError as exc:
             title = "Malformed update" if exc.syntax else "Update failed"
             raise ProblemError(400, title, str(exc)) from exc
-        message = request.headers.get("x-change-message") or "SPARQL Update"
-        return _submit(
-            state,
-            add=added,
-            remove=removed,
-            author=principal.name,
-            message=message,
-            dry_run=dry_run,
-            if_match=if_match,
-        )
 
-    outcome = await asyncio.to_thread(run)
+    message = request.headers.get("x-change-message") or "SPARQL Update"
+    outcome = await asyncio.to_thread(
+        _submit,
+        state,
+        principal,
+        build=build,
+        message=message,
+        dry_run=dry_run,
+        if_match=if_match,
+    )
     return outcome_response(request, outcome)

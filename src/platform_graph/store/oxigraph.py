@@ -32,6 +32,7 @@ __all__ = [
     "from_ox",
     "graph_node",
     "quad_text",
+    "shadow_update",
     "to_ox",
 ]
 
@@ -201,11 +202,17 @@ def _has_blank(q: Quad) -> bool:
     return isinstance(q[0], BNode) or isinstance(q[2], BNode)
 
 
-def quad_text(quads: Sequence[Quad]) -> str:
+def quad_text(quads: Sequence[Quad], default: URIRef | None = None) -> str:
+    """Quads as the body of INSERT DATA / DELETE DATA; those in ``default`` without GRAPH."""
     by_graph: dict[str, list[str]] = {}
     for s, p, o, g in quads:
         by_graph.setdefault(str(g), []).append(f"{to_ox(s)} {to_ox(p)} {to_ox(o)} .")
-    return " ".join(f"GRAPH <{g}> {{ {' '.join(lines)} }}" for g, lines in by_graph.items())
+    return " ".join(
+        " ".join(lines)
+        if default is not None and g == str(default)
+        else f"GRAPH <{g}> {{ {' '.join(lines)} }}"
+        for g, lines in by_graph.items()
+    )
 
 
 def data_update(remove: Sequence[Quad], add: Sequence[Quad]) -> str:
@@ -216,6 +223,21 @@ def data_update(remove: Sequence[Quad], add: Sequence[Quad]) -> str:
     if add:
         parts.append(f"INSERT DATA {{ {quad_text(add)} }}")
     return " ;\n".join(parts) if parts else ""
+
+
+def shadow_update(
+    remove: Sequence[Quad], add: Sequence[Quad], *, default: URIRef, skip: URIRef
+) -> str:
+    """``data_update`` for a replica whose default graph holds ``default``'s quads and
+    that leaves out graph ``skip``."""
+    parts = []
+    remove = [q for q in remove if q[3] != skip]
+    add = [q for q in add if q[3] != skip]
+    if remove:
+        parts.append(f"DELETE DATA {{ {quad_text(remove, default)} }}")
+    if add:
+        parts.append(f"INSERT DATA {{ {quad_text(add, default)} }}")
+    return " ;\n".join(parts)
 
 
 def collect(result: object, max_rows: int | None) -> QueryResult:

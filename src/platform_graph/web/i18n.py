@@ -101,6 +101,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "note": "Kommentar",
         "history": "Bedömningar",
         "no_assessments": "Inga bedömningar ännu.",
+        "assessments_shown": "De senaste {shown} av {total} bedömningar visas; alla finns i API:t:",
         "date": "Datum",
         "assessor": "Bedömare",
         "evidence": "Underlag",
@@ -224,6 +225,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "note": "Note",
         "history": "Assessments",
         "no_assessments": "No assessments yet.",
+        "assessments_shown": "The latest {shown} of {total} assessments are shown; all are "
+        "in the API:",
         "date": "Date",
         "assessor": "Assessor",
         "evidence": "Evidence",

@@ -4,6 +4,7 @@ rendered server-side with Jinja2 templates.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -131,17 +132,28 @@ class View:
             }
         iri = str(term)
         href = self.iri_href(iri)
+        if href is None and isinstance(term, URIRef) and safe_link(iri):
+            href = iri
         return {
             "text": self.label(iri),
             "lang": None,
-            "href": href or (iri if isinstance(term, URIRef) else None),
-            "external": href is None,
+            "href": href,
+            "external": self.iri_href(iri) is None,
             "iri": iri,
         }
 
     def property(self, iri: str) -> str:
         found = self.labels.get(iri)
         return (found.get(self.lang) or found.get(self.other) or iri) if found else prefixed(iri)
+
+
+_LINKABLE = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
+
+
+def safe_link(iri: str) -> bool:
+    """Only http and https IRIs become links: data never turns into script on a page
+    (``javascript:``, ``data:`` and the like are shown as text)."""
+    return _LINKABLE.match(iri) is not None
 
 
 class _Memo:
@@ -319,6 +331,7 @@ def _commitment(
     c = pages.commitment(slug)
     paragraph, before, after = pages.in_context(c.iri)
     facts = dict(common["description"].outgoing)
+    assessments, assessments_total = pages.rm.assessments(slug, limit=ASSESSMENTS_SHOWN)
     return _respond(
         view,
         "commitment.html",
@@ -327,11 +340,16 @@ def _commitment(
         paragraph=paragraph,
         before=before,
         after=after,
-        assessments=pages.rm.assessments(slug),
+        assessments=assessments,
+        assessments_total=assessments_total,
         cue=_literal(facts.get(PREFIXES["pg"] + "strengthCue")),
         note=_literal(facts.get(PREFIXES["skos"] + "editorialNote")),
         **common,
     )
+
+
+ASSESSMENTS_SHOWN = 50
+"""The most assessments a commitment's page lists (the newest); the API pages the rest."""
 
 
 def _context(
