@@ -13,11 +13,7 @@ the listener through SERVICE: the switch works (loopback only).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import socketserver
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +24,7 @@ import pytest
 
 from platform_graph.auth import hash_token
 from tests.server import BACKEND, RunningServer, start_server
+from tests.support.listener import Listener
 
 EDITOR = "pgt_no-outbound-editor-0123456789abcdefghijklmnop"
 ID = "https://w3id.org/platform-graph/id/"
@@ -42,47 +39,6 @@ RESULTS_XML = (
     b'<head><variable name="x"/></head><results><result><binding name="x">'
     b"<literal>1</literal></binding></result></results></sparql>"
 )
-
-
-class Listener:
-    """A TCP listener on 127.0.0.1 that counts connections and answers each with ``reply``."""
-
-    def __init__(self, reply: bytes) -> None:
-        self.connections = 0
-        self.requests: list[bytes] = []
-        self.reply = reply
-        lock = threading.Lock()
-        outer = self
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self) -> None:
-                with lock:
-                    outer.connections += 1
-                sock: socket.socket = self.request
-                sock.settimeout(5)
-                try:
-                    data = sock.recv(65536)
-                except OSError:
-                    data = b""
-                with lock:
-                    outer.requests.append(data)
-                with contextlib.suppress(OSError):
-                    sock.sendall(outer.reply)
-
-        class Server(socketserver.ThreadingTCPServer):
-            daemon_threads = True
-            allow_reuse_address = True
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.port: int = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 def _http(status: str, headers: dict[str, str], body: bytes = b"") -> bytes:
@@ -199,6 +155,70 @@ WAYS = [
         headers=SQ,
         content=HIDDEN + "SELECT * WHERE { BIND(ex:a\\' AS ?x) "
         "SERVICE <{L}/sparql> { ?s ?p ?o } # '\n}",
+    ),
+    # The bypass classes of issue 13: what the first lexer read differently from the engine.
+    Way(
+        "sparql-service-after-a-comment-ended-by-cr",
+        "POST",
+        "/sparql",
+        headers=SQ,
+        content="SELECT * WHERE { BIND(1 AS ?a) #x\r SERVICE <{L}/sparql> { ?s ?p ?o } }",
+    ),
+    *[
+        Way(
+            f"sparql-service-after-an-iri-with-{name}",
+            "POST",
+            "/sparql",
+            headers=SQ,
+            content="SELECT * WHERE { BIND(<http://a/" + space + "'> AS ?x) "
+            "SERVICE <{L}/sparql> { ?s ?p ?o } #'\n}",
+        )
+        for name, space in (
+            ("nbsp", "\u00a0"),
+            ("line-separator", "\u2028"),
+            ("ideographic-space", "\u3000"),
+            ("escaped-nbsp", "\\u00A0"),
+        )
+    ],
+    Way(
+        "sparql-service-glued-to-a-prefixed-name",
+        "POST",
+        "/sparql",
+        headers=SQ,
+        content="PREFIX ex: <{L}/> SELECT * WHERE { BIND(1 AS ?a) SERVICEex:sparql { ?s ?p ?o } }",
+    ),
+    Way(
+        "sparql-service-read-out-of-a-prefix-name",
+        "POST",
+        "/sparql",
+        headers=SQ,
+        content="PREFIX s: <{L}/> SELECT * WHERE { BIND(1 AS ?a) services:parql { ?s ?p ?o } }",
+    ),
+    Way(
+        "sparql-service-after-a-prefixed-name-with-dots",
+        "POST",
+        "/sparql",
+        headers=SQ,
+        content="PREFIX ex: <http://x/> SELECT * WHERE { BIND(1 AS ?a) BIND(ex:a.b.SERVICE "
+        "<{L}/sparql> { ?s ?p ?o } }",
+    ),
+    Way(
+        "update-load-glued",
+        "POST",
+        "/update",
+        editor=True,
+        headers=SU,
+        params=DRY,
+        content="INSERT DATA { <urn:a> <urn:b> <urn:c> } ; LOAD<{L}/data.ttl>",
+    ),
+    Way(
+        "update-load-after-a-comment-ended-by-cr",
+        "POST",
+        "/update",
+        editor=True,
+        headers=SU,
+        params=DRY,
+        content="INSERT DATA { <urn:a> <urn:b> <urn:c> } ; #x\r LOAD <{L}/data.ttl>",
     ),
     Way("sparql-load", "GET", "/sparql", params={"query": "LOAD <{L}/data.ttl>"}),
     Way(

@@ -89,10 +89,10 @@ def test_a_query_that_finds_every_worker_busy_takes_the_first_one_free() -> None
     starts: list[int] = []
     plain_start = pool._start_worker
 
-    def slow_start() -> Any:
+    def slow_start(**kwargs: Any) -> Any:
         starts.append(1)
         loading.wait(60)
-        return plain_start()
+        return plain_start(**kwargs)
 
     pool._start_worker = slow_start  # type: ignore[method-assign]
     pool.start_seconds = 0.01  # the waiting queries soon ask for a new worker

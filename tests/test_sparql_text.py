@@ -10,6 +10,8 @@ anywhere even when the guard is bypassed.
 
 from __future__ import annotations
 
+import contextlib
+
 import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -55,7 +57,7 @@ FRAGMENTS = [
     "<",
     ">",
     "<http://a/\u00a0'>",
-    "<http://a/\u3000\">",
+    '<http://a/\u3000">',
     "<http://a/#>",
     "<http://a/\\u0027>",
     "{",
@@ -165,10 +167,8 @@ def test_whenever_the_engine_runs_load_the_guard_has_found_it(
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
 def test_the_guard_reads_any_text_without_crashing(text: str) -> None:
-    try:
+    with contextlib.suppress(RefusedQuery):
         analyse(text)
-    except RefusedQuery:
-        pass
 
 
 # Each class of bypass found against the lexer this one replaced, and its neighbours.

@@ -100,6 +100,15 @@ def visit(
 
     context.route("**/*", guard)
     page.on("pageerror", lambda exc: v.errors.append(str(exc)))
+    # What the Content-Security-Policy refused (an inline script, a style, a frame).
+    page.on(
+        "console",
+        lambda msg: (
+            v.errors.append(msg.text)
+            if "Content Security Policy" in msg.text or "Refused to" in msg.text
+            else None
+        ),
+    )
     yield v
     context.close()
 
@@ -248,4 +257,15 @@ def test_run_a_named_query_in_yasgui_and_see_rows(visit: Visit, server: RunningS
     panel.locator(".yasqe_queryButton").click()
     expect(panel.locator(".yasr_results table tbody tr").first).to_contain_text("Vivalla")
     visit.shot("parameter")
+    visit.assert_clean()
+
+
+def test_the_api_documentation_runs_under_the_content_security_policy(visit: Visit) -> None:
+    page = visit.page
+    response = page.goto("/docs")
+    assert response is not None
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    expect(page.locator(".swagger-ui")).to_contain_text("/api/commitments")
+    visit.shot("docs")
     visit.assert_clean()

@@ -18,13 +18,17 @@ them busy. A free worker goes to the waiting query whose client holds the fewest
 workers (then the earliest), and no client holds more than its share while others
 wait. Queries that run past ``SLOW_AFTER`` seconds yield the CPU (a lower priority) and
 may hold at most ``max_size - 1`` workers together (one, if there is only one): one is
-always left for the short queries of everyone else. A query that turns slow when that many are slow already is
-stopped with ``ServerBusy`` (the client is asked to retry), and its client's next
-queries may not take the last free worker for a while.
+always left for the short queries of everyone else. A query that turns slow when that
+many are slow already is stopped with ``ServerBusy`` (the client is asked to retry) and
+its worker started afresh. The last free worker is not given to a query whose text ran
+slow lately, nor to any query of a client stopped again and again (``STRIKES``) until
+one of its queries finishes in time: a short query finds a worker at once while heavy
+ones hold the rest, from other clients or from its own.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing as mp
 import os
@@ -170,7 +174,8 @@ class _Worker:
     def kill(self) -> None:
         self.process.kill()
         self.process.join(timeout=5)
-        self.conn.close()
+        if not self.conn.closed:
+            self.conn.close()
 
     def death(self) -> str:
         """Why the worker died, in words (it was not killed by the pool)."""
@@ -191,7 +196,15 @@ SLOW_AFTER = 0.5
 """Seconds after which a running query counts as slow and runs at a lower priority."""
 
 PENALTY_SECONDS = 10
-"""How long a client whose query was stopped may not take the last free worker."""
+"""How long a client whose query was stopped may not take the last free worker (doubled
+with each further stop)."""
+
+STRIKES = 3
+"""Stops of a client's queries, none finished in time between, after which all its
+queries are kept off the last free worker (not only the texts that ran slow)."""
+
+PENALTY_MAX = 300
+"""The longest such time, and how long a query text that ran slow stays known heavy."""
 
 
 def _set_priority(worker: _Worker, niceness: int) -> bool:
@@ -209,6 +222,13 @@ def _set_priority(worker: _Worker, niceness: int) -> bool:
 class _Ticket:
     client: str
     arrival: int
+    text: str
+    """A fingerprint of the request's text: a text that ran slow before is known heavy."""
+
+
+def _fingerprint(message: tuple[Any, ...]) -> str:
+    text = message[1] if len(message) > 1 and isinstance(message[1], str) else ""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 @dataclass
@@ -219,19 +239,41 @@ class _Sharing:
     waiting: list[_Ticket] = field(default_factory=list)
     slow: int = 0
     penalised: dict[str, float] = field(default_factory=dict)
+    strikes: dict[str, int] = field(default_factory=dict)
+    heavy_texts: dict[str, float] = field(default_factory=dict)
     arrivals: int = 0
 
     def active_clients(self) -> int:
         return len(set(self.running) | {t.client for t in self.waiting}) or 1
 
-    def is_penalised(self, client: str) -> bool:
-        until = self.penalised.get(client)
+    def _current(self, table: dict[str, float], key: str) -> bool:
+        until = table.get(key)
         if until is None:
             return False
         if until < time.monotonic():
-            del self.penalised[client]
+            del table[key]
             return False
         return True
+
+    def restricted(self, ticket: _Ticket) -> bool:
+        """Kept off the last free worker: this very text ran slow lately, or the client's
+        queries were stopped again and again (whatever their text) and none has finished
+        in time since."""
+        return self._current(self.heavy_texts, ticket.text) or (
+            self.strikes.get(ticket.client, 0) >= STRIKES
+            and self._current(self.penalised, ticket.client)
+        )
+
+    def penalise(self, client: str, text: str) -> None:
+        """Each stop doubles the client's time off the last worker (up to five minutes)."""
+        strikes = self.strikes.get(client, 0)
+        self.strikes[client] = strikes + 1
+        now = time.monotonic()
+        self.penalised[client] = now + min(PENALTY_MAX, PENALTY_SECONDS * 2**strikes)
+        self.heavy_texts[text] = now + PENALTY_MAX
+        if len(self.heavy_texts) > 10_000:  # bounded: forget the oldest
+            for key in sorted(self.heavy_texts, key=self.heavy_texts.__getitem__)[:5_000]:
+                del self.heavy_texts[key]
 
 
 class QueryPool:
@@ -287,9 +329,11 @@ class QueryPool:
 
     # --- workers ------------------------------------------------------------------------
 
-    def _start_worker(self) -> _Worker:
-        with self._cond:
-            self._count += 1
+    def _start_worker(self, *, reserved: bool = False) -> _Worker:
+        """Start a worker; ``reserved``: its place in ``_count`` was taken already."""
+        if not reserved:
+            with self._cond:
+                self._count += 1
         try:
             started = time.monotonic()
             generation, data = self._current_snapshot()
@@ -330,12 +374,13 @@ class QueryPool:
         with self._cond:
             if self._closed or self._count >= self.max_size or (spare and self._starting):
                 return
+            self._count += 1  # its place is taken now: no second start overshoots
             if spare:
                 self._starting = True
 
         def start() -> None:
             try:
-                worker = self._start_worker()
+                worker = self._start_worker(reserved=True)
             except Exception:
                 log.exception("could not start a query worker")
                 return
@@ -381,29 +426,30 @@ class QueryPool:
 
     def _next_ticket(self) -> _Ticket | None:
         """The waiting query a free worker goes to: its client holds the fewest, then the
-        one that came first; a client at its share waits while others do."""
+        one that came first; a client at its share waits while others do; the last free
+        worker is kept for queries not known to be heavy."""
         share = self._share
         fair = max(1, self.max_size // share.active_clients())
         free = len(self._idle) + (self.max_size - self._count)
-        # With one worker, or one client, there is nobody to keep a worker for.
-        reserve = self.max_size > 1 and share.active_clients() > 1
+        # With a single worker there is nothing to keep in reserve.
+        reserve = self.max_size > 1 and free <= 1
         best: _Ticket | None = None
         for ticket in share.waiting:
             held = share.running.get(ticket.client, 0)
             if held >= fair and len(share.waiting) > 1:
                 continue
-            if free <= 1 and reserve and share.is_penalised(ticket.client):
-                continue  # the last worker is kept for clients whose queries end
+            if reserve and share.restricted(ticket):
+                continue
             key = (held, ticket.arrival)
             if best is None or key < (share.running.get(best.client, 0), best.arrival):
                 best = ticket
         return best
 
-    def _acquire(self, client: str, deadline: float) -> _Worker:
+    def _acquire(self, client: str, text: str, deadline: float) -> _Worker:
         with self._cond:
             share = self._share
             share.arrivals += 1
-            ticket = _Ticket(client, share.arrivals)
+            ticket = _Ticket(client, share.arrivals, text)
             share.waiting.append(ticket)
             waited_since = time.monotonic()
             try:
@@ -430,7 +476,7 @@ class QueryPool:
                 share.waiting.remove(ticket)
                 self._cond.notify_all()
 
-    def _release_slot(self, client: str, *, slow: bool) -> None:
+    def _release_slot(self, client: str, *, slow: bool, finished: bool) -> None:
         with self._cond:
             share = self._share
             held = share.running.get(client, 0) - 1
@@ -440,6 +486,8 @@ class QueryPool:
                 share.running.pop(client, None)
             if slow:
                 share.slow -= 1
+            if finished:
+                share.strikes.pop(client, None)  # answered in time: the slate is clean
             self._cond.notify_all()
 
     def _turn_slow(self) -> bool:
@@ -450,9 +498,9 @@ class QueryPool:
             self._share.slow += 1
             return True
 
-    def _penalise(self, client: str) -> None:
+    def _penalise(self, client: str, text: str) -> None:
         with self._cond:
-            self._share.penalised[client] = time.monotonic() + PENALTY_SECONDS
+            self._share.penalise(client, text)
 
     def _release(self, worker: _Worker) -> None:
         if worker.niced and not _set_priority(worker, 0):
@@ -472,10 +520,11 @@ class QueryPool:
         if retire:
             self._stop_worker(worker)
 
-    def _replace(self, worker: _Worker) -> None:
-        """Kill a worker (its CPU is freed at once); start a successor in the background."""
+    def _replace(self, worker: _Worker, *, refill: bool = False) -> None:
+        """Kill a worker (its CPU is freed at once); start a successor in the background
+        (with ``refill``, even above the ready number: a worker freed for others)."""
         self._stop_worker(worker)
-        if self._count < self.size:
+        if refill or self._count < self.size:
             self._start_in_background(spare=False)
 
     # --- queries ------------------------------------------------------------------------
@@ -517,17 +566,20 @@ class QueryPool:
         if self._closed:
             raise PoolClosed("the service is shutting down")
         scope = current()
+        text = _fingerprint(message)
         deadline = time.monotonic() + scope.remaining(self.timeout)
-        worker = self._acquire(scope.client, deadline)
-        slow = False
+        worker = self._acquire(scope.client, text, deadline)
+        slow = finished = False
         try:
             self._catch_up(worker)
             worker.conn.send(message)
             left = deadline - time.monotonic()
             if not worker.conn.poll(max(0.0, min(SLOW_AFTER, left))):
                 if left > SLOW_AFTER and not self._turn_slow():
-                    self._replace(worker)
-                    self._penalise(scope.client)
+                    # Slow queries hold all the workers they may: this one goes, and its
+                    # worker is started afresh at once for everyone else's short queries.
+                    self._penalise(scope.client, text)
+                    self._replace(worker, refill=True)
                     raise ServerBusy(
                         "the server is busy with other long queries: this one was stopped "
                         f"after {SLOW_AFTER:g} s; try again in a while",
@@ -537,19 +589,20 @@ class QueryPool:
                 # A slow query yields the CPU to newcomers.
                 worker.niced = _set_priority(worker, 10)
                 if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                    self._penalise(scope.client, text)
                     self._replace(worker)
-                    self._penalise(scope.client)
                     raise QueryTimeout(
                         f"the query ran longer than {self.timeout:g} s and was stopped"
                     )
             answer: tuple[Any, ...] = worker.conn.recv()
+            finished = True
         except (EOFError, OSError) as exc:
             reason = worker.death()
+            self._penalise(scope.client, text)
             self._replace(worker)
-            self._penalise(scope.client)
             raise QueryStopped(reason) from exc
         finally:
-            self._release_slot(scope.client, slow=slow)
+            self._release_slot(scope.client, slow=slow, finished=finished)
         status = answer[0]
         if status == "too-large":
             self._replace(worker)  # its replica holds the change: it is no copy any more

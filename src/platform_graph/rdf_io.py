@@ -74,13 +74,50 @@ def to_rdflib(
 
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
+MAX_DEPTH = 100
+"""Deepest nesting of JSON-LD objects and arrays, or of RDF/XML elements, accepted: the
+JSON-LD parser recurses (10,000 levels crash it) and deep RDF/XML slows it down. Real
+documents nest a few levels."""
+
+_JSON_NESTING = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_XML_NESTING = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(/?)[^<>]*?(/?)>", re.DOTALL)
+
+
+def refuse_deep_nesting(data: bytes, fmt: ox.RdfFormat, *, source: str) -> None:
+    """Refuse JSON-LD or RDF/XML nested deeper than MAX_DEPTH, before any parser sees it."""
+    depth = deepest = 0
+    if fmt == ox.RdfFormat.JSON_LD:
+        for m in _JSON_NESTING.finditer(data):
+            token = m.group()
+            if token in (b"[", b"{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            elif token in (b"]", b"}"):
+                depth -= 1
+    elif fmt == ox.RdfFormat.RDF_XML:
+        for m in _XML_NESTING.finditer(data):
+            if m.group(1) is None:
+                continue  # a comment, CDATA or processing instruction
+            if m.group(1):
+                depth -= 1
+            elif not m.group(2):
+                depth += 1
+                deepest = max(deepest, depth)
+    if deepest > MAX_DEPTH:
+        raise InputError(
+            f"the document is nested {deepest} levels deep; at most {MAX_DEPTH} are accepted",
+            source=source,
+        )
+
 
 def refuse_xml_entities(data: bytes, fmt: ox.RdfFormat, *, source: str) -> None:
-    """RDF/XML with a DTD is refused: entity expansion can blow up ("billion laughs")."""
+    """RDF/XML with a DTD is refused: entity expansion can blow up ("billion laughs").
+    JSON-LD and RDF/XML nested past MAX_DEPTH are refused too."""
     if fmt == ox.RdfFormat.RDF_XML and _DTD.search(data):
         raise InputError(
             "RDF/XML with a DOCTYPE or ENTITY declaration is not accepted", source=source
         )
+    refuse_deep_nesting(data, fmt, source=source)
 
 
 def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -131,7 +168,7 @@ def parse_into(
     """
     count = 0
     try:
-        if fmt == ox.RdfFormat.RDF_XML:
+        if fmt in (ox.RdfFormat.RDF_XML, ox.RdfFormat.JSON_LD):
             refuse_xml_entities(
                 data.read_bytes() if isinstance(data, Path) else data, fmt, source=source
             )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from starlette.types import Scope
@@ -96,6 +98,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Requests wait in threads for a query worker; with the default pools (six and
+        # forty threads) eight slow requests left a short one queued for a thread.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=settings.max_connections, thread_name_prefix="request")
+        )
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.max_connections
         the_store = store if store is not None else open_store(settings)
         pool: QueryPool | None = None
         policy = WritePolicy(
