@@ -90,6 +90,11 @@ bench-quick: $(BENCH_STAMP)
 vendor-yasgui:
 	cd frontend && npm ci --no-audit --no-fund && npm run vendor
 
+# Issue 13: a light query's latency while eight clients send heavy ones (docs/security.md).
+.PHONY: bench-fairness
+bench-fairness: $(STAMP)
+	$(BIN)/python -m benchmarks.fairness --seconds 20
+
 # The soak of issue 8: many clients, mixed reads and writes, a minute, memory over time.
 .PHONY: bench-soak
 bench-soak: $(STAMP)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -61,11 +61,11 @@ def _count(client: TestClient) -> int:
     return int(r.json()["results"]["bindings"][0]["n"]["value"])
 
 
-def _update(client: TestClient, text: str, token: str = EDITOR, **params: str) -> httpx.Response:
+def _update(client: TestClient, text: str, token: str = EDITOR, **params: str) -> httpx2.Response:
     return client.post("/update", content=text, headers={**auth(token), **SU}, params=params)
 
 
-def _change(client: TestClient, token: str = EDITOR, **body: Any) -> httpx.Response:
+def _change(client: TestClient, token: str = EDITOR, **body: Any) -> httpx2.Response:
     return client.post("/api/changes", json={"message": "test", **body}, headers=auth(token))
 
 
