@@ -417,7 +417,8 @@ def test_a_failed_write_changes_nothing(tmp_path: Path, monkeypatch: pytest.Monk
         registry.revoke("ci")
     monkeypatch.undo()
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["tokens.json"]
+    # No temp file is left; the (empty) lock file stays.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tokens.json", "tokens.json.lock"]
     assert [info.name for info in registry.list()] == ["ci"]
     assert registry.authenticate(kept) is not None
 

@@ -8,6 +8,7 @@ and update workers are real, confined processes.
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import io
 import json
@@ -332,8 +333,14 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
 def _as(client: str, timeout: float, call: Any) -> Any:
-    request_scope.enter(client, timeout)
-    return call()
+    """``call()`` as a request of ``client`` with ``timeout`` seconds, in a context of its
+    own (the scope must not outlive the call, as it does not outlive a request)."""
+
+    def scoped() -> Any:
+        request_scope.enter(client, timeout)
+        return call()
+
+    return contextvars.copy_context().run(scoped)
 
 
 def test_a_light_query_is_served_while_heavy_ones_run(memory_store: OxigraphStore) -> None:

@@ -592,7 +592,8 @@ class QueryPool:
                     self._penalise(scope.client, text)
                     self._replace(worker)
                     raise QueryTimeout(
-                        f"the query ran longer than {self.timeout:g} s and was stopped"
+                        f"the query ran past the request's time limit ({self.timeout:g} s "
+                        "from its arrival) and was stopped"
                     )
             answer: tuple[Any, ...] = worker.conn.recv()
             finished = True
