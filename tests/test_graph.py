@@ -159,3 +159,35 @@ def test_every_commitment_has_oa_anchor_in_its_section(union: Graph) -> None:
     )
     assert list(union.query(q)) == []
     assert OA.hasSelector in set(union.predicates())
+
+
+def test_references_back_carry_their_targets_places_as_inherited(union: Graph) -> None:
+    # The four of issue 19: "Planen tas fram i dialog med polisen ..." (the Vivalla plan),
+    # "Inför beslut om etapp 2" (BRT), "En utvärdering ska göras" (Tamarinden), "Kumbro bör
+    # inkluderas i det arbetet" (the airport). None names the place itself.
+    cases = {
+        "commitment/trygghet-vivalla-plan-i-dialog": "vivalla",
+        "commitment/trafik-brt-etapp2-utvardering": "brt",
+        "commitment/klimat-tamarinden-utvardering": "tamarinden",
+        "commitment/bolag-kumbro-i-flygplatsens-hallbarhetsarbete": "orebro-airport",
+    }
+    for statement, area in cases.items():
+        node = ID[statement]
+        assert ID[f"area/{area}"] in set(union.objects(node, PG.inheritedArea)), statement
+        assert ID[f"area/{area}"] not in set(union.objects(node, PG.concernsArea)), statement
+        assert list(union.objects(node, PG.refersTo)), statement
+
+
+def test_the_police_and_vivalla_with_and_without_inherited_areas(union: Graph) -> None:
+    query = (
+        sparql_prefixes()
+        + """
+        SELECT ?c WHERE {
+            ?c a pg:Commitment ; pg:partnerActor|pg:responsibleActor|pg:affectedActor
+                <https://w3id.org/platform-graph/id/actor/polisen> ;
+               %s <https://w3id.org/platform-graph/id/area/vivalla> .
+        }"""
+    )
+    with_inherited = {str(r[0]) for r in union.query(query % "pg:concernsArea|pg:inheritedArea")}  # type: ignore[index]
+    assert with_inherited == {str(ID["commitment/trygghet-vivalla-plan-i-dialog"])}
+    assert list(union.query(query % "pg:concernsArea")) == []

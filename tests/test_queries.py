@@ -374,14 +374,14 @@ def test_area_commitments_vivalla(memory_store: OxigraphStore) -> None:
 def test_area_commitments_landsbygd_includes_the_smaller_localities(
     memory_store: OxigraphStore,
 ) -> None:
-    # "landsbygden" (lines 55, 116, 169, 323, 414, 533) and "landsbygdsorter" / "de mindre
-    # orterna" / "orterna" (lines 503, 525, 529) of the text, in text order.
+    # "landsbygden" (lines 55, 116, 169, 323, 533) and "landsbygdsorter" / "de mindre
+    # orterna" / "orterna" (lines 503, 525, 529) of the text, in text order. Line 414
+    # ("Skollokaler ... kan nyttjas") is context by the codebook: a possibility, no promise.
     rows = run(memory_store, "area-commitments", area="landsbygd")
     assert ids(rows) == [
         "naringsliv-landsbygdspaket",
         "skola-skolutveckling-landsbygd",
         "aldreomsorg-skolor-aldre-ata-tillsammans",
-        "kultur-skollokaler",
         "stadsbyggnad-fler-boenden-for-aldre",
         "fritid-lekmiljoer-lekotoper-vattenlek",
         "landsbygd-utveckla-centrumkarnor",
@@ -396,15 +396,27 @@ def test_area_commitments_landsbygd_includes_the_smaller_localities(
 def test_area_commitments_lists_each_commitment_once_with_all_its_places(
     memory_store: OxigraphStore,
 ) -> None:
+    # "Kommunledningen vill se fler boenden för äldre ... i hela kommunen, även på
+    # landsbygden" (line 439) names both the municipality and the countryside within it.
+    rows = run(memory_store, "area-commitments", area="orebro-kommun")
+    assert len(ids(rows)) == len(set(ids(rows)))
+    housing = next(
+        r for r in rows if slug(r["commitment"]) == "stadsbyggnad-fler-boenden-for-aldre"
+    )
+    assert set(text(housing["places"]).split(", ")) == {"Örebro kommun", "Landsbygden"}
+
+
+def test_area_commitments_vulnerable_districts_only_where_the_text_says(
+    memory_store: OxigraphStore,
+) -> None:
+    # "främst utsatta stadsdelar" (line 263) and Vivalla, "ett särskilt utsatt område" by the
+    # text's own words (197). Varberga and Oxhagen are not placed among them: the text never
+    # says so.
     rows = run(memory_store, "area-commitments", area="utsatta-stadsdelar")
     assert ids(rows) == [
         "trygghet-vivalla-ej-sarskilt-utsatt-2027",
-        "trygghet-trygghetscenter-varberga-oxhagen",
-        "forebyggande-spontanidrott-multiarenor",
         "forebyggande-familjecentraler-inriktning",
     ]
-    centre = rows[1]
-    assert set(text(centre["places"]).split(", ")) == {"Varberga", "Oxhagen"}
 
 
 def test_area_commitments_for_every_area(memory_store: OxigraphStore) -> None:
@@ -424,6 +436,9 @@ def test_actor_commitments_kommunala_bolag_includes_the_companies(
 ) -> None:
     # Bolagskoncernen (lines 464-486), "Kommunens bolag"/"bolagen" in Trygghet (199-204)
     # and "de kommunala bolagen" and the charging points in Trafik (368-369).
+    # Västerporten and Örebro Airport are what is used and developed there ("ska användas",
+    # "Resan att utveckla"): affected, so not listed here. Törsjö Logistik is not listed
+    # either: the text does not say it is one of the municipality's companies.
     rows = run(memory_store, "actor-commitments", actor="kommunala-bolag")
     got = {(slug(r["commitment"]), text(r["role"]), slug(r["named_actor"])) for r in rows}
     assert got == {
@@ -433,22 +448,17 @@ def test_actor_commitments_kommunala_bolag_includes_the_companies(
         ("bolag-obo-hallbar-fastighetsaktor", "responsible", "obo"),
         ("bolag-obo-analys-kapitalbehov-2023", "responsible", "obo"),
         ("bolag-orebroporten-eyrafaltet-agandemodell", "responsible", "orebroporten"),
-        ("bolag-vasterporten-jobb-storre-stadsdelar", "responsible", "vasterporten"),
-        ("bolag-orebro-airport-hallbar-utveckling", "responsible", "orebro-airport"),
-        ("bolag-orebro-airport-grona-flygplats", "responsible", "orebro-airport"),
-        ("bolag-kumbro-i-flygplatsens-hallbarhetsarbete", "responsible", "orebro-airport"),
         ("bolag-kumbro-i-flygplatsens-hallbarhetsarbete", "partner", "kumbro"),
-        ("bolag-torsjo-logistik-jarnvagsnara-logistik", "responsible", "torsjo-logistik"),
     }
     assert len(rows) == len(got)
 
 
-def test_actor_commitments_region_includes_child_psychiatry(memory_store: OxigraphStore) -> None:
-    # "Samarbetet med barn- och ungdomspsykiatrin ska förbättras" (line 96) and "I samarbete
-    # med ... Region Örebro län ... bör kommunens uppsökande arbete förbättras" (256-258).
+def test_actor_commitments_region_only_as_the_text_names_it(memory_store: OxigraphStore) -> None:
+    # "I samarbete med ... Region Örebro län ... bör kommunens uppsökande arbete förbättras"
+    # (256-258). Child psychiatry (line 96) is not placed under the region: the text does
+    # not say who runs it.
     rows = run(memory_store, "actor-commitments", actor="region-orebro-lan")
     assert [(slug(r["commitment"]), text(r["role"]), slug(r["named_actor"])) for r in rows] == [
-        ("skola-samarbete-bup", "partner", "barn-och-ungdomspsykiatrin"),
         ("forebyggande-uppsokande-arbete", "partner", "region-orebro-lan"),
     ]
 
@@ -472,12 +482,11 @@ def test_actor_commitments_for_every_actor(memory_store: OxigraphStore) -> None:
 
 
 def test_deadlines_in_order(memory_store: OxigraphStore) -> None:
-    # Every year the text sets as a limit: "ÖSB 2023" (line 146), "börjar gälla 2023" (335),
-    # "Senast år 2023 ... ÖBO" (466), "budgeten 2023 – 2024" (15), "Vivalla senast år 2027"
-    # (197). Equal deadlines keep the order of the text.
+    # Every year the text sets as a limit: "börjar gälla 2023" (line 335), "Senast år 2023
+    # ... ÖBO" (466), "budgeten 2023 – 2024" (15), "Vivalla senast år 2027" (197). Equal
+    # deadlines keep the order of the text. "ÖSB 2023" (146) names a document, not a limit.
     rows = run(memory_store, "deadlines")
     assert [(text(r["deadline"]), slug(r["commitment"])) for r in rows] == [
-        ("2023", "aldreomsorg-atgardsplan-hemvard-osb-2023"),
         ("2023", "kultur-en-vag-in-foreningslivet"),
         ("2023", "bolag-obo-analys-kapitalbehov-2023"),
         ("2024", "inledning-ingen-skatteandring-2023-2024"),
@@ -554,10 +563,13 @@ def test_outside_actors_who_act(memory_store: OxigraphStore) -> None:
     got = [(slug(r["actor"]), text(r["role"]), slug(r["commitment"])) for r in rows]
     assert len(got) == len(set(got))
     assert set(got) == _outside(include_affected=False)
-    # "i dialog med polisen, civilsamhälle och näringsliv" (line 199), "samverkan mellan
-    # socialtjänst, skola och polisen" (223), "I samarbete med ... Region Örebro län" (256).
+    # "i dialog med polisen, civilsamhälle och näringsliv" (line 199), the safety centre
+    # "där bland andra säkerhetspersonal, polisen och civilsamhället ska kunna samlas" (205),
+    # "samverkan mellan socialtjänst, skola och polisen" (223), "I samarbete med ... Region
+    # Örebro län" (256).
     assert [g for g in got if g[0] == "polisen"] == [
         ("polisen", "partner", "trygghet-vivalla-plan-i-dialog"),
+        ("polisen", "partner", "trygghet-trygghetscenter-varberga-oxhagen"),
         ("polisen", "partner", "trygghet-samverkan-socialtjanst-skola-polis"),
     ]
     assert [g for g in got if g[0] == "region-orebro-lan"] == [
@@ -575,8 +587,8 @@ def test_outside_actors_with_the_affected(memory_store: OxigraphStore) -> None:
     got = {(slug(r["actor"]), text(r["role"]), slug(r["commitment"])) for r in rows}
     assert len(rows) == len(got)
     assert got == _outside(include_affected=True)
-    # "... där bland andra säkerhetspersonal, polisen och civilsamhället ska kunna samlas"
-    assert ("polisen", "affected", "trygghet-trygghetscenter-varberga-oxhagen") in got
+    # "Fusk ... oavsett om det handlar om fusk av föreningar, företag eller enskilda individer"
+    assert ("foreningar", "affected", "trygghet-kommission-mot-valfardsbrott") in got
 
 
 # --- 8. co-occurrence of actors ---------------------------------------------------------
@@ -650,22 +662,19 @@ def test_strength_overview(memory_store: OxigraphStore) -> None:
 
 
 def test_municipal_companies(memory_store: OxigraphStore) -> None:
-    # Bolagskoncernen (lines 464-486) and "säkra Kumbro vinds ekonomi" in Klimat (282).
+    # Bolagskoncernen (lines 464-486): "Det kommunala bolaget Kumbro" by the text's words,
+    # ÖBO and Örebroporten as the design notes verify. Kumbro Vind, Västerporten, Törsjö
+    # Logistik and Örebro Airport are not typed as municipal companies: nothing says they are.
+    # "ett starkt allmännyttigt bostadsbolag" (466) names no company: ÖBO is inherited there
+    # by its reference back, not named.
     rows = run(memory_store, "municipal-companies")
     got = [(slug(r["company"]), text(r["role"]), slug(r["commitment"])) for r in rows]
     assert got == [
         ("kumbro", "partner", "bolag-kumbro-i-flygplatsens-hallbarhetsarbete"),
-        ("kumbro-vind", "affected", "klimat-kumbro-vind-ekonomi"),
         ("obo", "responsible", "bolag-obo-hallbar-fastighetsaktor"),
-        ("obo", "affected", "bolag-starkt-allmannyttigt-bostadsbolag"),
         ("obo", "responsible", "bolag-obo-analys-kapitalbehov-2023"),
         ("obo", "affected", "bolag-obo-ekonomisk-plan"),
-        ("orebro-airport", "responsible", "bolag-orebro-airport-hallbar-utveckling"),
-        ("orebro-airport", "responsible", "bolag-orebro-airport-grona-flygplats"),
-        ("orebro-airport", "responsible", "bolag-kumbro-i-flygplatsens-hallbarhetsarbete"),
         ("orebroporten", "responsible", "bolag-orebroporten-eyrafaltet-agandemodell"),
-        ("torsjo-logistik", "responsible", "bolag-torsjo-logistik-jarnvagsnara-logistik"),
-        ("vasterporten", "responsible", "bolag-vasterporten-jobb-storre-stadsdelar"),
     ]
     companies = {s for s, a in actors().items() if a["type"] == "MunicipalCompany"}
     expected = {
@@ -822,9 +831,10 @@ def test_actor_overview(memory_store: OxigraphStore) -> None:
         for r in rows
     }
     assert got == expected
-    # The police: partner in the Vivalla plan (line 199) and in "samverkan mellan
-    # socialtjänst, skola och polisen" (223); affected in the safety centre (205).
-    assert got["polisen"] == (3, 0, 2, 1)
+    # The police: partner in the Vivalla plan (line 199), in the safety centre where they are
+    # to gather with others (205) and in "samverkan mellan socialtjänst, skola och polisen"
+    # (223).
+    assert got["polisen"] == (3, 0, 3, 0)
     classes = {slug(r["actor"]): text(r["actor_class"]) for r in rows}
     assert classes == {a: actors()[a]["type"] for a in expected}
 

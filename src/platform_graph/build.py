@@ -16,8 +16,9 @@ from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, SKOS, TIME, XSD
+from rdflib.term import Node
 
-from platform_graph.curation import Actor, Area, Curation, Statement, load_curation
+from platform_graph.curation import Actor, Area, Curation, Source, Statement, load_curation
 from platform_graph.namespaces import GEO, GRAPH, ID, OA, ORG, PG, PREFIXES, THEME, WD
 from platform_graph.rdf_io import nquads
 from platform_graph.source import SourceDocument
@@ -200,6 +201,19 @@ def _add_actor(g: Graph, a: Actor) -> None:
         g.add((node, PG.municipalityCode, Literal(a.municipality_code)))
     if a.jurisdiction:
         g.add((node, PG.jurisdiction, _iri("area", a.jurisdiction)))
+    facts: dict[str, list[tuple[URIRef, URIRef, Node]]] = {
+        "type": [(node, RDF.type, PG[a.type])],
+        "part_of": [(node, ORG.subOrganizationOf, _iri("actor", a.part_of))] if a.part_of else [],
+        "members": [(node, ORG.hasMember, _iri("actor", m)) for m in a.members],
+        "wikidata": [(node, OWL.sameAs, WD[a.wikidata])] if a.wikidata else [],
+        "municipality_code": [(node, PG.municipalityCode, Literal(a.municipality_code))]
+        if a.municipality_code
+        else [],
+        "jurisdiction": [(node, PG.jurisdiction, _iri("area", a.jurisdiction))]
+        if a.jurisdiction
+        else [],
+    }
+    _add_sources(g, node, a.sources, facts)
 
 
 def _add_area(g: Graph, a: Area) -> None:
@@ -209,12 +223,13 @@ def _add_area(g: Graph, a: Area) -> None:
     _labels(g, node, a.label_sv, a.label_en, a.alt)
     if a.part_of:
         g.add((node, GEO.sfWithin, _iri("area", a.part_of)))
+    geometry = URIRef(f"{node}#geometry")
+    # WKT in the default CRS84 is longitude first.
+    wkt = Literal(f"POINT({a.lon} {a.lat})", datatype=GEO.wktLiteral)
     if a.lat and a.lon:
-        geom = URIRef(f"{node}#geometry")
-        g.add((node, GEO.hasGeometry, geom))
-        g.add((geom, RDF.type, GEO.Geometry))
-        # WKT in the default CRS84 is longitude first.
-        g.add((geom, GEO.asWKT, Literal(f"POINT({a.lon} {a.lat})", datatype=GEO.wktLiteral)))
+        g.add((node, GEO.hasGeometry, geometry))
+        g.add((geometry, RDF.type, GEO.Geometry))
+        g.add((geometry, GEO.asWKT, wkt))
     for prop, value in (
         (PG.municipalityCode, a.municipality_code),
         (PG.countyCode, a.county_code),
@@ -225,10 +240,92 @@ def _add_area(g: Graph, a: Area) -> None:
             g.add((node, prop, Literal(value)))
     if a.police_classification:
         g.add((node, PG.policeClassification, Literal(a.police_classification, lang="sv")))
+    facts: dict[str, list[tuple[URIRef, URIRef, Node]]] = {
+        "type": [(node, RDF.type, PG[a.type])],
+        "part_of": [(node, GEO.sfWithin, _iri("area", a.part_of))] if a.part_of else [],
+        "coordinates": [(geometry, GEO.asWKT, wkt)] if a.lat and a.lon else [],
+        "police_classification": [
+            (node, PG.policeClassification, Literal(a.police_classification, lang="sv"))
+        ]
+        if a.police_classification
+        else [],
+    }
+    for fact, prop, value in (
+        ("municipality_code", PG.municipalityCode, a.municipality_code),
+        ("county_code", PG.countyCode, a.county_code),
+        ("icao", PG.icaoCode, a.icao),
+        ("iata", PG.iataCode, a.iata),
+    ):
+        facts[fact] = [(node, prop, Literal(value))] if value else []
+    _add_sources(g, node, a.sources, facts)
+
+
+def _add_sources(
+    g: Graph,
+    node: URIRef,
+    sources: tuple[Source, ...],
+    facts: dict[str, list[tuple[URIRef, URIRef, Node]]],
+) -> None:
+    """Each sourced fact as a reified statement with dcterms:source and dcterms:date.
+
+    ``<node#source-N>`` (``-M`` after it when the fact is several triples) is a
+    pg:SourcedFact: rdf:subject, rdf:predicate and rdf:object say which triple of the graph
+    it is, dcterms:source the public document it comes from, dcterms:date that document's
+    date. A fact with no such node comes from the platform's text.
+    """
+    for i, src in enumerate(sources, start=1):
+        triples = facts[src.fact]
+        for j, (s, p, o) in enumerate(triples, start=1):
+            fact = URIRef(f"{node}#source-{i}" + (f"-{j}" if len(triples) > 1 else ""))
+            g.add((fact, RDF.type, PG.SourcedFact))
+            g.add((fact, RDF.subject, s))
+            g.add((fact, RDF.predicate, p))
+            g.add((fact, RDF.object, o))
+            g.add((fact, DCTERMS.source, URIRef(src.url)))
+            dtype = XSD.gYear if len(src.date) == 4 else XSD.date
+            g.add((fact, DCTERMS.date, Literal(src.date, datatype=dtype)))
 
 
 def statement_iri(st: Statement) -> URIRef:
     return _iri("commitment" if st.commitment else "context", st.id)
+
+
+def _inherited(st: Statement, by_id: dict[str, Statement]) -> tuple[list[str], list[str]]:
+    """The areas and actors a statement takes over from the statements it refers back to.
+
+    Followed transitively (a reference to a statement that itself refers back brings that
+    one's too); what the statement names itself is not inherited again.
+    """
+    areas: list[str] = []
+    actors: list[str] = []
+    seen: set[str] = {st.id}
+    todo = list(st.refers_to)
+    while todo:
+        target = by_id[todo.pop(0)]
+        if target.id in seen:
+            continue
+        seen.add(target.id)
+        areas += [a for a in target.areas if a not in areas]
+        actors += [a for slugs in target.actors.values() for a in slugs if a not in actors]
+        todo += target.refers_to
+    named = {a for slugs in st.actors.values() for a in slugs}
+    return [a for a in areas if a not in st.areas], [a for a in actors if a not in named]
+
+
+def _add_references(g: Graph, st: Statement, by_id: dict[str, Statement]) -> None:
+    node = statement_iri(st)
+    for target in st.refers_to:
+        g.add((node, PG.refersTo, statement_iri(by_id[target])))
+    areas, actors = _inherited(st, by_id)
+    for slug in areas:
+        g.add((node, PG.inheritedArea, _iri("area", slug)))
+    for slug in actors:
+        g.add((node, PG.inheritedActor, _iri("actor", slug)))
+    if st.formerly:
+        # Published before as the other kind: the old IRI stays resolvable.
+        old = _iri(st.formerly, st.id)
+        g.add((old, DCTERMS.isReplacedBy, node))
+        g.add((node, DCTERMS.replaces, old))
 
 
 def _add_statement(g: Graph, st: Statement, doc: SourceDocument) -> None:
@@ -298,8 +395,10 @@ def build(paths: Paths, progress: Progress | None = None) -> BuildResult:
     for area in cur.areas.values():
         _add_area(data, area)
     step(f"adding {len(cur.statements)} statements")
+    by_id = {st.id: st for st in cur.statements}
     for st in cur.statements:
         _add_statement(data, st, doc)
+        _add_references(data, st, by_id)
     if any(isinstance(t, BNode) for triple in data for t in triple):
         raise AssertionError("the data graph must not contain blank nodes")
     return BuildResult(ds, cur, doc)

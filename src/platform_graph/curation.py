@@ -28,6 +28,7 @@ __all__ = [
     "Actor",
     "Area",
     "Curation",
+    "Source",
     "Statement",
     "load_curation",
     "load_sections",
@@ -45,7 +46,18 @@ STRENGTHS = frozenset({"binding", "intent", "process", "aspirational"})
 KINDS = frozenset({"action", "outcome", "process"})
 CHANGES = frozenset({"change", "status-quo"})
 DEADLINE = re.compile(r"^\d{4}(?:-\d{2}-\d{2})?$")
+URL = re.compile(r"^https?://\S+$")
+KINDS_OF_STATEMENT = ("commitment", "context")
 DURATION = re.compile(r"^P(?:\d+Y)?(?:\d+M)?(?:\d+D)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The public document a fact from outside the text comes from, and its date."""
+
+    fact: str
+    url: str
+    date: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +72,7 @@ class Actor:
     wikidata: str | None = None
     municipality_code: str | None = None
     jurisdiction: str | None = None
+    sources: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +90,7 @@ class Area:
     icao: str | None = None
     iata: str | None = None
     police_classification: str | None = None
+    sources: tuple[Source, ...] = ()
 
 
 @dataclass(slots=True)
@@ -103,6 +117,8 @@ class Statement:
     period: str | None = None
     amount_sek: int | None = None
     note: str | None = None
+    refers_to: tuple[str, ...] = ()
+    formerly: str | None = None
     start: int = -1
     end: int = -1
     sentence: int = -1
@@ -152,9 +168,67 @@ def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+_ACTOR_KEYS = frozenset(
+    {
+        "slug",
+        "type",
+        "sv",
+        "en",
+        "alt",
+        "part_of",
+        "members",
+        "wikidata",
+        "municipality_code",
+        "jurisdiction",
+        "sources",
+    }
+)
+_AREA_KEYS = frozenset(
+    {
+        "slug",
+        "type",
+        "sv",
+        "en",
+        "alt",
+        "part_of",
+        "lat",
+        "lon",
+        "municipality_code",
+        "county_code",
+        "icao",
+        "iata",
+        "police_classification",
+        "sources",
+    }
+)
+_SOURCE_KEYS = frozenset({"fact", "url", "date"})
+
+
+def _unknown_keys(where: str, record: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    unknown = set(record) - allowed
+    if unknown:
+        raise CurationError(f"{where}: unknown keys {sorted(unknown)}")
+
+
+def _sources(where: str, value: Any) -> tuple[Source, ...]:
+    """``sources: [{fact: ..., url: ..., date: ...}]``: where outside facts come from."""
+    out: list[Source] = []
+    for raw in value or ():
+        if not isinstance(raw, Mapping):
+            raise CurationError(f"{where}: each source is a mapping with fact, url and date")
+        _unknown_keys(f"{where}: source", raw, _SOURCE_KEYS)
+        missing = _SOURCE_KEYS - set(raw)
+        if missing:
+            raise CurationError(f"{where}: a source needs {sorted(missing)}")
+        out.append(Source(str(raw["fact"]), str(raw["url"]), str(raw["date"])))
+    return tuple(out)
+
+
 def _load_actors(path: Path) -> dict[str, Actor]:
     out: dict[str, Actor] = {}
     for r in _read_yaml(path)["actors"]:
+        where = f"{path.name}: actor {r.get('slug', '?')}"
+        _unknown_keys(where, r, _ACTOR_KEYS)
         actor = Actor(
             slug=r["slug"],
             type=r["type"],
@@ -166,6 +240,7 @@ def _load_actors(path: Path) -> dict[str, Actor]:
             wikidata=r.get("wikidata"),
             municipality_code=_opt_str(r.get("municipality_code")),
             jurisdiction=r.get("jurisdiction"),
+            sources=_sources(where, r.get("sources")),
         )
         if actor.slug in out:
             raise CurationError(f"{path}: actor {actor.slug!r} defined twice")
@@ -176,6 +251,8 @@ def _load_actors(path: Path) -> dict[str, Actor]:
 def _load_areas(path: Path) -> dict[str, Area]:
     out: dict[str, Area] = {}
     for r in _read_yaml(path)["areas"]:
+        where = f"{path.name}: area {r.get('slug', '?')}"
+        _unknown_keys(where, r, _AREA_KEYS)
         area = Area(
             slug=r["slug"],
             type=r["type"],
@@ -190,6 +267,7 @@ def _load_areas(path: Path) -> dict[str, Area]:
             icao=r.get("icao"),
             iata=r.get("iata"),
             police_classification=r.get("police_classification"),
+            sources=_sources(where, r.get("sources")),
         )
         if area.slug in out:
             raise CurationError(f"{path}: area {area.slug!r} defined twice")
@@ -216,6 +294,8 @@ _STATEMENT_KEYS = frozenset(
         "period",
         "amount_sek",
         "note",
+        "refers_to",
+        "formerly",
     }
 )
 
@@ -257,6 +337,8 @@ def _load_statements(path: Path) -> list[Statement]:
                 period=r.get("period"),
                 amount_sek=r.get("amount_sek"),
                 note=r.get("note"),
+                refers_to=_tuple(r.get("refers_to")),
+                formerly=_opt_str(r.get("formerly")),
             )
         )
     return out
@@ -286,6 +368,13 @@ def _check_statement(
         yield f"{where}: deadline must be a year (2027) or a date (2027-12-31)"
     if st.period is not None and not DURATION.match(st.period):
         yield f"{where}: period must be an ISO 8601 duration such as P8Y"
+    if st.formerly is not None:
+        kind = "commitment" if st.commitment else "context"
+        if st.formerly not in KINDS_OF_STATEMENT or st.formerly == kind:
+            yield (
+                f"{where}: formerly names the kind the statement was published as before, "
+                f"the other of {', '.join(KINDS_OF_STATEMENT)} (it is a {kind} now)"
+            )
     if not st.commitment:
         return
     if not st.title_sv:
@@ -340,10 +429,66 @@ def load_curation(
                 )
         except CurationError as exc:
             problems.append(f"{st.file}: {st.id}: {exc}")
+    problems.extend(_check_refers_to(statements, seen))
     problems.extend(_check_references(actors, areas))
     if problems:
         raise CurationError("\n".join(problems))
     return Curation(sections, actors, areas, statements), doc
+
+
+def _check_refers_to(
+    statements: Iterable[Statement], by_id: Mapping[str, Statement]
+) -> Iterable[str]:
+    """A reference back names statements that exist and stand earlier in the text."""
+    for st in statements:
+        for target_id in st.refers_to:
+            target = by_id.get(target_id)
+            if target is None:
+                yield f"{st.file}: {st.id}: refers_to names no statement: {target_id!r}"
+            elif target is st:
+                yield f"{st.file}: {st.id}: a statement cannot refer to itself"
+            elif target.start >= 0 and st.start >= 0 and target.start >= st.start:
+                yield (
+                    f"{st.file}: {st.id}: refers_to {target_id!r}, which does not stand "
+                    "before it in the text"
+                )
+
+
+def _fact_values(record: Actor | Area) -> dict[str, bool]:
+    """Which of the facts a source may be given for this record actually holds."""
+    if isinstance(record, Actor):
+        return {
+            "type": True,
+            "part_of": record.part_of is not None,
+            "members": bool(record.members),
+            "wikidata": record.wikidata is not None,
+            "municipality_code": record.municipality_code is not None,
+            "jurisdiction": record.jurisdiction is not None,
+        }
+    return {
+        "type": True,
+        "part_of": record.part_of is not None,
+        "coordinates": record.lat is not None and record.lon is not None,
+        "municipality_code": record.municipality_code is not None,
+        "county_code": record.county_code is not None,
+        "icao": record.icao is not None,
+        "iata": record.iata is not None,
+        "police_classification": record.police_classification is not None,
+    }
+
+
+def _check_sources(file: str, record: Actor | Area) -> Iterable[str]:
+    held = _fact_values(record)
+    for src in record.sources:
+        where = f"{file}: {record.slug}: source for {src.fact!r}"
+        if src.fact not in held:
+            yield f"{where}: not a fact that can have a source (use one of {', '.join(held)})"
+        elif not held[src.fact]:
+            yield f"{where}: the record does not state that fact"
+        if not URL.match(src.url):
+            yield f"{where}: url must be an http(s) URL"
+        if not DEADLINE.match(src.date):
+            yield f"{where}: date must be a year (2021) or a date (2021-12-01)"
 
 
 def _check_references(actors: Mapping[str, Actor], areas: Mapping[str, Area]) -> Iterable[str]:
@@ -355,11 +500,13 @@ def _check_references(actors: Mapping[str, Actor], areas: Mapping[str, Area]) ->
                 yield f"actors.yaml: {a.slug}: unknown actor {ref!r}"
         if a.jurisdiction is not None and a.jurisdiction not in areas:
             yield f"actors.yaml: {a.slug}: unknown area {a.jurisdiction!r}"
+        yield from _check_sources("actors.yaml", a)
     for r in areas.values():
         if r.type not in AREA_TYPES:
             yield f"areas.yaml: {r.slug}: unknown type {r.type!r}"
         if r.part_of is not None and r.part_of not in areas:
             yield f"areas.yaml: {r.slug}: unknown area {r.part_of!r}"
+        yield from _check_sources("areas.yaml", r)
 
 
 _CONNECTIVES = frozenset({"och", "samt", "men", "även", "också", "dessutom", "–", "-", ","})
