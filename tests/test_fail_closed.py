@@ -647,3 +647,16 @@ def _issue_tokens(args: tuple[str, str]) -> None:
     registry = TokenRegistry(Path(path))
     for i in range(15):
         registry.issue(f"{prefix}{i}", "editor")
+
+
+def test_a_remote_store_that_drops_the_connection_is_unavailable_not_an_error() -> None:
+    from platform_graph.store import StoreUnavailable
+    from platform_graph.store.remote import RemoteSettings, RemoteStore
+
+    silent = Listener(b"")  # accepts, reads, closes without an answer: a crashed server
+    try:
+        store = RemoteStore(RemoteSettings(query_url=f"{silent.url}/sparql", timeout=5))
+        with pytest.raises(StoreUnavailable, match="closed the connection"):
+            store.query("ASK {}")
+    finally:
+        silent.close()

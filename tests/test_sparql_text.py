@@ -259,3 +259,15 @@ def test_destructive_operations_are_found_at_the_start_of_an_operation() -> None
     assert analyse("PREFIX ex: <http://x/> MOVE DEFAULT TO ex:g").destructive == {"MOVE"}
     assert analyse("COPY <x:a> TO <x:b>").destructive == {"COPY"}
     assert not analyse("INSERT DATA { <x:drop> <x:clear> 'MOVE' }").destructive
+
+
+def test_nested_calls_of_functions_that_grow_text_are_limited() -> None:
+    nine = "SELECT (" + "REPLACE(" * 9 + '"a"' + ', "a", "aaaaaaaaaa")' * 9 + " AS ?x) {}"
+    with pytest.raises(RefusedQuery, match="nested calls"):
+        analyse(nine)
+    four = "SELECT (" + "REPLACE(" * 4 + '"a"' + ', "a", "aa")' * 4 + " AS ?x) {}"
+    assert analyse(four).form == "SELECT"
+    # Other brackets in between do not hide the nesting.
+    hidden = "SELECT (" + "CONCAT((STR(" * 5 + "?a" + ")), ?a)" * 5 + " AS ?x) WHERE { ?a ?p ?o }"
+    with pytest.raises(RefusedQuery, match="nested calls"):
+        analyse(hidden)

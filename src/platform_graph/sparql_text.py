@@ -32,6 +32,7 @@ from rdflib import BNode, Literal, URIRef
 Term = URIRef | BNode | Literal
 
 __all__ = [
+    "MAX_GROWING_NESTING",
     "MAX_NESTING",
     "MAX_OPERATORS",
     "Analysis",
@@ -101,6 +102,14 @@ MAX_OPERATORS = 1000
 """Most operators (``||``, ``+``, ``/``, ``OPTIONAL``, ``BIND``, ``UNION`` …) in one
 request: each nests the expression or the algebra one level deeper, and 3,000 ``BIND``
 or 10,000 ``||`` crash the engine."""
+
+MAX_GROWING_NESTING = 4
+"""Most nested calls of the functions that multiply a text's length (``REPLACE``,
+``CONCAT``, ``ENCODE_FOR_URI``): nine nested ``REPLACE`` calls (312 bytes) asked for gigabytes.
+The embedded engine's workers are capped in memory whatever the text, but a remote
+server (Virtuoso 7.2 crashed on them) may not be."""
+
+_GROWING = frozenset({"REPLACE", "CONCAT", "ENCODE_FOR_URI"})
 
 _OPERATOR_WORDS = frozenset(
     {"OPTIONAL", "MINUS", "BIND", "FILTER", "UNION", "GRAPH", "SERVICE", "VALUES", "EXISTS"}
@@ -259,7 +268,9 @@ def analyse(text: str) -> Analysis:
     toks = list(tokens(text))
     depth = 0
     operators = 0
-    for tok in toks:
+    # The brackets open, each marked when it is the call of a function that grows text.
+    growing: list[bool] = []
+    for i, tok in enumerate(toks):
         if tok.kind == "unknown":
             _refuse_unreadable(tok)
         if tok.kind == "other":
@@ -267,8 +278,24 @@ def analyse(text: str) -> Analysis:
                 depth += 1
                 if depth > MAX_NESTING:
                     raise RefusedQuery(f"the request is nested more than {MAX_NESTING} levels deep")
+                before = toks[i - 1] if i else None
+                grows = (
+                    tok.text == "("
+                    and before is not None
+                    and before.kind == "word"
+                    and before.text.upper() in _GROWING
+                )
+                growing.append(grows)
+                if grows and sum(growing) > MAX_GROWING_NESTING:
+                    raise RefusedQuery(
+                        f"more than {MAX_GROWING_NESTING} nested calls of "
+                        f"{', '.join(sorted(_GROWING))}: each can multiply the length of a "
+                        "text, and nested they make a text too large to hold"
+                    )
             elif tok.text in "})]":
                 depth -= 1
+                if growing:
+                    growing.pop()
             elif tok.text in _OPERATOR_SIGNS:
                 operators += 1
         elif tok.kind == "word" and tok.text.upper() in _OPERATOR_WORDS:

@@ -18,7 +18,7 @@ from platform_graph.query_pool import (
     QueryTimeout,
     ServerBusy,
 )
-from platform_graph.store import StoreTimeout
+from platform_graph.store import StoreTimeout, StoreUnavailable
 
 __all__ = ["ProblemError", "install_handlers", "problem"]
 
@@ -95,6 +95,13 @@ def install_handlers(app: FastAPI) -> None:
     async def _stopped(request: Request, exc: QueryStopped) -> JSONResponse:
         settings = request.app.state.platform.settings
         return problem(503, "Query stopped", str(exc), memory_limit_mb=settings.query_memory_mb)
+
+    @app.exception_handler(StoreUnavailable)
+    async def _unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
+        log.error("the store is unavailable: %s", exc)
+        response = problem(503, "Store unavailable", "the store cannot be reached; try again later")
+        response.headers["Retry-After"] = "10"
+        return response
 
     @app.exception_handler(PoolClosed)
     async def _closing(_: Request, exc: PoolClosed) -> JSONResponse:

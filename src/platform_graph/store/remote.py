@@ -33,6 +33,7 @@ What differs from the embedded store, and how this backend makes up for it
 from __future__ import annotations
 
 import fcntl
+import http.client
 import json
 import logging
 import re
@@ -285,6 +286,10 @@ class RemoteStore:
             if isinstance(exc.reason, TimeoutError | socket.timeout):
                 raise StoreTimeout(_gave_up(limit)) from exc
             raise StoreUnavailable(f"cannot reach the store at {url}: {exc.reason}") from exc
+        except (http.client.HTTPException, ConnectionError) as exc:
+            # The server dropped the connection without an answer (it crashed, or is
+            # restarting): unavailable, not a failed query.
+            raise StoreUnavailable(f"the store at {url} closed the connection: {exc}") from exc
 
     def _select(self, text: str, *, dataset: DatasetSpec | None = None) -> SelectResult:
         """A SELECT on every graph of the server (the caller filters what it reads)."""
