@@ -139,10 +139,10 @@ class _Writes:
     """Validated changes and full validations over the oxigraph worker's store."""
 
     def __init__(self, engine: _Oxigraph, root: str) -> None:
-        from platform_graph.build import Paths
-        from platform_graph.changes import Writer
-        from platform_graph.incremental import Validator
-        from platform_graph.validation import load_shapes
+        from platform_graph.build.graph import Paths
+        from platform_graph.validation.incremental import Validator
+        from platform_graph.validation.shacl import load_shapes
+        from platform_graph.write.writer import Writer
 
         self.store = engine.store
         self.shapes = load_shapes(Paths(Path(root)).shapes)
@@ -154,8 +154,8 @@ class _Writes:
 
         from rdflib import URIRef
 
-        from platform_graph.assessments import AssessmentInput, assessment_change
-        from platform_graph.namespaces import ID
+        from platform_graph.vocab.namespaces import ID
+        from platform_graph.write.assessments import AssessmentInput, assessment_change
 
         self.day += 1
         target = URIRef(ID[f"commitment/{commitment}"])
@@ -170,8 +170,8 @@ class _Writes:
         return seconds, outcome.focus_nodes
 
     def full(self) -> tuple[float, bool, int]:
-        from platform_graph.incremental import full_graph_after
-        from platform_graph.validation import validate
+        from platform_graph.validation.incremental import full_graph_after
+        from platform_graph.validation.shacl import validate
 
         started = time.perf_counter()
         report = validate(full_graph_after(self.store, [], []), self.shapes)
@@ -183,9 +183,9 @@ class _Writes:
 
         from rdflib import URIRef
 
-        from platform_graph.assessments import AssessmentInput, assessment_change
-        from platform_graph.incremental import _View
-        from platform_graph.namespaces import ID
+        from platform_graph.validation.incremental import _View
+        from platform_graph.vocab.namespaces import ID
+        from platform_graph.write.assessments import AssessmentInput, assessment_change
 
         target = URIRef(ID[f"commitment/{commitment}"])
         item = AssessmentInput("stalled", date(2027, 1, 1), "Benchmark", ("https://example.org/p",))
@@ -233,9 +233,9 @@ def _split(engine: _Oxigraph, text: str, reps: int) -> dict[str, float]:
     what the worker does in process (``OxigraphStore.query`` + ``results.serialize``).
     Medians, seconds.
     """
-    from platform_graph.query_pool import QueryPool
-    from platform_graph.results import serialize
-    from platform_graph.sparql_text import check_query
+    from platform_graph.rdf.results import serialize
+    from platform_graph.rdf.sparql_text import check_query
+    from platform_graph.store.pool import QueryPool
 
     def timed(fn: Any) -> float:
         for _ in range(max(3, reps // 5)):  # untimed, to warm up

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import httpx
-from tests.server import start_server
+from tests.support.server import start_server
 
 REQUESTS: list[tuple[str, str, dict[str, str]]] = [
     ("baseline: GET /api/context.jsonld (static JSON)", "/api/context.jsonld", {}),

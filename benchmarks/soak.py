@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from tests.server import start_server
+from tests.support.server import start_server
 
-from platform_graph.auth import hash_token
+from platform_graph.write.tokens import hash_token
 
 TOKEN = "pgt_soak-editor-0123456789abcdef"
 SKOS = "http://www.w3.org/2004/02/skos/core#"

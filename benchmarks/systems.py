@@ -6,7 +6,7 @@
 3. ``rdflib``: rdflib's in-memory Dataset in process: what a researcher does by hand.
 4. ``rdflib-endpoint``: rdflib-endpoint (FastAPI over rdflib) serving the same file.
 5. ``virtuoso``: Debian's virtuoso-opensource over HTTP, with its own database folder and
-   ini file (``platform_graph.virtuoso_server``), loaded with its bulk loader.
+   ini file (``tests.support.virtuoso``), loaded with its bulk loader.
 
 Each ``start`` reports the load time, the cold start to the first answer and the
 memory; ``run`` times one request (all its queries) and ``throughput`` counts answers
@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
+from tests.support.virtuoso import VirtuosoServer, VirtuosoUnavailable
 
 from benchmarks.engines import EngineTimeout, EngineWorker
 from benchmarks.measure import (
@@ -43,7 +44,6 @@ from benchmarks.measure import (
     rss_tree_kb,
 )
 from benchmarks.workload import Request
-from platform_graph.virtuoso_server import VirtuosoServer, VirtuosoUnavailable
 
 __all__ = [
     "SYSTEMS",
@@ -274,7 +274,7 @@ class ServiceSystem(_HttpSystem):
     name = "service"
 
     def start(self, data: Path) -> Started:
-        from platform_graph.auth import hash_token
+        from platform_graph.write.tokens import hash_token
 
         store = self.workdir / "service-store"
         shutil.rmtree(store, ignore_errors=True)
@@ -419,7 +419,7 @@ class EndpointSystem(_HttpSystem):
 
 
 class VirtuosoSystem(_HttpSystem):
-    """Debian's Virtuoso (``platform_graph.virtuoso_server``): bulk loaded, then restarted."""
+    """Debian's Virtuoso (``tests.support.virtuoso``): bulk loaded, then restarted."""
 
     name = "virtuoso"
     BUFFERS = 170_000  # 8 KiB pages: about 1.3 GiB, what Virtuoso's ini suggests for 2 GB

@@ -17,14 +17,14 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from platform_graph.assessments import AssessmentInput, assessment_change
-from platform_graph.build import Paths, build
-from platform_graph.changes import Writer
+from platform_graph.build.graph import Paths, build
 from platform_graph.config import default_root
-from platform_graph.incremental import Validator, full_graph_after
-from platform_graph.namespaces import ID
 from platform_graph.store.oxigraph import OxigraphStore
-from platform_graph.validation import load_shapes, validate
+from platform_graph.validation.incremental import Validator, full_graph_after
+from platform_graph.validation.shacl import load_shapes, validate
+from platform_graph.vocab.namespaces import ID
+from platform_graph.write.assessments import AssessmentInput, assessment_change
+from platform_graph.write.writer import Writer
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,12 +21,12 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
 from benchmarks.generate import Municipality
-from platform_graph.api.linked_data import _DESCRIBE
-from platform_graph.namespaces import ID, sparql_prefixes
-from platform_graph.queries import load_queries
-from platform_graph.read_model import CommitmentFilter, ReadModel
-from platform_graph.sparql_text import bind_values
+from platform_graph.http.linked_data import _DESCRIBE
+from platform_graph.rdf.sparql_text import bind_values
+from platform_graph.read.model import CommitmentFilter, ReadModel
+from platform_graph.read.named_queries import load_queries
 from platform_graph.store import AskResult, GraphResult, QueryResult, SelectResult, Term
+from platform_graph.vocab.namespaces import ID, sparql_prefixes
 
 __all__ = [
     "FAMILIES",

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from rdflib import Graph
 
-from platform_graph.build import BuildResult, Paths, build
+from platform_graph.build.graph import BuildResult, Paths, build
 from platform_graph.store.oxigraph import OxigraphStore
-from platform_graph.validation import load_shapes
-from tests.server import RunningServer, start_server
+from platform_graph.validation.shacl import load_shapes
+from tests.support.server import RunningServer, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 import pytest
 
-from platform_graph.auth import hash_token
-from tests.server import RunningServer, start_server
+from platform_graph.write.tokens import hash_token
+from tests.support.server import RunningServer, start_server
 
 CALLERS = ("none", "wrong", "reader", "editor", "admin", "revoked", "expired")
 CONFIGURED = {

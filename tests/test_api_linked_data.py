@@ -10,7 +10,7 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 
-from tests.server import RunningServer
+from tests.support.server import RunningServer
 from tests.test_api_rest import FACTS, ID, PG, VIVALLA_2027, assert_problem, parse_rdf
 
 OA = "http://www.w3.org/ns/oa#"

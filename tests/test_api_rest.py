@@ -25,7 +25,7 @@ import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from tests.server import RunningServer
+from tests.support.server import RunningServer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

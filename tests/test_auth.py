@@ -20,10 +20,12 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from platform_graph import auth, cli
-from platform_graph.api import problems, security
-from platform_graph.api.security import AdminDep, EditorDep, ReaderDep, tokens_router
-from platform_graph.auth import (
+from platform_graph import cli
+from platform_graph.errors import InputError, PlatformGraphError
+from platform_graph.http import problems, security
+from platform_graph.http.security import AdminDep, EditorDep, ReaderDep, tokens_router
+from platform_graph.write import tokens as auth
+from platform_graph.write.tokens import (
     ConfiguredToken,
     ExpiredToken,
     InvalidTokenInput,
@@ -36,8 +38,7 @@ from platform_graph.auth import (
     parse_expiry,
     parse_tokens,
 )
-from platform_graph.errors import InputError, PlatformGraphError
-from tests.server import free_port
+from tests.support.server import free_port
 
 H1 = hash_token("first-secret")
 H2 = hash_token("second-secret")

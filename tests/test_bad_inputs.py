@@ -43,8 +43,8 @@ import httpx
 import pytest
 import yaml
 
-from platform_graph.auth import hash_token
-from tests.server import RunningServer, start_server
+from platform_graph.write.tokens import hash_token
+from tests.support.server import RunningServer, start_server
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 

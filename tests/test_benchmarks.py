@@ -19,13 +19,13 @@ from benchmarks.workload import FAMILIES, build_workload, recorded_read_model_qu
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from platform_graph.assessments import AssessmentInput, assessment_change
 from platform_graph.config import default_root
-from platform_graph.incremental import Validator
-from platform_graph.namespaces import ID, OA, PG
-from platform_graph.read_model import CommitmentFilter
+from platform_graph.read.model import CommitmentFilter
 from platform_graph.store.oxigraph import OxigraphStore
-from platform_graph.validation import load_shapes, validate
+from platform_graph.validation.incremental import Validator
+from platform_graph.validation.shacl import load_shapes, validate
+from platform_graph.vocab.namespaces import ID, OA, PG
+from platform_graph.write.assessments import AssessmentInput, assessment_change
 
 ROOT = default_root()
 SMALL = 4_000  # the ontology, the themes and one small platform

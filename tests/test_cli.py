@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from platform_graph.build import DATA_GRAPH, ONTOLOGY_GRAPH, THEMES_GRAPH
+from platform_graph.vocab.namespaces import DATA_GRAPH, ONTOLOGY_GRAPH, THEMES_GRAPH
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -136,7 +136,7 @@ def test_validate_changes_reports_unreadable_json_with_line_and_column(tmp_path:
 
 
 def test_export_and_import_round_trip_the_whole_dataset(tmp_path: Path) -> None:
-    from platform_graph.build import Paths, build
+    from platform_graph.build.graph import Paths, build
     from platform_graph.store.oxigraph import OxigraphStore
 
     original = tmp_path / "store"

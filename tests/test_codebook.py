@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from platform_graph.build import BuildResult
+from platform_graph.build.graph import BuildResult
 
 ROOT = Path(__file__).resolve().parents[1]
 CUES = ROOT / "data" / "codebook" / "cues.yaml"

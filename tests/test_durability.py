@@ -16,10 +16,10 @@ import httpx
 import pytest
 from rdflib import Graph
 
-from platform_graph.auth import hash_token
-from platform_graph.rdf_io import format_for, parse_into
-from platform_graph.validation import load_shapes, validate
-from tests.server import RunningServer, start_server
+from platform_graph.store.rdf_io import format_for, parse_into
+from platform_graph.validation.shacl import load_shapes, validate
+from platform_graph.write.tokens import hash_token
+from tests.support.server import RunningServer, start_server
 
 TOKEN = "pgt_durability-editor-0123456789abcdef"
 SKOS = "http://www.w3.org/2004/02/skos/core#"

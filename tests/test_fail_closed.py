@@ -22,18 +22,12 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
-from platform_graph.build import BuildResult
-from platform_graph.query_pool import (
-    PoolClosed,
-    QueryPool,
-    QueryStopped,
-    QueryTimeout,
-    ServerBusy,
-    WorkerLimits,
-)
-from platform_graph.sparql_text import Analysis
+from platform_graph.build.graph import BuildResult
+from platform_graph.rdf.sparql_text import Analysis
 from platform_graph.store import request_scope
+from platform_graph.store.errors import PoolClosed, QueryStopped, ServerBusy, StoreTimeout
 from platform_graph.store.oxigraph import OxigraphStore
+from platform_graph.store.pool import QueryPool, WorkerLimits
 from tests.support.inprocess import ADMIN, BASE, EDITOR, auth, platform_store, service
 from tests.support.listener import Listener
 
@@ -104,8 +98,8 @@ def _no_guard(text: str, **_: Any) -> Analysis:
 def guardless(built: BuildResult) -> Iterator[TestClient]:
     """A service with the text guard off (for one test only: the patch is global)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("platform_graph.api.sparql.check_query", _no_guard)
-        patch.setattr("platform_graph.api.writes.analyse", lambda text: Analysis(form="UPDATE"))
+        patch.setattr("platform_graph.http.sparql.check_query", _no_guard)
+        patch.setattr("platform_graph.http.writes.analyse", lambda text: Analysis(form="UPDATE"))
         with service(platform_store(built), query_timeout=5, query_memory_mb=256) as client:
             yield client
 
@@ -353,7 +347,7 @@ def test_a_light_query_is_served_while_heavy_ones_run(memory_store: OxigraphStor
         try:
             _as("heavy", 6, lambda: pool.query(SLOW))
             outcomes.append("answered")
-        except QueryTimeout:
+        except StoreTimeout:
             outcomes.append("timeout")
         except ServerBusy:
             outcomes.append("busy")
@@ -383,7 +377,7 @@ def test_one_time_limit_covers_waiting_and_running(memory_store: OxigraphStore) 
         with pool._cond:
             held = pool._idle.pop()  # the only worker, busy with another request
         started = time.monotonic()
-        with pytest.raises(QueryTimeout):
+        with pytest.raises(StoreTimeout):
             _as("waiting", 1.5, lambda: pool.query("ASK {}"))
         assert time.monotonic() - started < 3.0  # the request's limit, not the pool's 30 s
         with pool._cond:
@@ -641,7 +635,7 @@ def test_the_token_file_is_written_under_a_lock(tmp_path: Any) -> None:
 def _issue_tokens(args: tuple[str, str]) -> None:
     from pathlib import Path
 
-    from platform_graph.auth import TokenRegistry
+    from platform_graph.write.tokens import TokenRegistry
 
     path, prefix = args
     registry = TokenRegistry(Path(path))

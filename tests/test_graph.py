@@ -5,11 +5,11 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from platform_graph.build import DOCUMENT, BuildResult
-from platform_graph.curation import uncovered
-from platform_graph.namespaces import ID, OA, PG, sparql_prefixes
-from platform_graph.stats import graph_stats
-from platform_graph.validation import validate
+from platform_graph.build.curation import uncovered
+from platform_graph.build.graph import DOCUMENT, BuildResult
+from platform_graph.build.stats import graph_stats
+from platform_graph.validation.shacl import validate
+from platform_graph.vocab.namespaces import ID, OA, PG, sparql_prefixes
 
 
 def test_built_graph_conforms_to_the_shapes(union: Graph, shapes: Graph) -> None:

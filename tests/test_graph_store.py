@@ -27,9 +27,9 @@ from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.term import Node
 
-from platform_graph.auth import hash_token
-from platform_graph.rdf_io import format_for, parse_into
-from tests.server import RunningServer, seed_store, start_server
+from platform_graph.store.rdf_io import format_for, parse_into
+from platform_graph.write.tokens import hash_token
+from tests.support.server import RunningServer, seed_store, start_server
 
 SUITE = Path(__file__).resolve().parent / "conformance" / "w3c-sparql11"
 MANIFEST = SUITE / "graph-store-protocol" / "manifest.ttl"

@@ -23,9 +23,13 @@ from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from platform_graph.build import DATA_GRAPH, THEMES_GRAPH, BuildResult
-from platform_graph.incremental import Scope, Validator, full_graph_after
-from platform_graph.namespaces import (
+from platform_graph.build.graph import BuildResult
+from platform_graph.store import Quad, Term
+from platform_graph.store.oxigraph import OxigraphStore
+from platform_graph.validation.incremental import Scope, Validator, full_graph_after
+from platform_graph.validation.shacl import Report, validate
+from platform_graph.vocab.namespaces import (
+    DATA_GRAPH,
     DCTERMS,
     GEO,
     ID,
@@ -36,11 +40,9 @@ from platform_graph.namespaces import (
     RDF,
     SKOS,
     THEME,
+    THEMES_GRAPH,
     WD,
 )
-from platform_graph.store import Quad, Term
-from platform_graph.store.oxigraph import OxigraphStore
-from platform_graph.validation import Report, validate
 
 POLISEN = ID["actor/polisen"]
 VIVALLA = ID["commitment/trygghet-vivalla-ej-sarskilt-utsatt-2027"]

@@ -22,9 +22,9 @@ from typing import Any
 import httpx
 import pytest
 
-from platform_graph.auth import hash_token
-from tests.server import BACKEND, RunningServer, start_server
+from platform_graph.write.tokens import hash_token
 from tests.support.listener import Listener
+from tests.support.server import BACKEND, RunningServer, start_server
 
 EDITOR = "pgt_no-outbound-editor-0123456789abcdefghijklmnop"
 ID = "https://w3id.org/platform-graph/id/"

@@ -22,8 +22,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS, XSD
 from rdflib.plugins.sparql import prepareQuery
 
-from platform_graph.build import BuildResult
-from platform_graph.queries import NamedQuery, load_queries
+from platform_graph.build.graph import BuildResult
+from platform_graph.read.named_queries import NamedQuery, load_queries
 from platform_graph.store import SelectResult, Term
 from platform_graph.store.oxigraph import OxigraphStore
 

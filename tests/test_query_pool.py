@@ -12,12 +12,6 @@ from typing import Any
 import pytest
 from rdflib import Literal, URIRef
 
-from platform_graph.query_pool import (
-    SNAPSHOT_REPLAY_MAX,
-    QueryError,
-    QueryPool,
-    QueryTimeout,
-)
 from platform_graph.store import (
     AskResult,
     DatasetSpec,
@@ -26,7 +20,9 @@ from platform_graph.store import (
     SelectResult,
     Term,
 )
+from platform_graph.store.errors import StoreQueryError, StoreTimeout
 from platform_graph.store.oxigraph import OxigraphStore, data_update
+from platform_graph.store.pool import SNAPSHOT_REPLAY_MAX, QueryPool
 
 G = URIRef("https://w3id.org/platform-graph/graph/data")
 S, P = URIRef("http://example.org/s"), URIRef("http://example.org/p")
@@ -291,12 +287,12 @@ def test_query_past_the_time_limit_is_stopped(memory_store: OxigraphStore) -> No
     running = QueryPool(lambda: memory_store.dump("application/n-quads"), size=1, timeout=1)
     try:
         started = time.monotonic()
-        with pytest.raises(QueryTimeout):
+        with pytest.raises(StoreTimeout):
             running.query(SLOW)
         assert time.monotonic() - started < 5
         # The stopped worker is replaced: the pool answers again.
         assert running.query("ASK { ?s ?p ?o }") == AskResult(True)
-        with pytest.raises(QueryError) as error:
+        with pytest.raises(StoreQueryError) as error:
             running.query("SELECT ?x WHERE {")
         assert error.value.syntax
     finally:

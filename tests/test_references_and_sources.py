@@ -16,10 +16,10 @@ import yaml
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
-from platform_graph.build import Paths, build
+from platform_graph.build.graph import Paths, build
 from platform_graph.errors import CurationError
-from platform_graph.namespaces import ID, PG
-from platform_graph.validation import load_shapes, validate
+from platform_graph.validation.shacl import load_shapes, validate
+from platform_graph.vocab.namespaces import ID, PG
 
 ROOT = Path(__file__).resolve().parents[1]
 TRYGGHET = "curation/05-trygghet.yaml"

@@ -23,12 +23,12 @@ import httpx
 import pytest
 from rdflib import Literal, URIRef
 
-from platform_graph.auth import hash_token
-from platform_graph.build import Paths, build
+from platform_graph.build.graph import Paths, build
 from platform_graph.store import StoreQueryError, StoreTimeout
 from platform_graph.store.remote import RemoteSettings, RemoteStore, _virtuoso_stopped_it
-from platform_graph.virtuoso_server import VirtuosoServer
-from tests.server import RunningServer, free_port, start_server
+from platform_graph.write.tokens import hash_token
+from tests.support.server import RunningServer, free_port, start_server
+from tests.support.virtuoso import VirtuosoServer
 
 EDITOR = "pgt_scale-out-editor-0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[1]

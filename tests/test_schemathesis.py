@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from platform_graph.auth import hash_token
-from tests.server import RunningServer, start_server
+from platform_graph.write.tokens import hash_token
+from tests.support.server import RunningServer, start_server
 
 TOKEN = "pgt_schemathesis-editor-0123456789abcdef"
 CHECKS = ",".join(

@@ -9,8 +9,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
-from platform_graph.namespaces import ID, OA, PG
-from platform_graph.validation import Report, validate
+from platform_graph.validation.shacl import Report, validate
+from platform_graph.vocab.namespaces import ID, OA, PG
 
 VIVALLA = ID["commitment/trygghet-vivalla-ej-sarskilt-utsatt-2027"]
 

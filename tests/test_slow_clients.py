@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.server import RunningServer, start_server
+from tests.support.server import RunningServer, start_server
 
 
 @pytest.fixture(scope="module")

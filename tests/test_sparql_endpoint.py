@@ -14,8 +14,8 @@ from rdflib import Graph
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from platform_graph.rdf_io import format_for, parse_into
-from tests.server import RunningServer, start_server
+from platform_graph.store.rdf_io import format_for, parse_into
+from tests.support.server import RunningServer, start_server
 
 PREFIX = "PREFIX pg: <https://w3id.org/platform-graph/ontology#>\n"
 COUNT = PREFIX + "SELECT (COUNT(?c) AS ?n) WHERE { ?c a pg:Commitment }"

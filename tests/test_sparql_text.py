@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from platform_graph.sparql_text import (
+from platform_graph.rdf.sparql_text import (
     MAX_NESTING,
     MAX_OPERATORS,
     RefusedQuery,

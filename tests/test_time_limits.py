@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from platform_graph.build import BuildResult
-from tests.server import RunningServer, start_server
+from platform_graph.build.graph import BuildResult
+from tests.support.server import RunningServer, start_server
 from tests.test_api_rest import VIVALLA_2027, assert_problem
 
 ROOT = Path(__file__).resolve().parents[1]

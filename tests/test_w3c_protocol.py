@@ -25,9 +25,9 @@ from rdflib import RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from platform_graph.auth import hash_token
 from platform_graph.store.oxigraph import OxigraphStore
-from tests.server import RunningServer, seed_store, start_server
+from platform_graph.write.tokens import hash_token
+from tests.support.server import RunningServer, seed_store, start_server
 
 SUITE = Path(__file__).resolve().parent / "conformance" / "w3c-sparql11"
 MANIFEST = SUITE / "protocol" / "manifest.ttl"

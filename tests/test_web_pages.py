@@ -18,13 +18,13 @@ import httpx
 import pytest
 from rdflib import URIRef
 
-from platform_graph.auth import hash_token
-from platform_graph.pages import Pages, Statement, example_query, paragraphs
-from platform_graph.queries import load_queries
-from platform_graph.read_model import ReadModel
+from platform_graph.read.model import ReadModel
+from platform_graph.read.named_queries import load_queries
 from platform_graph.store import SelectResult
 from platform_graph.store.oxigraph import OxigraphStore
-from tests.server import RunningServer, start_server
+from platform_graph.web.page_data import Pages, Statement, example_query, paragraphs
+from platform_graph.write.tokens import hash_token
+from tests.support.server import RunningServer, start_server
 from tests.test_api_rest import parse_rdf
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from rdflib import Graph
 
-from platform_graph.auth import hash_token
-from tests.server import RunningServer, start_server
+from platform_graph.write.tokens import hash_token
+from tests.support.server import RunningServer, start_server
 
 EDITOR = "pgt_editor-token-for-tests-0123456789abcdef"
 ADMIN = "pgt_admin-token-for-tests-0123456789abcdef"

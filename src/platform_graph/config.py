@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from platform_graph.build import Paths
+from platform_graph.build.graph import Paths
 
 __all__ = ["Settings", "default_root", "settings_environment"]
 

@@ -13,11 +13,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from platform_graph.api import create_app
-from platform_graph.auth import hash_token
-from platform_graph.build import BuildResult
+from platform_graph.build.graph import BuildResult
 from platform_graph.config import Settings
+from platform_graph.http import create_app
 from platform_graph.store.oxigraph import OxigraphStore
+from platform_graph.write.tokens import hash_token
 
 __all__ = ["ADMIN", "BASE", "EDITOR", "READER", "auth", "platform_store", "service"]
 

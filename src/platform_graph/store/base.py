@@ -1,13 +1,27 @@
-"""A small store protocol with neutral result types (rdflib terms, plain containers)."""
+"""The store protocol: what the service needs from a triple store, and what a store can do.
+
+Results are the neutral types of ``rdf.terms``; errors are the one tree of ``store.errors``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from typing import Protocol
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, URIRef
+
+from platform_graph.rdf.terms import (
+    AskResult,
+    DatasetSpec,
+    GraphResult,
+    Quad,
+    QueryResult,
+    SelectResult,
+    Term,
+    Triple,
+)
+from platform_graph.store.errors import StoreQueryError, StoreTimeout, StoreUnavailable
 
 __all__ = [
     "AskResult",
@@ -23,64 +37,6 @@ __all__ = [
     "Term",
     "Triple",
 ]
-
-Term = URIRef | BNode | Literal
-Triple = tuple[URIRef | BNode, URIRef, Term]
-Quad = tuple[URIRef | BNode, URIRef, Term, URIRef]
-"""A triple in a named graph: (subject, predicate, object, graph)."""
-
-
-@dataclass(frozen=True, slots=True)
-class DatasetSpec:
-    """The RDF dataset a query runs over (SPARQL protocol's default-/named-graph-uri).
-
-    ``default_graphs=None`` means the union of all graphs, as researchers expect.
-    ``named_graphs=None`` means every named graph in the store.
-    """
-
-    default_graphs: tuple[str, ...] | None = None
-    named_graphs: tuple[str, ...] | None = None
-
-
-@dataclass(slots=True)
-class SelectResult:
-    variables: list[str]
-    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
-    truncated: bool = False
-
-    def dicts(self) -> Iterator[dict[str, Term]]:
-        for row in self.rows:
-            yield {v: t for v, t in zip(self.variables, row, strict=True) if t is not None}
-
-
-@dataclass(slots=True)
-class AskResult:
-    value: bool
-
-
-@dataclass(slots=True)
-class GraphResult:
-    triples: list[Triple] = field(default_factory=list)
-    truncated: bool = False
-
-
-QueryResult = SelectResult | AskResult | GraphResult
-
-
-class StoreTimeout(Exception):
-    """The query ran past its time limit and was stopped (or given up on)."""
-
-
-class StoreQueryError(Exception):
-    """The engine refused the query (syntax or evaluation); ``syntax`` says which."""
-
-    def __init__(self, message: str, *, syntax: bool) -> None:
-        super().__init__(message)
-        self.syntax = syntax
-
-
-class StoreUnavailable(Exception):
-    """The store cannot be reached (a remote server down, refusing, or misconfigured)."""
 
 
 class Store(Protocol):

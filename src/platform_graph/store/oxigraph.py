@@ -11,8 +11,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 
-from platform_graph.rdf_io import format_for
-from platform_graph.sparql_text import bind_values
+from platform_graph.rdf.sparql_text import bind_values
 from platform_graph.store.base import (
     AskResult,
     DatasetSpec,
@@ -23,6 +22,7 @@ from platform_graph.store.base import (
     Term,
     Triple,
 )
+from platform_graph.store.rdf_io import format_for
 
 __all__ = [
     "OxigraphStore",

@@ -56,9 +56,7 @@ from rdflib.namespace import XSD
 from SPARQLWrapper import BASIC, DIGEST, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from platform_graph.namespaces import GRAPH, PG
-from platform_graph.rdf_io import format_for
-from platform_graph.sparql_text import analyse, bind_values, tokens
+from platform_graph.rdf.sparql_text import analyse, bind_values, tokens
 from platform_graph.store.base import (
     AskResult,
     DatasetSpec,
@@ -72,7 +70,9 @@ from platform_graph.store.base import (
     Term,
 )
 from platform_graph.store.oxigraph import collect_triples, from_ox, quad_text, to_ox
+from platform_graph.store.rdf_io import format_for
 from platform_graph.store.virtuoso_paths import expand_paths
+from platform_graph.vocab.namespaces import GRAPH, PG
 
 __all__ = ["JOURNAL_GRAPH", "VIRTUOSO_SYSTEM_GRAPHS", "RemoteSettings", "RemoteStore"]
 

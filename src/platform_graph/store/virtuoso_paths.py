@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from platform_graph.sparql_text import Term, Token, tokens
+from platform_graph.rdf.sparql_text import Term, Token, tokens
 
 __all__ = ["expand_paths"]
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from platform_graph.namespaces import PREFIXES
 from platform_graph.store.oxigraph import OxigraphStore
 from platform_graph.store.results_writer import write_boolean, write_solutions, write_triples
 from platform_graph.store.wire import query_wire
+from platform_graph.vocab.namespaces import PREFIXES
 
 __all__ = ["handle"]
 

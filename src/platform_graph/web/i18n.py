@@ -6,7 +6,7 @@ pages around them.
 
 from __future__ import annotations
 
-from platform_graph.negotiation import parse_accept
+from platform_graph.rdf.negotiation import parse_accept
 
 __all__ = ["DEFAULT_LANG", "LANGS", "STRINGS", "choose_lang"]
 

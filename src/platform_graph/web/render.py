@@ -1,4 +1,4 @@
-"""The HTML pages: data from :mod:`platform_graph.pages`, words from :mod:`.i18n`,
+"""The HTML pages: data from :mod:`platform_graph.web.page_data`, words from :mod:`.i18n`,
 rendered server-side with Jinja2 templates.
 """
 
@@ -17,9 +17,13 @@ from rdflib import Literal, URIRef
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from platform_graph.api.state import AppState
-from platform_graph.namespaces import ID, PREFIXES
-from platform_graph.pages import (
+from platform_graph.http.state import AppState
+from platform_graph.read.model import UnknownResource
+from platform_graph.store import Term
+from platform_graph.vocab.namespaces import ID, PREFIXES
+from platform_graph.web.charts import Chart, bar_chart
+from platform_graph.web.i18n import STRINGS, choose_lang
+from platform_graph.web.page_data import (
     Description,
     Memo,
     Pages,
@@ -29,10 +33,6 @@ from platform_graph.pages import (
     local_path,
     prefixed,
 )
-from platform_graph.read_model import UnknownResource
-from platform_graph.store import Term
-from platform_graph.web.charts import Chart, bar_chart
-from platform_graph.web.i18n import STRINGS, choose_lang
 
 __all__ = [
     "BROWSE_PATHS",

@@ -1,5 +1,0 @@
-"""The HTTP surface: FastAPI app factory and one router module per resource family."""
-
-from platform_graph.api.app import create_app
-
-__all__ = ["create_app"]

@@ -1,0 +1,1 @@
+"""The graph built from the source text and the curated facts."""

@@ -1,0 +1,425 @@
+"""Source + curated facts -> the platform graph.
+
+Offsets are computed here from the quotes (see ``curation.py``), never typed by hand.
+The result is an rdflib ``Dataset`` with one named graph per part: the ontology, the
+themes and the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, SKOS, TIME, XSD
+from rdflib.term import Node
+
+from platform_graph.build.curation import Actor, Area, Curation, Source, Statement, load_curation
+from platform_graph.build.source import SourceDocument
+from platform_graph.store.rdf_io import nquads
+from platform_graph.vocab.namespaces import (
+    DATA_GRAPH,
+    GEO,
+    ID,
+    OA,
+    ONTOLOGY_GRAPH,
+    ORG,
+    PG,
+    PREFIXES,
+    THEME,
+    THEMES_GRAPH,
+    WD,
+)
+from platform_graph.vocab.scales import ROLE_PROPERTY
+
+__all__ = [
+    "DATA_GRAPH",
+    "DOCUMENT",
+    "ONTOLOGY_GRAPH",
+    "THEMES_GRAPH",
+    "BuildResult",
+    "Paths",
+    "build",
+    "theme_slugs",
+    "write_outputs",
+]
+
+log = logging.getLogger(__name__)
+
+DOC_SLUG = "orebro-2022-2026"
+DOCUMENT = ID[f"document/{DOC_SLUG}"]
+TERM = ID["term/2022-2026"]
+COALITION = ID["actor/kommunledningen"]
+PARTIES = ("socialdemokraterna", "moderaterna", "centerpartiet")
+# Characters of context kept around a quote, as Web Annotation's TextQuoteSelector
+# recommends, so a reader can find the quote again even in an edited copy.
+CONTEXT_CHARS = 32
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    """Where the project's inputs live; the defaults are the repository's layout."""
+
+    root: Path
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def ontology(self) -> Path:
+        return self.root / "ontology" / "platform-graph.ttl"
+
+    @property
+    def themes(self) -> Path:
+        return self.root / "ontology" / "themes.ttl"
+
+    @property
+    def shapes(self) -> Path:
+        return self.root / "shapes" / "platform-graph.shapes.ttl"
+
+
+@dataclass(slots=True)
+class BuildResult:
+    dataset: Dataset
+    curation: Curation
+    source: SourceDocument
+
+    def nquads(self) -> bytes:
+        """The dataset as N-Quads, one named graph per part."""
+        return nquads(
+            self.dataset.graph(name) for name in (ONTOLOGY_GRAPH, THEMES_GRAPH, DATA_GRAPH)
+        )
+
+    def union(self) -> Graph:
+        """All named graphs as one graph (what validation and a researcher see)."""
+        g = Graph()
+        for prefix, iri in PREFIXES.items():
+            g.bind(prefix, iri)
+        for name in (ONTOLOGY_GRAPH, THEMES_GRAPH, DATA_GRAPH):
+            for triple in self.dataset.graph(name):
+                g.add(triple)
+        return g
+
+
+def theme_slugs(themes: Graph) -> set[str]:
+    prefix = str(THEME)
+    return {
+        str(s)[len(prefix) :]
+        for s in themes.subjects(RDF.type, SKOS.Concept)
+        if isinstance(s, URIRef) and str(s).startswith(prefix)
+    }
+
+
+def _iri(kind: str, slug: str) -> URIRef:
+    return ID[f"{kind}/{slug}"]
+
+
+def _add_span(g: Graph, node: URIRef, text: str, start: int, end: int) -> None:
+    """Anchor ``node`` in the document with a position and a quote selector."""
+    pos = URIRef(f"{node}#position")
+    quote = URIRef(f"{node}#quote")
+    g.add((node, OA.hasSource, DOCUMENT))
+    g.add((node, OA.hasSelector, pos))
+    g.add((node, OA.hasSelector, quote))
+    g.add((pos, RDF.type, OA.TextPositionSelector))
+    g.add((pos, OA.start, Literal(start, datatype=XSD.integer)))
+    g.add((pos, OA.end, Literal(end, datatype=XSD.integer)))
+    g.add((quote, RDF.type, OA.TextQuoteSelector))
+    g.add((quote, OA.exact, Literal(text[start:end])))
+    g.add((quote, OA.prefix, Literal(text[max(0, start - CONTEXT_CHARS) : start])))
+    g.add((quote, OA.suffix, Literal(text[end : end + CONTEXT_CHARS])))
+
+
+def _add_document(g: Graph, cur: Curation, doc: SourceDocument, raw: bytes) -> None:
+    t_start, t_end = doc.title_span
+    g.add((DOCUMENT, RDF.type, PG.Platform))
+    g.add((DOCUMENT, DCTERMS.title, Literal(doc.text[t_start:t_end], lang="sv")))
+    g.add((DOCUMENT, DCTERMS.title, Literal("Political platform 2022–2026", lang="en")))
+    for party in PARTIES:
+        g.add((DOCUMENT, DCTERMS.creator, _iri("actor", party)))
+    g.add((DOCUMENT, PG.coalition, COALITION))
+    g.add((DOCUMENT, PROV.wasAttributedTo, COALITION))
+    g.add((DOCUMENT, DCTERMS.spatial, _iri("area", "orebro-kommun")))
+    g.add((DOCUMENT, DCTERMS.temporal, TERM))
+    g.add((DOCUMENT, DCTERMS.language, Literal("sv", datatype=XSD.language)))
+    g.add((DOCUMENT, PG.fullText, Literal(doc.text)))
+    g.add((DOCUMENT, PG.sha256, Literal(hashlib.sha256(raw).hexdigest(), datatype=XSD.hexBinary)))
+    g.add((TERM, RDF.type, TIME.Interval))
+    g.add((TERM, SKOS.prefLabel, Literal("Mandatperioden 2022–2026", lang="sv")))
+    g.add((TERM, SKOS.prefLabel, Literal("The term of office 2022–2026", lang="en")))
+    for edge, year in ((TIME.hasBeginning, "2022"), (TIME.hasEnd, "2026")):
+        instant = URIRef(f"{TERM}#{'beginning' if edge == TIME.hasBeginning else 'end'}")
+        g.add((TERM, edge, instant))
+        g.add((instant, RDF.type, TIME.Instant))
+        g.add((instant, TIME.inXSDgYear, Literal(year, datatype=XSD.gYear)))
+    for section in doc.sections:
+        node = _iri("section", section.spec.slug)
+        g.add((DOCUMENT, DCTERMS.hasPart, node))
+        g.add((node, RDF.type, PG.Section))
+        g.add((node, DCTERMS.isPartOf, DOCUMENT))
+        g.add((node, PG.position, Literal(section.index + 1)))
+        g.add((node, DCTERMS.title, Literal(section.spec.label_sv, lang="sv")))
+        g.add((node, DCTERMS.title, Literal(section.spec.label_en, lang="en")))
+        g.add((node, PG.theme, THEME[section.spec.theme]))
+        if section.spec.heading is not None:
+            g.add((node, PG.heading, Literal(section.spec.heading)))
+        end = section.start + len(doc.text[section.start : section.end].rstrip())
+        _add_span(g, node, doc.text, section.start, end)
+    for sentence in doc.sentences:
+        node = _sentence_iri(sentence.index)
+        g.add((node, RDF.type, PG.Sentence))
+        g.add((node, PG.position, Literal(sentence.index + 1)))
+        g.add((node, PG.inSection, _iri("section", sentence.section.spec.slug)))
+        _add_span(g, node, doc.text, sentence.start, sentence.end)
+
+
+def _sentence_iri(index: int) -> URIRef:
+    return _iri("sentence", f"{DOC_SLUG}-{index + 1:03d}")
+
+
+def _labels(g: Graph, node: URIRef, sv: str, en: str, alt: tuple[str, ...]) -> None:
+    g.add((node, SKOS.prefLabel, Literal(sv, lang="sv")))
+    g.add((node, SKOS.prefLabel, Literal(en, lang="en")))
+    for a in alt:
+        g.add((node, SKOS.altLabel, Literal(a, lang="sv")))
+
+
+def _add_actor(g: Graph, a: Actor) -> None:
+    node = _iri("actor", a.slug)
+    g.add((node, RDF.type, PG[a.type]))
+    g.add((node, RDF.type, PG.Actor))
+    _labels(g, node, a.label_sv, a.label_en, a.alt)
+    if a.part_of:
+        g.add((node, ORG.subOrganizationOf, _iri("actor", a.part_of)))
+    for member in a.members:
+        g.add((node, ORG.hasMember, _iri("actor", member)))
+    if a.wikidata:
+        g.add((node, OWL.sameAs, WD[a.wikidata]))
+    if a.municipality_code:
+        g.add((node, PG.municipalityCode, Literal(a.municipality_code)))
+    if a.jurisdiction:
+        g.add((node, PG.jurisdiction, _iri("area", a.jurisdiction)))
+    facts: dict[str, list[tuple[URIRef, URIRef, Node]]] = {
+        "type": [(node, RDF.type, PG[a.type])],
+        "part_of": [(node, ORG.subOrganizationOf, _iri("actor", a.part_of))] if a.part_of else [],
+        "members": [(node, ORG.hasMember, _iri("actor", m)) for m in a.members],
+        "wikidata": [(node, OWL.sameAs, WD[a.wikidata])] if a.wikidata else [],
+        "municipality_code": [(node, PG.municipalityCode, Literal(a.municipality_code))]
+        if a.municipality_code
+        else [],
+        "jurisdiction": [(node, PG.jurisdiction, _iri("area", a.jurisdiction))]
+        if a.jurisdiction
+        else [],
+    }
+    _add_sources(g, node, a.sources, facts)
+
+
+def _add_area(g: Graph, a: Area) -> None:
+    node = _iri("area", a.slug)
+    g.add((node, RDF.type, PG[a.type]))
+    g.add((node, RDF.type, PG.Area))
+    _labels(g, node, a.label_sv, a.label_en, a.alt)
+    if a.part_of:
+        g.add((node, GEO.sfWithin, _iri("area", a.part_of)))
+    geometry = URIRef(f"{node}#geometry")
+    # WKT in the default CRS84 is longitude first.
+    wkt = Literal(f"POINT({a.lon} {a.lat})", datatype=GEO.wktLiteral)
+    if a.lat and a.lon:
+        g.add((node, GEO.hasGeometry, geometry))
+        g.add((geometry, RDF.type, GEO.Geometry))
+        g.add((geometry, GEO.asWKT, wkt))
+    for prop, value in (
+        (PG.municipalityCode, a.municipality_code),
+        (PG.countyCode, a.county_code),
+        (PG.icaoCode, a.icao),
+        (PG.iataCode, a.iata),
+    ):
+        if value:
+            g.add((node, prop, Literal(value)))
+    if a.police_classification:
+        g.add((node, PG.policeClassification, Literal(a.police_classification, lang="sv")))
+    facts: dict[str, list[tuple[URIRef, URIRef, Node]]] = {
+        "type": [(node, RDF.type, PG[a.type])],
+        "part_of": [(node, GEO.sfWithin, _iri("area", a.part_of))] if a.part_of else [],
+        "coordinates": [(geometry, GEO.asWKT, wkt)] if a.lat and a.lon else [],
+        "police_classification": [
+            (node, PG.policeClassification, Literal(a.police_classification, lang="sv"))
+        ]
+        if a.police_classification
+        else [],
+    }
+    for fact, prop, value in (
+        ("municipality_code", PG.municipalityCode, a.municipality_code),
+        ("county_code", PG.countyCode, a.county_code),
+        ("icao", PG.icaoCode, a.icao),
+        ("iata", PG.iataCode, a.iata),
+    ):
+        facts[fact] = [(node, prop, Literal(value))] if value else []
+    _add_sources(g, node, a.sources, facts)
+
+
+def _add_sources(
+    g: Graph,
+    node: URIRef,
+    sources: tuple[Source, ...],
+    facts: dict[str, list[tuple[URIRef, URIRef, Node]]],
+) -> None:
+    """Each sourced fact as a reified statement with dcterms:source and dcterms:date.
+
+    ``<node#source-N>`` (``-M`` after it when the fact is several triples) is a
+    pg:SourcedFact: rdf:subject, rdf:predicate and rdf:object say which triple of the graph
+    it is, dcterms:source the public document it comes from, dcterms:date that document's
+    date. A fact with no such node comes from the platform's text.
+    """
+    for i, src in enumerate(sources, start=1):
+        triples = facts[src.fact]
+        for j, (s, p, o) in enumerate(triples, start=1):
+            fact = URIRef(f"{node}#source-{i}" + (f"-{j}" if len(triples) > 1 else ""))
+            g.add((fact, RDF.type, PG.SourcedFact))
+            g.add((fact, RDF.subject, s))
+            g.add((fact, RDF.predicate, p))
+            g.add((fact, RDF.object, o))
+            g.add((fact, DCTERMS.source, URIRef(src.url)))
+            dtype = XSD.gYear if len(src.date) == 4 else XSD.date
+            g.add((fact, DCTERMS.date, Literal(src.date, datatype=dtype)))
+
+
+def statement_iri(st: Statement) -> URIRef:
+    return _iri("commitment" if st.commitment else "context", st.id)
+
+
+def _inherited(st: Statement, by_id: dict[str, Statement]) -> tuple[list[str], list[str]]:
+    """The areas and actors a statement takes over from the statements it refers back to.
+
+    Followed transitively (a reference to a statement that itself refers back brings that
+    one's too); what the statement names itself is not inherited again.
+    """
+    areas: list[str] = []
+    actors: list[str] = []
+    seen: set[str] = {st.id}
+    todo = list(st.refers_to)
+    while todo:
+        target = by_id[todo.pop(0)]
+        if target.id in seen:
+            continue
+        seen.add(target.id)
+        areas += [a for a in target.areas if a not in areas]
+        actors += [a for slugs in target.actors.values() for a in slugs if a not in actors]
+        todo += target.refers_to
+    named = {a for slugs in st.actors.values() for a in slugs}
+    return [a for a in areas if a not in st.areas], [a for a in actors if a not in named]
+
+
+def _add_references(g: Graph, st: Statement, by_id: dict[str, Statement]) -> None:
+    node = statement_iri(st)
+    for target in st.refers_to:
+        g.add((node, PG.refersTo, statement_iri(by_id[target])))
+    areas, actors = _inherited(st, by_id)
+    for slug in areas:
+        g.add((node, PG.inheritedArea, _iri("area", slug)))
+    for slug in actors:
+        g.add((node, PG.inheritedActor, _iri("actor", slug)))
+    if st.formerly:
+        # Published before as the other kind: the old IRI stays resolvable.
+        old = _iri(st.formerly, st.id)
+        g.add((old, DCTERMS.isReplacedBy, node))
+        g.add((node, DCTERMS.replaces, old))
+
+
+def _add_statement(g: Graph, st: Statement, doc: SourceDocument) -> None:
+    node = statement_iri(st)
+    g.add((node, RDF.type, PG.Statement))
+    g.add((node, RDF.type, PG.Commitment if st.commitment else PG.ContextStatement))
+    g.add((node, PG.inSection, _iri("section", st.section)))
+    g.add((node, PG.inSentence, _sentence_iri(st.sentence)))
+    g.add((node, PROV.wasDerivedFrom, DOCUMENT))
+    _add_span(g, node, doc.text, st.start, st.end)
+    if st.title_sv:
+        g.add((node, DCTERMS.title, Literal(st.title_sv, lang="sv")))
+    if st.title_en:
+        g.add((node, DCTERMS.title, Literal(st.title_en, lang="en")))
+    for t in st.themes:
+        g.add((node, PG.theme, THEME[t]))
+    for role, slugs in st.actors.items():
+        for slug in slugs:
+            g.add((node, ROLE_PROPERTY[role], _iri("actor", slug)))
+    for slug in st.areas:
+        g.add((node, PG.concernsArea, _iri("area", slug)))
+    if st.note:
+        g.add((node, SKOS.editorialNote, Literal(st.note, lang="en")))
+    if not st.commitment:
+        return
+    g.add((node, PROV.wasAttributedTo, COALITION))
+    g.add((node, PG.strength, ID[f"strength/{st.strength}"]))
+    g.add((node, PG.kind, ID[f"kind/{st.kind}"]))
+    g.add((node, PG.changeType, ID[f"change-type/{st.change}"]))
+    g.add((node, PG.testable, Literal(bool(st.testable))))
+    g.add((node, PG.status, ID["status/not-yet-rated"]))
+    if st.cue:
+        g.add((node, PG.strengthCue, Literal(st.cue)))
+    if st.deadline:
+        dtype = XSD.gYear if len(st.deadline) == 4 else XSD.date
+        g.add((node, PG.deadline, Literal(st.deadline, datatype=dtype)))
+    if st.period:
+        g.add((node, PG.period, Literal(st.period, datatype=XSD.duration)))
+    if st.amount_sek is not None:
+        g.add((node, PG.amountSEK, Literal(Decimal(st.amount_sek))))
+
+
+def build(paths: Paths, progress: Progress | None = None) -> BuildResult:
+    """Read the ontology, themes and curation; return the dataset."""
+
+    def step(msg: str) -> None:
+        log.info(msg)
+        if progress is not None:
+            progress(msg)
+
+    ds = Dataset()
+    for prefix, iri in PREFIXES.items():
+        ds.bind(prefix, iri)
+    step("reading the ontology and themes")
+    ontology = ds.graph(ONTOLOGY_GRAPH)
+    ontology.parse(paths.ontology, format="turtle")
+    themes = ds.graph(THEMES_GRAPH)
+    themes.parse(paths.themes, format="turtle")
+    step("locating sections, sentences and quotes in the source")
+    cur, doc = load_curation(paths.data, theme_slugs=theme_slugs(themes))
+    data = ds.graph(DATA_GRAPH)
+    raw = (paths.data / "politisk-plattform-2022-2026.txt").read_bytes()
+    _add_document(data, cur, doc, raw)
+    step(f"adding {len(cur.actors)} actors and {len(cur.areas)} areas")
+    for actor in cur.actors.values():
+        _add_actor(data, actor)
+    for area in cur.areas.values():
+        _add_area(data, area)
+    step(f"adding {len(cur.statements)} statements")
+    by_id = {st.id: st for st in cur.statements}
+    for st in cur.statements:
+        _add_statement(data, st, doc)
+        _add_references(data, st, by_id)
+    if any(isinstance(t, BNode) for triple in data for t in triple):
+        raise AssertionError("the data graph must not contain blank nodes")
+    return BuildResult(ds, cur, doc)
+
+
+def write_outputs(
+    result: BuildResult, out_dir: Path, progress: Progress | None = None
+) -> list[Path]:
+    """Write the graph as Turtle (one graph) and N-Quads (one named graph per part)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ttl = out_dir / "platform-graph.ttl"
+    nq = out_dir / "platform-graph.nq"
+    if progress:
+        progress(f"writing {ttl}")
+    result.union().serialize(ttl, format="turtle", encoding="utf-8")
+    if progress:
+        progress(f"writing {nq}")
+    nq.write_bytes(result.nquads())
+    return [ttl, nq]

@@ -1,0 +1,5 @@
+"""``python -m platform_graph.cli``."""
+
+from platform_graph.cli import main
+
+raise SystemExit(main())

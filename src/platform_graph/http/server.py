@@ -1,0 +1,130 @@
+"""Serving the app with uvicorn: slow clients cut off, secrets kept out of the log.
+
+uvicorn closes idle keep-alive connections but gives a client all the time it wants to
+send a request's headers: forty half-open connections trickling headers held their
+sockets for as long as they liked. Here every connection must complete a request's
+headers within ``header_timeout`` seconds of its first byte (or of opening), or it is
+answered 408 and closed; bodies are held to ``body_timeout`` by the ``BodyLimit``
+middleware. Past ``max_connections`` open connections, uvicorn answers 503.
+
+The access log writes each request line; a token sent in the query string (which
+clients should not do, but some do) is replaced by ``[redacted]`` before it is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import os
+import re
+from typing import Any
+
+import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from platform_graph.config import Settings
+
+__all__ = ["REDACTED", "GuardedH11Protocol", "RedactSecrets", "log_config", "run"]
+
+REDACTED = "[redacted]"
+_SECRET_PARAMS = re.compile(
+    r"(?i)((?:^|[?&\s])(?:token|access_token|api_key|apikey|key|password|secret|auth)=)"
+    r"[^&\s\"]*"
+)
+
+
+class RedactSecrets(logging.Filter):
+    """Removes secrets from log records (uvicorn's access log passes the path as args)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _SECRET_PARAMS.sub(rf"\1{REDACTED}", a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = _SECRET_PARAMS.sub(rf"\1{REDACTED}", record.msg)
+        return True
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, cutting off clients slow to send a request's headers."""
+
+    header_timeout = float(os.environ.get("PLATFORM_GRAPH_HEADER_TIMEOUT", "10"))
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def _waiting_for_headers(self) -> bool:
+        return self.cycle is None or bool(self.cycle.response_complete)
+
+    def _arm(self) -> None:
+        if self._header_timer is None:
+            self._header_timer = asyncio.get_running_loop().call_later(
+                self.header_timeout, self._headers_too_slow
+            )
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self._waiting_for_headers() and not self.transport.is_closing():
+            body = b"the request headers did not arrive in time\n"
+            self.transport.write(
+                b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+                b"Content-Type: text/plain; charset=utf-8\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+            self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._waiting_for_headers():
+            self._arm()  # a request has begun to arrive: its headers have a limit
+        else:
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # Idle now: uvicorn's keep-alive limit applies until the next request's bytes.
+        self._disarm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging set-up, with secrets redacted on every handler."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact": {"()": "platform_graph.http.server.RedactSecrets"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact"]
+    return config
+
+
+def run(app: Any, settings: Settings, *, workers: int = 1) -> None:
+    """Serve ``app`` (with several workers: an import string of a factory) with the header
+    timeout, the connection cap and the redacting log."""
+    GuardedH11Protocol.header_timeout = settings.header_timeout
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=log_config(),
+        http=GuardedH11Protocol
+        if workers == 1
+        else "platform_graph.http.server:GuardedH11Protocol",
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=5,
+        workers=workers,
+        factory=workers > 1,
+    )

@@ -1,0 +1,1 @@
+"""RDF and SPARQL as text: terms, media types, SPARQL text, results."""

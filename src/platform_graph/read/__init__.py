@@ -1,0 +1,1 @@
+"""The read side: the read model, the named queries, the downloads."""

@@ -1,0 +1,502 @@
+"""The read side of the REST API: commitments, actors, areas, themes, sections, counts.
+
+Everything is read from the store with SPARQL; request values are bound (never pasted)
+through the store's ``bindings``. No web framework here: the API renders what this
+module returns.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import astuple, dataclass, field
+from typing import Any
+
+from rdflib import Literal, URIRef
+
+from platform_graph.store import SelectResult, Store, Term
+from platform_graph.vocab.identifiers import SLUG, slug_of
+from platform_graph.vocab.namespaces import ID, sparql_prefixes
+from platform_graph.vocab.scales import ROLE_BY_PROPERTY
+
+__all__ = [
+    "COMMITMENT_SORTS",
+    "KINDS_OF_RESOURCE",
+    "CommitmentFilter",
+    "ReadModel",
+    "UnknownResource",
+    "fold",
+    "slug_of",
+]
+
+P = sparql_prefixes()
+COMMITMENT_SORTS = ("position", "deadline", "title", "section", "strength", "status")
+KINDS_OF_RESOURCE = ("actor", "area", "theme", "section")
+
+
+class UnknownResource(LookupError):
+    def __init__(self, kind: str, slug: str) -> None:
+        super().__init__(f"no {kind} with id {slug!r}")
+        self.kind = kind
+        self.slug = slug
+
+
+def fold(text: str) -> str:
+    """Case- and diacritic-insensitive form: 'Örebro' and 'orebro' fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _str(term: Term | None) -> str | None:
+    return None if term is None else str(term)
+
+
+@dataclass(slots=True)
+class CommitmentFilter:
+    actor: str | None = None
+    area: str | None = None
+    theme: str | None = None
+    section: str | None = None
+    strength: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    testable: bool | None = None
+    has_deadline: bool | None = None
+    deadline_before: str | None = None
+    q: str | None = None
+
+
+# Each filter is a fixed pattern over one bound variable; the values come as bindings.
+_FILTER_PATTERNS = {
+    "actor": "?c ?role_f ?a_f . ?role_f rdfs:subPropertyOf pg:namesActor . "
+    "?a_f org:subOrganizationOf* ?actor .",
+    "area": "?c pg:concernsArea ?ar_f . ?ar_f geo:sfWithin* ?area .",
+    "theme": "?c pg:theme ?th_f . ?th_f skos:broader* ?theme .",
+    "section": "?c pg:inSection ?section .",
+    "strength": "?c pg:strength ?strength .",
+    "kind": "?c pg:kind ?kind .",
+    "status": "?c pg:status ?status .",
+}
+
+
+@dataclass(slots=True)
+class Commitment:
+    id: str
+    iri: str
+    title: dict[str, str | None]
+    quote: str
+    span: dict[str, int]
+    section: str
+    position: int
+    strength: str
+    kind: str
+    change: str
+    testable: bool
+    deadline: str | None
+    period: str | None
+    amount_sek: float | None
+    status: str
+    themes: list[str] = field(default_factory=list)
+    actors: list[dict[str, str]] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "iri": self.iri,
+            "title": self.title,
+            "quote": self.quote,
+            "span": self.span,
+            "section": self.section,
+            "themes": self.themes,
+            "actors": self.actors,
+            "areas": self.areas,
+            "strength": self.strength,
+            "kind": self.kind,
+            "change": self.change,
+            "testable": self.testable,
+            "deadline": self.deadline,
+            "period": self.period,
+            "amount_sek": self.amount_sek,
+            "status": self.status,
+        }
+
+
+class ReadModel:
+    """The read side. With ``version`` (the dataset's ETag), answers are cached per
+    version: a write changes the version, and so empties the cache."""
+
+    def __init__(self, store: Store, version: Callable[[], str] | None = None) -> None:
+        self.store = store
+        self._version = version
+        self._cache: dict[tuple[Any, ...], list[Commitment]] = {}
+        self._cached_version: str | None = None
+        self._cache_lock = threading.Lock()
+
+    def version(self) -> str | None:
+        """The version answers are kept under now; None when nothing is kept."""
+        return None if self._version is None else self._version()
+
+    def _cached(self, key: tuple[Any, ...]) -> list[Commitment] | None:
+        if self._version is None:
+            return None
+        version = self._version()
+        with self._cache_lock:
+            if version != self._cached_version:
+                self._cache.clear()
+                self._cached_version = version
+            found = self._cache.get(key)
+        return None if found is None else [copy.deepcopy(c) for c in found]
+
+    def _remember(self, key: tuple[Any, ...], version: str | None, items: list[Commitment]) -> None:
+        if version is None:
+            return
+        with self._cache_lock:
+            if version == self._cached_version:
+                if len(self._cache) >= 256:
+                    self._cache.clear()
+                self._cache[key] = [copy.deepcopy(c) for c in items]
+
+    def _select(self, query: str, bindings: Mapping[str, Term] | None = None) -> SelectResult:
+        result = self.store.query(P + query, bindings=bindings)
+        assert isinstance(result, SelectResult)
+        return result
+
+    # --- vocabularies -----------------------------------------------------------
+
+    def slugs(self, kind: str) -> list[str]:
+        """Every id of a kind of resource: actor, area, theme, section, strength, ..."""
+        patterns = {
+            "actor": "?x a pg:Actor",
+            "area": "?x a pg:Area",
+            "theme": "?x skos:inScheme pg:ThemeScheme",
+            "section": "?x a pg:Section",
+            "strength": "?x skos:inScheme pg:StrengthScheme",
+            "kind": "?x skos:inScheme pg:KindScheme",
+            "status": "?x skos:inScheme pg:StatusScheme",
+            "commitment": "?x a pg:Commitment",
+        }
+        rows = self._select(f"SELECT DISTINCT ?x WHERE {{ {patterns[kind]} }}").rows
+        return sorted(s for s in (slug_of(r[0]) for r in rows) if s)
+
+    # --- commitments ------------------------------------------------------------
+
+    def commitments(
+        self, flt: CommitmentFilter | None = None, sort: str = "position"
+    ) -> list[Commitment]:
+        flt = flt or CommitmentFilter()
+        key = (*astuple(flt), sort)
+        version = self._version() if self._version is not None else None
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        items = self._commitments(flt, sort)
+        self._remember(key, version, items)
+        return items
+
+    def _commitments(self, flt: CommitmentFilter, sort: str) -> list[Commitment]:
+        # Two queries: the filters pick commitment IRIs, and the details come from the
+        # unfiltered list (one query text, cached per version). A remote server then
+        # compiles the long details query once; Virtuoso takes seconds for each new
+        # text of it, and every filter value would make a new one.
+        every = self._all_commitments()
+        chosen = self._chosen(flt)
+        items = every if chosen is None else [c for c in every if c.iri in chosen]
+        if flt.q:
+            words = fold(flt.q).split()
+            items = [
+                c
+                for c in items
+                if all(
+                    w in fold(" ".join([c.quote, *(t or "" for t in c.title.values())]))
+                    for w in words
+                )
+            ]
+        return sort_commitments(items, sort)
+
+    def _chosen(self, flt: CommitmentFilter) -> set[str] | None:
+        """The IRIs of the commitments the filters let through; None: no filter."""
+        bindings: dict[str, Term] = {}
+        clauses: list[str] = []
+        for name, pattern in _FILTER_PATTERNS.items():
+            value = getattr(flt, name)
+            if value is not None:
+                bindings[name] = URIRef(ID[f"{name}/{value}"])
+                # A join, not FILTER EXISTS: Virtuoso finds nothing for a property path
+                # inside FILTER EXISTS.
+                clauses.append(pattern)
+        if flt.testable is not None:
+            bindings["testable_f"] = Literal(flt.testable)
+            clauses.append("?c pg:testable ?testable_f .")
+        if flt.has_deadline is True or flt.deadline_before is not None:
+            clauses.append("?c pg:deadline ?deadline_f .")
+        elif flt.has_deadline is False:
+            clauses.append("FILTER NOT EXISTS { ?c pg:deadline ?deadline_f }")
+        if flt.deadline_before is not None:
+            # A deadline year means the end of that year ("senast år 2027"); a year asked
+            # for means its first day: compare as dates.
+            before = flt.deadline_before
+            bindings["before_f"] = Literal(before + "-01-01" if len(before) == 4 else before)
+            clauses.append(
+                "FILTER (IF(STRLEN(STR(?deadline_f)) = 4, "
+                'CONCAT(STR(?deadline_f), "-12-31"), STR(?deadline_f)) < ?before_f)'
+            )
+        if not clauses:
+            return None
+        query = f"SELECT DISTINCT ?c WHERE {{ ?c a pg:Commitment . {' '.join(clauses)} }}"
+        return {str(row[0]) for row in self._select(query, bindings).rows}
+
+    def _all_commitments(self) -> list[Commitment]:
+        key = ("all-commitments",)
+        version = self._version() if self._version is not None else None
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        query = """
+SELECT ?c ?title_sv ?title_en ?quote ?start ?end ?section ?spos ?strength ?kind ?change
+       ?testable ?deadline ?period ?amount ?status
+WHERE {
+  ?c a pg:Commitment ; pg:inSection ?section ; pg:strength ?strength ; pg:kind ?kind ;
+     pg:changeType ?change ; pg:testable ?testable ; pg:status ?status ;
+     oa:hasSelector/oa:start ?start ; oa:hasSelector/oa:end ?end ;
+     oa:hasSelector/oa:exact ?quote .
+  ?section pg:position ?spos .
+  OPTIONAL { ?c dcterms:title ?title_sv FILTER (lang(?title_sv) = "sv") }
+  OPTIONAL { ?c dcterms:title ?title_en FILTER (lang(?title_en) = "en") }
+  OPTIONAL { ?c pg:deadline ?deadline }
+  OPTIONAL { ?c pg:period ?period }
+  OPTIONAL { ?c pg:amountSEK ?amount }
+}"""
+        found: dict[str, Commitment] = {}
+        for row in self._select(query).dicts():
+            c = self._commitment(row)
+            found.setdefault(c.iri, c)
+        items = list(found.values())
+        self._attach_links(items)
+        self._remember(key, version, items)
+        return items
+
+    def commitment(self, slug: str) -> Commitment:
+        if not SLUG.match(slug):
+            raise UnknownResource("commitment", slug)
+        for c in self.commitments(CommitmentFilter()):
+            if c.id == slug:
+                return c
+        raise UnknownResource("commitment", slug)
+
+    @staticmethod
+    def _commitment(row: Mapping[str, Term]) -> Commitment:
+        amount = row.get("amount")
+        return Commitment(
+            id=slug_of(row["c"]) or "",
+            iri=str(row["c"]),
+            title={"sv": _str(row.get("title_sv")), "en": _str(row.get("title_en"))},
+            quote=str(row["quote"]),
+            span={"start": int(str(row["start"])), "end": int(str(row["end"]))},
+            section=slug_of(row["section"]) or "",
+            position=int(str(row["spos"])) * 100_000 + int(str(row["start"])),
+            strength=slug_of(row["strength"]) or "",
+            kind=slug_of(row["kind"]) or "",
+            change=slug_of(row["change"]) or "",
+            testable=str(row["testable"]) in ("true", "1"),
+            deadline=_str(row.get("deadline")),
+            period=_str(row.get("period")),
+            amount_sek=None if amount is None else float(str(amount)),
+            status=slug_of(row["status"]) or "",
+        )
+
+    def _attach_links(self, items: list[Commitment]) -> None:
+        if not items:
+            return
+        by_iri = {c.iri: c for c in items}
+        themes = self._select("SELECT ?c ?t WHERE { ?c a pg:Commitment ; pg:theme ?t }")
+        for c_iri, t in themes.rows:
+            if (c := by_iri.get(str(c_iri))) is not None:
+                c.themes.append(slug_of(t) or "")
+        actors = self._select(
+            "SELECT ?c ?p ?a WHERE { ?c a pg:Commitment ; ?p ?a . "
+            "?p rdfs:subPropertyOf pg:namesActor }"
+        )
+        for c_iri, p, a in actors.rows:
+            if (c := by_iri.get(str(c_iri))) is not None and str(p) in ROLE_BY_PROPERTY:
+                c.actors.append({"id": slug_of(a) or "", "role": ROLE_BY_PROPERTY[str(p)]})
+        areas = self._select("SELECT ?c ?a WHERE { ?c a pg:Commitment ; pg:concernsArea ?a }")
+        for c_iri, a in areas.rows:
+            if (c := by_iri.get(str(c_iri))) is not None:
+                c.areas.append(slug_of(a) or "")
+        role_order = {"responsible": 0, "partner": 1, "affected": 2}
+        for c in items:
+            c.themes.sort()
+            c.areas.sort()
+            c.actors.sort(key=lambda x: (role_order[x["role"]], x["id"]))
+
+    def assessments(
+        self, slug: str, *, limit: int | None = None, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A commitment's assessments, newest first (a page of them), and how many it has."""
+        commitment = {"c": URIRef(ID[f"commitment/{slug}"])}
+        counted = self._select("SELECT (COUNT(?a) AS ?n) WHERE { ?a pg:assesses ?c }", commitment)
+        total = int(str(counted.rows[0][0])) if counted.rows and counted.rows[0][0] else 0
+        page = f" LIMIT {int(limit)}" if limit is not None else ""
+        page += f" OFFSET {int(offset)}" if offset else ""
+        rows = self._select(
+            """SELECT ?a ?status ?date ?assessor ?name ?note
+                   (GROUP_CONCAT(STR(?ev); SEPARATOR="\\n") AS ?evidence)
+            WHERE { ?a pg:assesses ?c ; pg:status ?status ; dcterms:date ?date ;
+                       prov:wasAttributedTo ?assessor .
+                    OPTIONAL { ?assessor rdfs:label ?name }
+                    OPTIONAL { ?a rdfs:comment ?note }
+                    OPTIONAL { ?a pg:evidence ?ev } }
+            GROUP BY ?a ?status ?date ?assessor ?name ?note ORDER BY DESC(?date) DESC(?a)"""
+            + page,
+            commitment,
+        )
+        items = [
+            {
+                "id": slug_of(r["a"]),
+                "iri": str(r["a"]),
+                "status": slug_of(r["status"]),
+                "date": str(r["date"]),
+                "assessor": _str(r.get("name")) or str(r["assessor"]),
+                "assessor_iri": str(r["assessor"]),
+                "evidence": [e for e in str(r.get("evidence", "")).split("\n") if e],
+                "note": _str(r.get("note")),
+            }
+            for r in rows.dicts()
+        ]
+        return items, total
+
+    # --- actors, areas, themes, sections --------------------------------------------
+
+    def resources(self, kind: str) -> list[dict[str, Any]]:
+        """A list of actors, areas, themes or sections, with their commitment counts."""
+        return [self._resource_summary(kind, row) for row in self._resource_rows(kind, None)]
+
+    def resource(self, kind: str, slug: str) -> dict[str, Any]:
+        """One resource with the commitments linked to it or to one of its parts."""
+        if not SLUG.match(slug):
+            raise UnknownResource(kind, slug)
+        iri = URIRef(ID[f"{kind}/{slug}"])
+        rows = self._resource_rows(kind, iri)
+        if not rows:
+            raise UnknownResource(kind, slug)
+        out = self._resource_summary(kind, rows[0])
+        flt = CommitmentFilter()
+        setattr(flt, kind, slug)
+        parts = self._parts(kind, iri)
+        out["parts"] = sorted(p for p in parts if p != slug)
+        items = self.commitments(flt)
+        out["commitments"] = [
+            {"id": c.id, "title": c.title, **_role_of(c, parts, kind)} for c in items
+        ]
+        out["commitments_including_parts"] = len(items)
+        return out
+
+    def _parts(self, kind: str, iri: URIRef) -> set[str]:
+        """The slugs of a resource and everything within it."""
+        path = {
+            "actor": "org:subOrganizationOf*",
+            "area": "geo:sfWithin*",
+            "theme": "skos:broader*",
+            "section": "^pg:inSection/pg:inSection",
+        }[kind]
+        rows = self._select(f"SELECT DISTINCT ?part WHERE {{ ?part {path} ?x }}", {"x": iri}).rows
+        return {slug_of(r[0]) or "" for r in rows} | {str(iri).rsplit("/", 1)[-1]}
+
+    def _resource_rows(self, kind: str, iri: URIRef | None) -> list[dict[str, Term]]:
+        member = {
+            "actor": "?x a pg:Actor . OPTIONAL { ?x a ?type . ?type rdfs:subClassOf pg:Actor }"
+            " OPTIONAL { ?x org:subOrganizationOf ?parent }",
+            "area": "?x a pg:Area . OPTIONAL { ?x a ?type . ?type rdfs:subClassOf pg:Area }"
+            " OPTIONAL { ?x geo:sfWithin ?parent }",
+            "theme": "?x skos:inScheme pg:ThemeScheme . OPTIONAL { ?x skos:broader ?parent }",
+            "section": "?x a pg:Section ; pg:position ?order .",
+        }[kind]
+        label = "dcterms:title" if kind == "section" else "skos:prefLabel"
+        link = {
+            "actor": "?c ?role ?x . ?role rdfs:subPropertyOf pg:namesActor .",
+            "area": "?c pg:concernsArea ?x .",
+            "theme": "?c pg:theme ?x .",
+            "section": "?c pg:inSection ?x .",
+        }[kind]
+        query = f"""
+SELECT ?x (SAMPLE(?type) AS ?t) (SAMPLE(?parent) AS ?up) (SAMPLE(?order) AS ?pos)
+       (SAMPLE(?sv) AS ?label_sv) (SAMPLE(?en) AS ?label_en) (COUNT(DISTINCT ?c) AS ?n)
+WHERE {{
+  {member}
+  OPTIONAL {{ ?x {label} ?sv FILTER (lang(?sv) = "sv") }}
+  OPTIONAL {{ ?x {label} ?en FILTER (lang(?en) = "en") }}
+  OPTIONAL {{ ?c a pg:Commitment . {link} }}
+}} GROUP BY ?x ORDER BY ?pos ?x"""
+        bindings: dict[str, Term] = {"x": iri} if iri is not None else {}
+        return list(self._select(query, bindings).dicts())
+
+    @staticmethod
+    def _resource_summary(kind: str, row: Mapping[str, Term]) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": slug_of(row["x"]),
+            "iri": str(row["x"]),
+            "label": {"sv": _str(row.get("label_sv")), "en": _str(row.get("label_en"))},
+            "commitments_count": int(str(row["n"])),
+        }
+        if kind in ("actor", "area"):
+            out["type"] = str(row["t"]).rsplit("#", 1)[-1] if row.get("t") else None
+        if kind in ("actor", "area", "theme"):
+            parent = row.get("up")
+            out["part_of"] = slug_of(parent) if parent is not None else None
+        if kind == "section":
+            out["position"] = int(str(row["pos"]))
+        return out
+
+    # --- counts ------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        items = self.commitments()
+        by: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for c in items:
+            by["strength"][c.strength] += 1
+            by["kind"][c.kind] += 1
+            by["status"][c.status] += 1
+            by["section"][c.section] += 1
+            by["testable"]["true" if c.testable else "false"] += 1
+            for t in c.themes:
+                by["theme"][t] += 1
+            for a in {a["id"] for a in c.actors}:
+                by["actor"][a] += 1
+            for ar in c.areas:
+                by["area"][ar] += 1
+        contexts = self._select("SELECT (COUNT(?s) AS ?n) WHERE { ?s a pg:ContextStatement }")
+        sentences = self._select("SELECT (COUNT(?s) AS ?n) WHERE { ?s a pg:Sentence }")
+        return {
+            "commitments": len(items),
+            "context_statements": int(str(contexts.rows[0][0])),
+            "sentences": int(str(sentences.rows[0][0])),
+            "with_deadline": sum(1 for c in items if c.deadline),
+            "by": {
+                k: dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))) for k, v in by.items()
+            },
+        }
+
+
+def _role_of(c: Commitment, parts: set[str], kind: str) -> dict[str, Any]:
+    if kind != "actor":
+        return {}
+    return {"roles": sorted({a["role"] for a in c.actors if a["id"] in parts})}
+
+
+def sort_commitments(items: Iterable[Commitment], sort: str) -> list[Commitment]:
+    desc = sort.startswith("-")
+    key = sort.lstrip("-")
+    strength_order = {"binding": 0, "intent": 1, "process": 2, "aspirational": 3}
+    keys = {
+        "position": lambda c: (c.position,),
+        "deadline": lambda c: (c.deadline is None, c.deadline or "", c.position),
+        "title": lambda c: (fold(c.title.get("sv") or ""), c.position),
+        "section": lambda c: (c.position,),
+        "strength": lambda c: (strength_order.get(c.strength, 9), c.position),
+        "status": lambda c: (c.status, c.position),
+    }
+    return sorted(items, key=keys[key], reverse=desc)

@@ -1,0 +1,1 @@
+"""The running service's parts, opened and put together."""

@@ -1,0 +1,585 @@
+"""Run untrusted SPARQL in confined worker processes that can be stopped, shared fairly.
+
+pyoxigraph cannot be interrupted from Python, and it can reach the network and use any
+amount of memory. So every query (and every SPARQL Update's delta, see
+``update_runner``) runs in a worker process that:
+
+* cannot open a network connection, and has a cap on its memory (``store/sandbox.py``);
+* is killed when the request's time limit passes (one limit, from the request's arrival
+  to its answer, waiting for a worker included), or when it dies of its memory cap, and
+  is replaced while the others keep serving;
+* writes its answer under a row and a byte cap (``store/results_writer.py``).
+
+Each worker keeps an in-memory replica of the store and replays the changes the writer
+tells the pool of before its next query.
+
+Sharing: ``size`` workers are kept ready, up to ``max_size`` while slow queries keep
+them busy. A free worker goes to the waiting query whose client holds the fewest
+workers (then the earliest), and no client holds more than its share while others
+wait. Queries that run past ``SLOW_AFTER`` seconds yield the CPU (a lower priority) and
+may hold at most ``max_size - 1`` workers together (one, if there is only one): one is
+always left for the short queries of everyone else. A query that turns slow when that
+many are slow already is stopped with ``ServerBusy`` (the client is asked to retry) and
+its worker started afresh. The last free worker is not given to a query whose text ran
+slow lately, nor to any query of a client stopped again and again (``STRIKES``) until
+one of its queries finishes in time: a short query finds a worker at once while heavy
+ones hold the rest, from other clients or from its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from platform_graph.rdf.sparql_text import bind_values
+from platform_graph.store import DatasetSpec, QueryResult, Term
+from platform_graph.store.errors import (
+    ChangeTooLarge,
+    PoolClosed,
+    QueryStopped,
+    ServerBusy,
+    StoreQueryError,
+    StoreTimeout,
+)
+from platform_graph.store.request_scope import current
+from platform_graph.store.sandbox import SandboxUnavailable
+from platform_graph.store.wire import from_wire
+
+__all__ = ["QueryPool", "WorkerAnswer", "WorkerLimits"]
+
+log = logging.getLogger(__name__)
+_CTX = mp.get_context("spawn")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerAnswer:
+    body: bytes
+    truncated: bool
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerLimits:
+    """What a worker may use: memory beyond its replica, answer size, the network."""
+
+    memory_bytes: int | None = 1024 * 2**20
+    max_result_bytes: int | None = 64 * 2**20
+    network: bool = False
+    """Only with PLATFORM_GRAPH_ALLOW_SERVICE: the operator lets SERVICE fetch."""
+
+
+def _worker_main(conn: Connection, limits: WorkerLimits, layout: str) -> None:
+    # A memory-capped engine aborts with a Rust backtrace: one line in the log is enough.
+    os.environ["RUST_BACKTRACE"] = "0"
+    # Imports inside: a spawned worker imports only what it needs.
+    from platform_graph.store.sandbox import confine, limit_memory
+
+    try:
+        confine(network=limits.network)
+    except SandboxUnavailable as exc:
+        conn.send(("failed", str(exc)))
+        return
+    from platform_graph.store.oxigraph import OxigraphStore
+    from platform_graph.store.worker_tasks import handle
+
+    store = OxigraphStore(None)
+    data: bytes = conn.recv()
+    store.load(data, "application/n-quads")
+    del data
+    try:
+        limit_memory(limits.memory_bytes)
+    except SandboxUnavailable as exc:
+        conn.send(("failed", str(exc)))
+        return
+    conn.send(("ready", len(store)))
+    while True:
+        try:
+            msg = conn.recv()
+        except EOFError:
+            return
+        answer = handle(store, msg, limits, layout)
+        if answer is not None:
+            conn.send(answer)
+
+
+class _Worker:
+    def __init__(self, snapshot: bytes, generation: int, limits: WorkerLimits, layout: str):
+        self.generation = generation
+        self.niced = False
+        parent, child = _CTX.Pipe()
+        self.conn: Connection = parent
+        self.process: BaseProcess = _CTX.Process(
+            target=_worker_main, args=(child, limits, layout), daemon=True
+        )
+        self.process.start()
+        child.close()
+        try:
+            self.conn.send(snapshot)
+            status, detail = self.conn.recv()
+        except (EOFError, OSError) as exc:
+            self.kill()
+            raise SandboxUnavailable(f"the query worker died while starting: {exc}") from exc
+        if status != "ready":
+            self.kill()
+            raise SandboxUnavailable(f"the query worker could not confine itself: {detail}")
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        if not self.conn.closed:
+            self.conn.close()
+
+    def death(self) -> str:
+        """Why the worker died, in words (it was not killed by the pool)."""
+        self.process.join(timeout=2)
+        code = self.process.exitcode
+        if code in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS):
+            return (
+                "the query needed more memory than a query may use, or crashed the query "
+                "engine, and was stopped"
+            )
+        return f"the query worker stopped unexpectedly (exit code {code})"
+
+
+SNAPSHOT_REPLAY_MAX = 64
+"""Changes a new worker may replay on top of the kept copy before a fresh copy is taken."""
+
+SLOW_AFTER = 0.5
+"""Seconds after which a running query counts as slow and runs at a lower priority."""
+
+PENALTY_SECONDS = 10
+"""How long a client whose query was stopped may not take the last free worker (doubled
+with each further stop)."""
+
+STRIKES = 3
+"""Stops of a client's queries, none finished in time between, after which all its
+queries are kept off the last free worker (not only the texts that ran slow)."""
+
+PENALTY_MAX = 300
+"""The longest such time, and how long a query text that ran slow stays known heavy."""
+
+
+def _set_priority(worker: _Worker, niceness: int) -> bool:
+    pid = worker.process.pid
+    if pid is None:
+        return False
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, niceness)
+    except OSError:
+        return False
+    return True
+
+
+@dataclass(eq=False)
+class _Ticket:
+    client: str
+    arrival: int
+    text: str
+    """A fingerprint of the request's text: a text that ran slow before is known heavy."""
+
+
+def _fingerprint(message: tuple[Any, ...]) -> str:
+    text = message[1] if len(message) > 1 and isinstance(message[1], str) else ""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+@dataclass
+class _Sharing:
+    """Who holds and who waits for the workers; guarded by the pool's condition."""
+
+    running: dict[str, int] = field(default_factory=dict)
+    waiting: list[_Ticket] = field(default_factory=list)
+    slow: int = 0
+    penalised: dict[str, float] = field(default_factory=dict)
+    strikes: dict[str, int] = field(default_factory=dict)
+    heavy_texts: dict[str, float] = field(default_factory=dict)
+    arrivals: int = 0
+
+    def active_clients(self) -> int:
+        return len(set(self.running) | {t.client for t in self.waiting}) or 1
+
+    def _current(self, table: dict[str, float], key: str) -> bool:
+        until = table.get(key)
+        if until is None:
+            return False
+        if until < time.monotonic():
+            del table[key]
+            return False
+        return True
+
+    def restricted(self, ticket: _Ticket) -> bool:
+        """Kept off the last free worker: this very text ran slow lately, or the client's
+        queries were stopped again and again (whatever their text) and none has finished
+        in time since."""
+        return self._current(self.heavy_texts, ticket.text) or (
+            self.strikes.get(ticket.client, 0) >= STRIKES
+            and self._current(self.penalised, ticket.client)
+        )
+
+    def penalise(self, client: str, text: str) -> None:
+        """Each stop doubles the client's time off the last worker (up to five minutes)."""
+        strikes = self.strikes.get(client, 0)
+        self.strikes[client] = strikes + 1
+        now = time.monotonic()
+        self.penalised[client] = now + min(PENALTY_MAX, PENALTY_SECONDS * 2**strikes)
+        self.heavy_texts[text] = now + PENALTY_MAX
+        if len(self.heavy_texts) > 10_000:  # bounded: forget the oldest
+            for key in sorted(self.heavy_texts, key=self.heavy_texts.__getitem__)[:5_000]:
+                del self.heavy_texts[key]
+
+
+class QueryPool:
+    """Confined query workers, each with its own replica of the data, shared fairly."""
+
+    def __init__(
+        self,
+        snapshot: Callable[[], bytes],
+        *,
+        size: int = 2,
+        timeout: float = 30.0,
+        max_size: int | None = None,
+        limits: WorkerLimits | None = None,
+        layout: str = "dataset",
+    ) -> None:
+        self._snapshot = snapshot
+        self.timeout = timeout
+        self.size = size
+        self.max_size = max(size, max_size or size)
+        self.limits = limits or WorkerLimits()
+        self.layout = layout
+        self._cond = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._share = _Sharing()
+        self._closed = False
+        self._count = 0  # workers started or starting
+        self._starting = False  # a spare worker is being started
+        # How long the last worker took to start (load its copy of the data): what a
+        # query that finds every worker busy waits for one to come free before the pool
+        # pays for a new one.
+        self.start_seconds = 0.0
+        # Changes applied to the primary since generation ``_base``, for replay.
+        self._updates: list[Any] = []
+        self._base = 0
+        self._workers: set[_Worker] = set()
+        self._updates_lock = threading.Lock()
+        self._snap: tuple[int, bytes] | None = None
+        for _ in range(size):
+            worker = self._start_worker()
+            with self._cond:
+                self._idle.append(worker)
+
+    @property
+    def workers(self) -> int:
+        return self._count
+
+    @property
+    def generation(self) -> int:
+        """How many changes the pool has been told of (``changed``): a query run after
+        reading this sees at least those."""
+        with self._updates_lock:
+            return self._base + len(self._updates)
+
+    # --- workers ------------------------------------------------------------------------
+
+    def _start_worker(self, *, reserved: bool = False) -> _Worker:
+        """Start a worker; ``reserved``: its place in ``_count`` was taken already."""
+        if not reserved:
+            with self._cond:
+                self._count += 1
+        try:
+            started = time.monotonic()
+            generation, data = self._current_snapshot()
+            worker = _Worker(data, generation, self.limits, self.layout)
+            self.start_seconds = time.monotonic() - started
+        except BaseException:
+            with self._cond:
+                self._count -= 1
+                self._cond.notify_all()
+            raise
+        with self._updates_lock:
+            self._workers.add(worker)
+        return worker
+
+    def _current_snapshot(self) -> tuple[int, bytes]:
+        """A copy of the store to start a worker from, and the generation it is at.
+
+        Copying the whole store for every new worker made each burst or spare worker cost
+        as much as the data; the copy is kept and reused, and the new worker replays the
+        changes since it. A fresh copy is taken once that replay grows long.
+        """
+        with self._updates_lock:
+            now = self._base + len(self._updates)
+            if self._snap is None or now - self._snap[0] > SNAPSHOT_REPLAY_MAX:
+                self._snap = (now, self._snapshot())
+            return self._snap
+
+    def _stop_worker(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._updates_lock:
+            self._workers.discard(worker)
+        with self._cond:
+            self._count -= 1
+            self._cond.notify_all()
+
+    def _start_in_background(self, *, spare: bool) -> None:
+        """Start one worker in the background (a spare: one at a time)."""
+        with self._cond:
+            if self._closed or self._count >= self.max_size or (spare and self._starting):
+                return
+            self._count += 1  # its place is taken now: no second start overshoots
+            if spare:
+                self._starting = True
+
+        def start() -> None:
+            try:
+                worker = self._start_worker(reserved=True)
+            except Exception:
+                log.exception("could not start a query worker")
+                return
+            finally:
+                if spare:
+                    with self._cond:
+                        self._starting = False
+            with self._cond:
+                if self._closed:
+                    worker.kill()
+                    return
+                self._idle.append(worker)
+                self._cond.notify_all()
+
+        threading.Thread(target=start, name="query-worker-start", daemon=True).start()
+
+    # --- replicas -----------------------------------------------------------------------
+
+    def changed(self, update: Any) -> None:
+        """Record a change applied to the primary; each worker replays it before its next
+        query (an update text, or whatever the worker's layout replays)."""
+        with self._updates_lock:
+            self._updates.append(update)
+
+    def _catch_up(self, worker: _Worker) -> None:
+        with self._updates_lock:
+            pending = self._updates[worker.generation - self._base :]
+            generation = self._base + len(self._updates)
+        for update in pending:
+            worker.conn.send(("replay", update))
+        worker.generation = generation
+        with self._updates_lock:
+            # Forget what every worker has replayed.
+            kept = [w.generation for w in self._workers]
+            if self._snap is not None:
+                kept.append(self._snap[0])  # a worker started from the copy replays from there
+            oldest = min(kept, default=generation)
+            if oldest > self._base:
+                del self._updates[: oldest - self._base]
+                self._base = oldest
+
+    # --- sharing ------------------------------------------------------------------------
+
+    def _next_ticket(self) -> _Ticket | None:
+        """The waiting query a free worker goes to: its client holds the fewest, then the
+        one that came first; a client at its share waits while others do; the last free
+        worker is kept for queries not known to be heavy."""
+        share = self._share
+        fair = max(1, self.max_size // share.active_clients())
+        free = len(self._idle) + (self.max_size - self._count)
+        # With a single worker there is nothing to keep in reserve.
+        reserve = self.max_size > 1 and free <= 1
+        best: _Ticket | None = None
+        for ticket in share.waiting:
+            held = share.running.get(ticket.client, 0)
+            if held >= fair and len(share.waiting) > 1:
+                continue
+            if reserve and share.restricted(ticket):
+                continue
+            key = (held, ticket.arrival)
+            if best is None or key < (share.running.get(best.client, 0), best.arrival):
+                best = ticket
+        return best
+
+    def _acquire(self, client: str, text: str, deadline: float) -> _Worker:
+        with self._cond:
+            share = self._share
+            share.arrivals += 1
+            ticket = _Ticket(client, share.arrivals, text)
+            share.waiting.append(ticket)
+            waited_since = time.monotonic()
+            try:
+                while True:
+                    if self._closed:
+                        raise PoolClosed("the service is shutting down")
+                    if self._idle and self._next_ticket() is ticket:
+                        share.running[client] = share.running.get(client, 0) + 1
+                        return self._idle.pop()
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise StoreTimeout(
+                            "every query worker stayed busy past the time limit: try again later"
+                        )
+                    # Every worker busy: a new one costs a whole copy of the data (tens of
+                    # seconds at millions of triples), so first wait as long as a start
+                    # takes for a busy one to come free, then start one in the background.
+                    if not self._idle and time.monotonic() - waited_since >= max(
+                        self.start_seconds, 0.05
+                    ):
+                        self._start_in_background(spare=True)
+                    self._cond.wait(timeout=min(left, max(self.start_seconds, 0.05)))
+            finally:
+                share.waiting.remove(ticket)
+                self._cond.notify_all()
+
+    def _release_slot(self, client: str, *, slow: bool, finished: bool) -> None:
+        with self._cond:
+            share = self._share
+            held = share.running.get(client, 0) - 1
+            if held > 0:
+                share.running[client] = held
+            else:
+                share.running.pop(client, None)
+            if slow:
+                share.slow -= 1
+            if finished:
+                share.strikes.pop(client, None)  # answered in time: the slate is clean
+            self._cond.notify_all()
+
+    def _turn_slow(self) -> bool:
+        """Count a query as slow; False when slow queries hold all they may already."""
+        with self._cond:
+            if self._share.slow >= max(1, self.max_size - 1):
+                return False
+            self._share.slow += 1
+            return True
+
+    def _penalise(self, client: str, text: str) -> None:
+        with self._cond:
+            self._share.penalise(client, text)
+
+    def _release(self, worker: _Worker) -> None:
+        if worker.niced and not _set_priority(worker, 0):
+            # Without the privilege to raise its priority again, it is retired.
+            self._stop_worker(worker)
+            if self._count < self.size:
+                self._start_in_background(spare=False)
+            return
+        with self._cond:
+            if self._count > self.size and len(self._idle) >= self.size and not self._share.waiting:
+                retire = True  # a burst worker no longer needed
+            else:
+                retire = False
+                worker.niced = False
+                self._idle.append(worker)
+                self._cond.notify_all()
+        if retire:
+            self._stop_worker(worker)
+
+    def _replace(self, worker: _Worker, *, refill: bool = False) -> None:
+        """Kill a worker (its CPU is freed at once); start a successor in the background
+        (with ``refill``, even above the ready number: a worker freed for others)."""
+        self._stop_worker(worker)
+        if refill or self._count < self.size:
+            self._start_in_background(spare=False)
+
+    # --- queries ------------------------------------------------------------------------
+
+    def run(
+        self,
+        sparql: str,
+        dataset: DatasetSpec | None,
+        media: str,
+        max_rows: int | None,
+        base_iri: str | None = None,
+    ) -> WorkerAnswer:
+        """Run a query and serialise its answer as ``media`` (for /sparql)."""
+        answer = self.call(
+            ("query", sparql, dataset, media, max_rows, self.limits.max_result_bytes, base_iri)
+        )
+        return WorkerAnswer(answer[1], answer[2], answer[3])
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        dataset: DatasetSpec | None = None,
+        bindings: Mapping[str, Term] | None = None,
+        max_rows: int | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        """``Store.query`` under the time limit: the same answer, or ``StoreTimeout``.
+
+        ``bindings`` are bound here with ``bind_values`` (never pasted); an engine error
+        is a ``QueryError``.
+        """
+        text = bind_values(sparql, bindings or {})
+        answer = self.call(("result", text, dataset, max_rows, base_iri))
+        return from_wire(answer[1])
+
+    def call(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Send a task to a worker; its answer, or the error, by the request's deadline."""
+        if self._closed:
+            raise PoolClosed("the service is shutting down")
+        scope = current()
+        text = _fingerprint(message)
+        deadline = time.monotonic() + scope.remaining(self.timeout)
+        worker = self._acquire(scope.client, text, deadline)
+        slow = finished = False
+        try:
+            self._catch_up(worker)
+            worker.conn.send(message)
+            left = deadline - time.monotonic()
+            if not worker.conn.poll(max(0.0, min(SLOW_AFTER, left))):
+                if left > SLOW_AFTER and not self._turn_slow():
+                    # Slow queries hold all the workers they may: this one goes, and its
+                    # worker is started afresh at once for everyone else's short queries.
+                    self._penalise(scope.client, text)
+                    self._replace(worker, refill=True)
+                    raise ServerBusy(
+                        "the server is busy with other long queries: this one was stopped "
+                        f"after {SLOW_AFTER:g} s; try again in a while",
+                        PENALTY_SECONDS,
+                    )
+                slow = left > SLOW_AFTER
+                # A slow query yields the CPU to newcomers.
+                worker.niced = _set_priority(worker, 10)
+                if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                    self._penalise(scope.client, text)
+                    self._replace(worker)
+                    raise StoreTimeout(
+                        f"the query ran past the request's time limit ({self.timeout:g} s "
+                        "from its arrival) and was stopped"
+                    )
+            answer: tuple[Any, ...] = worker.conn.recv()
+            finished = True
+        except (EOFError, OSError) as exc:
+            reason = worker.death()
+            self._penalise(scope.client, text)
+            self._replace(worker)
+            raise QueryStopped(reason) from exc
+        finally:
+            self._release_slot(scope.client, slow=slow, finished=finished)
+        status = answer[0]
+        if status == "too-large":
+            self._replace(worker)  # its replica holds the change: it is no copy any more
+            raise ChangeTooLarge(answer[1])
+        self._release(worker)
+        if status == "ok":
+            return answer
+        raise StoreQueryError(answer[1], syntax=status == "syntax")
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        with self._updates_lock:
+            workers = list(self._workers)
+        for worker in workers:
+            worker.kill()

@@ -1,0 +1,1 @@
+"""SHACL validation, the shapes' access paths, incremental validation."""

@@ -1,0 +1,1 @@
+"""The vocabulary: namespaces, graph IRIs, the scales, identifiers."""

@@ -1,0 +1,1 @@
+"""The write side: the writer, change sets, assessments, SPARQL Update, tokens."""
