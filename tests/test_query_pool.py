@@ -21,7 +21,7 @@ from platform_graph.store import (
     Term,
 )
 from platform_graph.store.errors import StoreQueryError, StoreTimeout
-from platform_graph.store.oxigraph import OxigraphStore, data_update
+from platform_graph.store.oxigraph import OxigraphStore
 from platform_graph.store.pool import SNAPSHOT_REPLAY_MAX, QueryPool
 
 G = URIRef("https://w3id.org/platform-graph/graph/data")
@@ -60,7 +60,7 @@ def test_new_workers_start_from_the_kept_copy_and_replay_the_changes() -> None:
         for i in range(3):
             quad = (S, P, Literal(i), G)
             store.apply([], [quad])
-            pool.changed(data_update([], [quad]))
+            pool.changed([], [quad])
         extra = pool._start_worker()
         assert len(calls) == 1  # the copy taken for the first worker is reused
         first = _take(pool)  # set the first worker aside: the new one answers
@@ -70,7 +70,7 @@ def test_new_workers_start_from_the_kept_copy_and_replay_the_changes() -> None:
         for i in range(3, 3 + SNAPSHOT_REPLAY_MAX + 1):
             quad = (S, P, Literal(i), G)
             store.apply([], [quad])
-            pool.changed(data_update([], [quad]))
+            pool.changed([], [quad])
         _give(pool, pool._start_worker())
         assert len(calls) == 2  # a long replay: a fresh copy
     finally:
@@ -309,7 +309,7 @@ def test_query_sees_the_changes_it_was_told_of(memory_store: OxigraphStore) -> N
         assert running.query(ask, bindings={"s": S}) == AskResult(False)
         generation = running.generation
         store.apply([], [quad])
-        running.changed(data_update([], [quad]))
+        running.changed([], [quad])
         assert running.generation == generation + 1
         assert running.query(ask, bindings={"s": S}) == AskResult(True)
     finally:

@@ -20,7 +20,7 @@ from rdflib.term import Node
 
 from platform_graph.build.curation import Actor, Area, Curation, Source, Statement, load_curation
 from platform_graph.build.source import SourceDocument
-from platform_graph.store.rdf_io import nquads
+from platform_graph.store import nquads
 from platform_graph.vocab.namespaces import (
     DATA_GRAPH,
     GEO,

@@ -20,13 +20,12 @@ from platform_graph.build.graph import BuildResult, build, write_outputs
 from platform_graph.build.stats import graph_stats
 from platform_graph.config import Settings, settings_environment
 from platform_graph.errors import CurationError, InputError
-from platform_graph.store import StoreQueryError, StoreUnavailable
-from platform_graph.store.rdf_io import read_graph
+from platform_graph.store import StoreQueryError, StoreUnavailable, read_graph
 from platform_graph.validation.shacl import Report, load_shapes, validate
 from platform_graph.write.tokens import Role, TokenError, TokenRegistry, hash_token, parse_expiry
 
 if TYPE_CHECKING:
-    from platform_graph.store.oxigraph import OxigraphStore
+    from platform_graph.store import Store
 
 __all__ = ["main"]
 
@@ -86,7 +85,7 @@ def _ontology_and_themes(settings: Settings) -> Graph:
 
 def cmd_validate_changes(args: argparse.Namespace, settings: Settings) -> int:
     """The dry run of POST /api/changes, offline: the change set against the built graph."""
-    from platform_graph.store.oxigraph import OxigraphStore
+    from platform_graph.store import open_embedded
     from platform_graph.validation.incremental import Validator
     from platform_graph.write.change_sets import read_change_set
     from platform_graph.write.writer import Writer
@@ -103,7 +102,7 @@ def cmd_validate_changes(args: argparse.Namespace, settings: Settings) -> int:
     except InputError as exc:
         sys.stderr.write(f"unreadable input: {exc}\n")
         return EXIT_UNREADABLE
-    store = OxigraphStore(None)
+    store = open_embedded(None)
     store.load(_build_checked(settings).nquads(), "application/n-quads")
     writer = Writer(store, Validator(read_graph(settings.paths.shapes)))
     outcome = writer.submit(
@@ -328,7 +327,7 @@ def _store_for(args: argparse.Namespace, settings: Settings) -> Path:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """The whole dataset, every named graph and the change log, as N-Quads or TriG."""
-    from platform_graph.store.oxigraph import OxigraphStore
+    from platform_graph.store import open_embedded
 
     out = Path(args.file)
     media = "application/trig" if out.suffix == ".trig" else "application/n-quads"
@@ -347,7 +346,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     if not path.exists():
         sys.stderr.write(f"no store at {path}\n")
         return EXIT_INVALID
-    store = OxigraphStore(path)
+    store = open_embedded(path)
     data = store.dump(media)
     out.write_bytes(data)
     _progress(f"exported {len(store)} quads from {path} to {out}")
@@ -356,20 +355,20 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """Restore an export into a store: an empty one, or replacing all with --replace."""
-    from platform_graph.store.oxigraph import OxigraphStore
-    from platform_graph.store.rdf_io import format_for
+    from platform_graph.rdf import media_types
+    from platform_graph.store import open_embedded
 
     path = _store_for(args, settings)
     source = Path(args.file)
     try:
-        fmt = format_for(source.name)
-        if not fmt.supports_datasets:
+        fmt = media_types.by_file_name(source.name)
+        if fmt.kind != "dataset":
             raise InputError(
                 "an export is N-Quads or TriG (it keeps the graphs)", source=str(source)
             )
         data = source.read_bytes()
         # Parse it all before touching the store: a broken file changes nothing.
-        check = OxigraphStore(None)
+        check = open_embedded(None)
         try:
             check.load(data, fmt.media_type)
         except SyntaxError as exc:
@@ -381,18 +380,18 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_UNREADABLE
     if settings.store_url and not args.store:
         return _import_remote(args, settings, check)
-    store = OxigraphStore(path)
+    store = open_embedded(path)
     if len(store) and not args.replace:
         sys.stderr.write(f"the store at {path} is not empty: add --replace to overwrite it\n")
         return EXIT_INVALID
-    store.raw.clear()
+    store.clear()
     store.load(data, fmt.media_type)
     store.flush()
     _progress(f"imported {len(store)} quads into {path}")
     return EXIT_OK
 
 
-def _import_remote(args: argparse.Namespace, settings: Settings, data: OxigraphStore) -> int:
+def _import_remote(args: argparse.Namespace, settings: Settings, data: Store) -> int:
     """Restore into the remote store: its graphs dropped, then the export pushed in."""
     from platform_graph.service.open_store import load_state_path, remote_store
     from platform_graph.store.loader import push

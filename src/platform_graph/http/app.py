@@ -28,21 +28,9 @@ from platform_graph.http import (
 )
 from platform_graph.http.middleware import BodyLimit, DatasetETag, RequestScope, SecurityHeaders
 from platform_graph.http.problems import install_handlers
-from platform_graph.http.state import AppState
-from platform_graph.read.downloads import Downloads
-from platform_graph.read.model import ReadModel
 from platform_graph.read.named_queries import load_queries
-from platform_graph.service.open_store import open_store
+from platform_graph.service.parts import Service, start
 from platform_graph.store import Store
-from platform_graph.store.oxigraph import OxigraphStore, data_update
-from platform_graph.store.pool import QueryPool, WorkerLimits
-from platform_graph.store.time_limited import read_version, time_limited
-from platform_graph.validation.incremental import Validator
-from platform_graph.validation.shacl import load_shapes
-from platform_graph.vocab.namespaces import ONTOLOGY_GRAPH, THEMES_GRAPH
-from platform_graph.write.tokens import TokenRegistry
-from platform_graph.write.update_runner import UpdateRunner
-from platform_graph.write.writer import WritePolicy, Writer
 
 __all__ = ["create_app"]
 
@@ -82,13 +70,11 @@ _DOCS_PAGE = """<!doctype html>
 
 
 async def _dataset_etag(scope: Scope) -> str:
-    state = scope["app"].state.platform
-    if isinstance(state.store, OxigraphStore):
-        etag: str = state.writer.etag()  # an in-memory lookup: no need for a thread
-        return etag
+    service: Service = scope["app"].state.platform
+    if service.store.capabilities.local:
+        return service.writer.etag()  # a lookup in this process: no need for a thread
     # A remote store answers over the network: not on the event loop.
-    remote: str = await asyncio.to_thread(state.writer.etag)
-    return remote
+    return await asyncio.to_thread(service.writer.etag)
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -104,57 +90,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             ThreadPoolExecutor(max_workers=settings.max_connections, thread_name_prefix="request")
         )
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.max_connections
-        the_store = store if store is not None else open_store(settings)
-        pool: QueryPool | None = None
-        policy = WritePolicy(
-            max_removals=settings.editor_max_removals,
-            protected=frozenset({ONTOLOGY_GRAPH, THEMES_GRAPH}),
-        )
-        writer = Writer(the_store, Validator(load_shapes(settings.paths.shapes)), policy)
-        limits = WorkerLimits(
-            memory_bytes=settings.query_memory_mb * 2**20,
-            max_result_bytes=settings.max_result_bytes,
-            network=settings.allow_service,
-        )
-        embedded = isinstance(the_store, OxigraphStore)
-        if embedded:
-            # The embedded engine cannot be interrupted: /sparql runs in killable workers.
-            # A remote server runs queries itself, under the client's time limit.
-            pool = QueryPool(
-                lambda: the_store.dump("application/n-quads"),
-                size=settings.query_workers,
-                timeout=settings.query_timeout,
-                max_size=settings.query_workers_max,
-                limits=limits,
-            )
-            replicas = pool
-            writer.on_commit(lambda removed, added: replicas.changed(data_update(removed, added)))
-        # SPARQL Update runs in a confined worker too, whichever the store.
-        updates = UpdateRunner(
-            the_store,
-            persistent=embedded,
-            timeout=settings.query_timeout,
-            limits=limits,
-            max_quads=settings.max_change_quads,
-        )
-        writer.on_commit(updates.changed)
-        app.state.platform = AppState(
-            settings=settings,
-            store=the_store,
-            pool=pool,
-            queries=queries,
-            read_model=ReadModel(time_limited(the_store, pool), read_version(writer.etag, pool)),
-            tokens=TokenRegistry(settings.tokens_path, configured=settings.tokens),
-            writer=writer,
-            updates=updates,
-            downloads=Downloads(settings.downloads_dir, the_store, writer.etag),
-        )
+        service = start(settings, store, queries)
+        app.state.platform = service
         try:
             yield
         finally:
-            updates.close()
-            if pool is not None:
-                pool.close()
+            service.close()
 
     app = FastAPI(
         title="platform-graph",

@@ -49,21 +49,21 @@ from typing import Annotated, Literal
 from urllib.parse import quote, urlsplit
 from uuid import uuid4
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from rdflib import BNode, URIRef
 
 from platform_graph.errors import InputError
+from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.security import EditorDep
 from platform_graph.http.sparql import _charset_ok
-from platform_graph.http.state import AppState, StateDep
 from platform_graph.http.writes import DryRun, IfMatch, _bad_input, is_admin, outcome_response
+from platform_graph.rdf import media_types
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
-from platform_graph.store import Quad, Term
-from platform_graph.store.oxigraph import to_ox
-from platform_graph.store.rdf_io import format_for
+from platform_graph.rdf.terms import skolemize
+from platform_graph.service.parts import Service
+from platform_graph.store import Quad, Term, is_iri, serialize_triples
 from platform_graph.vocab.namespaces import CHANGES_GRAPH, DATA_GRAPH, PREFIXES
 from platform_graph.write.change_sets import parse_quads
 from platform_graph.write.tokens import Principal
@@ -122,7 +122,7 @@ class Target:
 # --- identifying the graph ------------------------------------------------------------
 
 
-def _base(request: Request, state: AppState) -> str:
+def _base(request: Request, state: Service) -> str:
     # The configured base, never the request's Host header (which a client chooses).
     return state.settings.public_base
 
@@ -135,14 +135,12 @@ def _origin(base: str) -> str:
 def _checked_iri(value: str) -> URIRef:
     if not _ABSOLUTE.match(value):
         raise ProblemError(400, "Bad graph IRI", f"the graph must be an absolute IRI: {value!r}")
-    try:
-        ox.NamedNode(value)
-    except ValueError as exc:
-        raise ProblemError(400, "Bad graph IRI", f"{value!r} is not an IRI: {exc}") from exc
+    if not is_iri(value):
+        raise ProblemError(400, "Bad graph IRI", f"{value!r} is not an IRI")
     return URIRef(value)
 
 
-def _indirect(request: Request, state: AppState) -> Target | None:
+def _indirect(request: Request, state: Service) -> Target | None:
     """The graph of ``?graph=`` or ``?default``; None when the request names neither."""
     graphs = request.query_params.getlist("graph")
     default = "default" in request.query_params
@@ -159,7 +157,7 @@ def _indirect(request: Request, state: AppState) -> Target | None:
     return None
 
 
-def _named(request: Request, state: AppState) -> Target:
+def _named(request: Request, state: Service) -> Target:
     target = _indirect(request, state)
     if target is None:
         raise ProblemError(
@@ -168,7 +166,7 @@ def _named(request: Request, state: AppState) -> Target:
     return target
 
 
-def _direct(request: Request, state: AppState) -> Target:
+def _direct(request: Request, state: Service) -> Target:
     """The graph whose IRI is the request's own (without its query string)."""
     extra = set(request.query_params) - {"dry_run"}
     if extra:
@@ -187,15 +185,15 @@ def _direct(request: Request, state: AppState) -> Target:
 # --- reading ----------------------------------------------------------------------------
 
 
-def _deskolemized(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+def _deskolemized(term: Term) -> Term:
     if isinstance(term, URIRef):
         m = _SKOLEM.match(str(term))
         if m:
-            return ox.BlankNode("b" + m.group(1))
-    return to_ox(term)
+            return BNode("b" + m.group(1))
+    return term
 
 
-def _get(request: Request, state: AppState, target: Target) -> Response:
+def _get(request: Request, state: Service, target: Target) -> Response:
     try:
         media = best_match(request.headers.get("accept"), OUT_TYPES, "text/turtle")
     except NotAcceptable as exc:
@@ -205,15 +203,8 @@ def _get(request: Request, state: AppState, target: Target) -> Response:
     quads = state.store.quads(graph=target.iri)
     if not quads and not target.always_exists:
         raise ProblemError(404, "Not found", f"there is no graph <{target.iri}>")
-    triples = [
-        ox.Triple(_deskolemized(s), to_ox(p), _deskolemized(o))  # type: ignore[arg-type]
-        for s, p, o, _ in quads
-    ]
-    used = {str(t) for s, p, o, _ in quads for t in (s, p, o) if isinstance(t, URIRef)}
-    prefixes = {
-        prefix: ns for prefix, ns in PREFIXES.items() if any(i.startswith(ns) for i in used)
-    }
-    body = ox.serialize(triples, format=format_for(media), prefixes=prefixes)
+    triples = [(_deskolemized(s), p, _deskolemized(o)) for s, p, o, _ in quads]
+    body = serialize_triples(triples, media, PREFIXES)
     content_type = media + ("; charset=utf-8" if media.startswith("text/") else "")
     return Response(
         body,
@@ -223,28 +214,6 @@ def _get(request: Request, state: AppState, target: Target) -> Response:
 
 
 # --- request bodies -------------------------------------------------------------------
-
-
-def _skolemized(quads: list[Quad], origin: str) -> list[Quad]:
-    """Each blank node as a fresh Skolem IRI (one per node of this document)."""
-    names: dict[BNode, URIRef] = {}
-
-    def iri(node: BNode) -> URIRef:
-        if node not in names:
-            names[node] = URIRef(f"{origin}{GENID_PATH}{uuid4().hex}")
-        return names[node]
-
-    out: list[Quad] = []
-    for s, p, o, g in quads:
-        out.append(
-            (
-                iri(s) if isinstance(s, BNode) else s,
-                p,
-                iri(o) if isinstance(o, BNode) else o,
-                g,
-            )
-        )
-    return out
 
 
 def _unsupported(media: str) -> ProblemError:
@@ -276,7 +245,7 @@ def _rdf(data: bytes, content_type: str, target: Target, origin: str, source: st
             f"the {source} names other graphs ({', '.join(others)}): a Graph Store Protocol "
             "body is the content of one graph",
         )
-    return _skolemized(quads, origin)
+    return skolemize(quads, f"{origin}{GENID_PATH}")
 
 
 def _parts(content_type: str, body: bytes) -> list[tuple[bytes, str, str]]:
@@ -293,7 +262,7 @@ def _parts(content_type: str, body: bytes) -> list[tuple[bytes, str, str]]:
         part_type = str(part.get("content-type") or "")
         if part_type.split(";")[0].strip().lower() in ("", "application/octet-stream"):
             with contextlib.suppress(InputError):
-                part_type = format_for(name).media_type
+                part_type = media_types.by_file_name(name).media_type
         parts.append((payload if isinstance(payload, bytes) else b"", part_type, name))
     return parts
 
@@ -317,7 +286,7 @@ async def _body(request: Request, target: Target, origin: str, method: Method) -
 
 
 def _apply(
-    state: AppState,
+    state: Service,
     principal: Principal,
     target: Target,
     method: Method,
@@ -376,7 +345,7 @@ def _apply(
 
 async def _write(
     request: Request,
-    state: AppState,
+    state: Service,
     principal: Principal,
     target: Target,
     method: Method,
@@ -441,7 +410,7 @@ _READ_RESPONSES: dict[int | str, dict[str, str]] = {
 )
 def service_get(
     request: Request,
-    state: StateDep,
+    state: ServiceDep,
     graph: GraphParam = None,
     default: DefaultParam = None,
 ) -> Response:
@@ -456,7 +425,7 @@ def service_get(
 )
 def service_head(
     request: Request,
-    state: StateDep,
+    state: ServiceDep,
     graph: GraphParam = None,
     default: DefaultParam = None,
 ) -> Response:
@@ -471,7 +440,7 @@ def service_head(
 )
 async def service_put(
     request: Request,
-    state: StateDep,
+    state: ServiceDep,
     principal: EditorDep,
     graph: GraphParam = None,
     default: DefaultParam = None,
@@ -500,7 +469,7 @@ async def service_put(
 )
 async def service_post(
     request: Request,
-    state: StateDep,
+    state: ServiceDep,
     principal: EditorDep,
     graph: GraphParam = None,
     default: DefaultParam = None,
@@ -534,7 +503,7 @@ async def service_post(
 )
 async def service_delete(
     request: Request,
-    state: StateDep,
+    state: ServiceDep,
     principal: EditorDep,
     graph: GraphParam = None,
     default: DefaultParam = None,
@@ -566,7 +535,7 @@ _DIRECT = ROOT + "/{path:path}"
     response_class=Response,
     responses=_READ_RESPONSES,
 )
-def direct_get(path: str, request: Request, state: StateDep) -> Response:
+def direct_get(path: str, request: Request, state: ServiceDep) -> Response:
     return _get(request, state, _direct(request, state))
 
 
@@ -576,7 +545,7 @@ def direct_get(path: str, request: Request, state: StateDep) -> Response:
     response_class=Response,
     responses=_READ_RESPONSES,
 )
-def direct_head(path: str, request: Request, state: StateDep) -> Response:
+def direct_head(path: str, request: Request, state: ServiceDep) -> Response:
     return _get(request, state, _direct(request, state))
 
 
@@ -589,7 +558,7 @@ def direct_head(path: str, request: Request, state: StateDep) -> Response:
 async def direct_put(
     path: str,
     request: Request,
-    state: StateDep,
+    state: ServiceDep,
     principal: EditorDep,
     dry_run: DryRun = False,
     if_match: IfMatch = None,
@@ -616,7 +585,7 @@ async def direct_put(
 async def direct_post(
     path: str,
     request: Request,
-    state: StateDep,
+    state: ServiceDep,
     principal: EditorDep,
     dry_run: DryRun = False,
     if_match: IfMatch = None,
@@ -643,7 +612,7 @@ async def direct_post(
 async def direct_delete(
     path: str,
     request: Request,
-    state: StateDep,
+    state: ServiceDep,
     principal: EditorDep,
     dry_run: DryRun = False,
     if_match: IfMatch = None,

@@ -9,8 +9,8 @@ from fastapi.responses import FileResponse
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
+from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
-from platform_graph.http.state import StateDep
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.store import GraphResult
 from platform_graph.store.time_limited import time_limited
@@ -80,7 +80,7 @@ def _graph() -> Graph:
     "/id/{path:path}",
     summary="A resource of the graph, as RDF (content negotiation), or its page for a browser",
 )
-def resource(path: str, request: Request, state: StateDep) -> Response:
+def resource(path: str, request: Request, state: ServiceDep) -> Response:
     if not _PATH.match(path):
         raise ProblemError(
             404, "Not found", f"no resource {path!r}: not an identifier of this graph"
@@ -92,7 +92,7 @@ def resource(path: str, request: Request, state: StateDep) -> Response:
     if not result.triples:
         raise ProblemError(404, "Not found", f"nothing is known about {iri}")
     if _prefers_html(request):
-        page = resource_page(request, state, path)
+        page = resource_page(request, state.site, path)
         page.headers["Link"] = f'<{iri}>; rel="canonical"'
         return page
     media, content_type = _negotiate(request)
@@ -107,7 +107,7 @@ def resource(path: str, request: Request, state: StateDep) -> Response:
 
 
 @router.get("/ontology", summary="The ontology, as RDF")
-def ontology(request: Request, state: StateDep) -> Response:
+def ontology(request: Request, state: ServiceDep) -> Response:
     media, content_type = _negotiate(request)
     data = state.store.dump(
         media if media != "application/ld+json" else "text/turtle", graph=str(ONTOLOGY_GRAPH)
@@ -132,7 +132,7 @@ _DUMPS = {
     "/data/{name}",
     summary="The whole graph as a download (Turtle, N-Triples, N-Quads, TriG, JSON-LD)",
 )
-def dump(name: str, request: Request, state: StateDep) -> Response:
+def dump(name: str, request: Request, state: ServiceDep) -> Response:
     if name == "void.ttl":
         return Response(
             void(request, state).serialize(format="turtle", encoding="utf-8"),
@@ -154,7 +154,7 @@ def dump(name: str, request: Request, state: StateDep) -> Response:
     )
 
 
-def void(request: Request, state: StateDep) -> Graph:
+def void(request: Request, state: ServiceDep) -> Graph:
     base = state.settings.public_base
     g = _graph()
     g.bind("void", VOID)

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.rest import OutputFormat, _format, _respond
-from platform_graph.http.state import StateDep
 from platform_graph.read.named_queries import NamedQuery, ParameterError
 from platform_graph.store import SelectResult, Term
 from platform_graph.store.time_limited import time_limited
@@ -83,7 +83,7 @@ def build_router(queries: dict[str, NamedQuery]) -> APIRouter:
             }
         )
 
-        def run(request: Request, state: StateDep) -> Response:
+        def run(request: Request, state: ServiceDep) -> Response:
             values = {k: v for k, v in request.query_params.items() if k != "format"}
             try:
                 bindings = q.bindings(values)

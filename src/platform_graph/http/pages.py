@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from rdflib import URIRef
 
+from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.linked_data import _DESCRIBE, _PATH, _graph
 from platform_graph.http.problems import ProblemError
-from platform_graph.http.state import StateDep
 from platform_graph.store import GraphResult
 from platform_graph.store.time_limited import time_limited
 from platform_graph.vocab.namespaces import ID
@@ -37,37 +37,37 @@ def mount_static(app: FastAPI) -> None:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, state: StateDep) -> HTMLResponse:
-    return render.home_page(request, state)
+def home(request: Request, state: ServiceDep) -> HTMLResponse:
+    return render.home_page(request, state.site)
 
 
 @router.get("/platform", response_class=HTMLResponse)
-def platform(request: Request, state: StateDep) -> HTMLResponse:
-    return render.platform_page(request, state)
+def platform(request: Request, state: ServiceDep) -> HTMLResponse:
+    return render.platform_page(request, state.site)
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search(request: Request, state: StateDep) -> HTMLResponse:
-    return render.search_page(request, state)
+def search(request: Request, state: ServiceDep) -> HTMLResponse:
+    return render.search_page(request, state.site)
 
 
 @router.get("/browse", response_class=HTMLResponse)
-def browse_index(request: Request, state: StateDep) -> HTMLResponse:
-    return render.browse_page(request, state, None)
+def browse_index(request: Request, state: ServiceDep) -> HTMLResponse:
+    return render.browse_page(request, state.site, None)
 
 
 @router.get("/browse/{kinds}", response_class=HTMLResponse)
-def browse(kinds: str, request: Request, state: StateDep) -> HTMLResponse:
+def browse(kinds: str, request: Request, state: ServiceDep) -> HTMLResponse:
     if kinds not in render.BROWSE_PATHS:
         raise ProblemError(
             404,
             "Not found",
             f"nothing to browse as {kinds!r}; try {', '.join(render.BROWSE_PATHS)}",
         )
-    return render.browse_page(request, state, render.BROWSE_PATHS[kinds])
+    return render.browse_page(request, state.site, render.BROWSE_PATHS[kinds])
 
 
-def _as_file(path: str, ext: str, state: StateDep) -> Response:
+def _as_file(path: str, ext: str, state: ServiceDep) -> Response:
     if not _PATH.match(path):
         raise ProblemError(404, "Not found", f"no resource {path}.{ext}")
     iri = URIRef(ID[path])
@@ -88,12 +88,12 @@ def _as_file(path: str, ext: str, state: StateDep) -> Response:
 
 
 @router.get("/id/{path:path}.ttl")
-def resource_as_turtle(path: str, state: StateDep) -> Response:
+def resource_as_turtle(path: str, state: ServiceDep) -> Response:
     """/id/actor/polisen.ttl: the resource's description as a Turtle file."""
     return _as_file(path, "ttl", state)
 
 
 @router.get("/id/{path:path}.jsonld")
-def resource_as_jsonld(path: str, state: StateDep) -> Response:
+def resource_as_jsonld(path: str, state: ServiceDep) -> Response:
     """/id/actor/polisen.jsonld: the resource's description as a JSON-LD file."""
     return _as_file(path, "jsonld", state)

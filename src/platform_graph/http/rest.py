@@ -12,10 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
-from platform_graph.http.state import AppState, StateDep
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.read.model import COMMITMENT_SORTS, CommitmentFilter, UnknownResource
+from platform_graph.service.parts import Service
 from platform_graph.store.results_writer import neutralise_cell
 from platform_graph.vocab.scales import Kind, Status, Strength
 
@@ -211,7 +212,7 @@ def _respond(
     return JSONResponse(body, headers=headers)
 
 
-def _check_slug(state: AppState, kind: str, value: str | None) -> None:
+def _check_slug(state: Service, kind: str, value: str | None) -> None:
     if value is None:
         return
     allowed = state.read_model.slugs(kind)
@@ -247,7 +248,7 @@ def _links(request: Request, total: int, limit: int, offset: int) -> str:
 @router.get("/commitments", summary="Commitments, filtered, sorted and paged")
 def list_commitments(
     request: Request,
-    state: StateDep,
+    state: ServiceDep,
     actor: Annotated[
         str | None,
         Query(description="Actor slug; also matches its parts (e.g. kommunala-bolag finds obo)."),
@@ -324,7 +325,7 @@ def list_commitments(
 
 @router.get("/commitments/{commitment_id}", summary="One commitment")
 def get_commitment(
-    commitment_id: str, request: Request, state: StateDep, format: OutputFormat | None = None
+    commitment_id: str, request: Request, state: ServiceDep, format: OutputFormat | None = None
 ) -> Response:
     try:
         item = state.read_model.commitment(commitment_id).as_dict()
@@ -340,7 +341,7 @@ def _resource_routes(kind: str, plural: str) -> None:
         f"/{plural}", summary=f"All {plural}, with commitment counts", name=f"list_{plural}"
     )
     def list_resources(
-        request: Request, state: StateDep, format: OutputFormat | None = None
+        request: Request, state: ServiceDep, format: OutputFormat | None = None
     ) -> Response:
         items = state.read_model.resources(kind)
         body = {"items": items, "total": len(items)}
@@ -352,7 +353,7 @@ def _resource_routes(kind: str, plural: str) -> None:
         name=f"get_{kind}",
     )
     def get_resource(
-        resource_id: str, request: Request, state: StateDep, format: OutputFormat | None = None
+        resource_id: str, request: Request, state: ServiceDep, format: OutputFormat | None = None
     ) -> Response:
         try:
             item = state.read_model.resource(kind, resource_id)
@@ -378,7 +379,7 @@ for _kind, _plural in (
 
 
 @router.get("/stats", summary="Counts by theme, strength, kind, status, actor, area and section")
-def stats(state: StateDep) -> dict[str, Any]:
+def stats(state: ServiceDep) -> dict[str, Any]:
     return state.read_model.stats()
 
 

@@ -12,11 +12,12 @@ from fastapi import APIRouter, Request, Response
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
+from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
-from platform_graph.http.state import AppState, StateDep
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.rdf.results import GRAPH_TYPES, SOLUTION_TYPES, serialize
 from platform_graph.rdf.sparql_text import RefusedQuery, check_query
+from platform_graph.service.parts import Service
 from platform_graph.store import DatasetSpec, Store, StoreQueryError
 from platform_graph.store.pool import WorkerAnswer
 from platform_graph.web.render import yasgui_page
@@ -89,7 +90,7 @@ async def _read_request(request: Request) -> tuple[str | None, dict[str, list[st
     )
 
 
-def service_description(state: AppState, endpoint: str) -> Graph:
+def service_description(state: Service, endpoint: str) -> Graph:
     g = Graph()
     g.bind("sd", SD)
     service = URIRef(endpoint + "#service")
@@ -178,11 +179,11 @@ _SPARQL_DOC: dict[str, Any] = dict(
 # One route per method: one operation id each in the OpenAPI document.
 @router.get("/sparql", operation_id="sparql_get", **_SPARQL_DOC)
 @router.post("/sparql", operation_id="sparql_post", **_SPARQL_DOC)
-async def sparql(request: Request, state: StateDep) -> Response:
+async def sparql(request: Request, state: ServiceDep) -> Response:
     query, params = await _read_request(request)
     accept = request.headers.get("accept")
     if query is None and request.method == "GET" and _prefers_html(accept):
-        return yasgui_page(request, state)
+        return yasgui_page(request, state.site)
     if query is None:
         try:
             media = best_match(accept, GRAPH_TYPES, "text/turtle")

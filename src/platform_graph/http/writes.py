@@ -18,14 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rdflib import URIRef
 
 from platform_graph.errors import InputError
+from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.security import AdminDep, EditorDep
 from platform_graph.http.sparql import _charset_ok, _decode
-from platform_graph.http.state import AppState, StateDep
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.rdf.sparql_text import RefusedQuery, analyse
-from platform_graph.store import Quad
-from platform_graph.store.oxigraph import to_ox
+from platform_graph.service.parts import Service
+from platform_graph.store import Quad, StoreQueryError, nquad_line
 from platform_graph.vocab.identifiers import SLUG
 from platform_graph.vocab.namespaces import DATA_GRAPH, ID
 from platform_graph.vocab.scales import Status
@@ -33,7 +33,6 @@ from platform_graph.write.assessments import AssessmentInput, assessment_change
 from platform_graph.write.change_sets import read_change_set
 from platform_graph.write.sparql_update import add_using
 from platform_graph.write.tokens import Principal, Role
-from platform_graph.write.update_runner import UpdateError
 from platform_graph.write.writer import Forbidden, Outcome, PreconditionFailed
 
 __all__ = ["outcome_response", "router"]
@@ -50,8 +49,7 @@ IfMatch = Annotated[
 
 
 def _nquad(q: Quad) -> str:
-    s, p, o, g = (to_ox(t) for t in q)
-    return f"{s} {p} {o} {g} ."
+    return nquad_line(q)
 
 
 def _bad_input(exc: InputError) -> ProblemError:
@@ -116,7 +114,7 @@ def is_admin(principal: Principal) -> bool:
     return principal.role.includes(Role.admin)
 
 
-def _submit(state: AppState, principal: Principal, **kwargs: Any) -> Outcome:
+def _submit(state: Service, principal: Principal, **kwargs: Any) -> Outcome:
     """``Writer.submit`` (or ``submit_with``, given ``build``) in the principal's name."""
     build = kwargs.pop("build", None)
     try:
@@ -162,7 +160,7 @@ class ChangeSetIn(BaseModel):
 )
 def post_change(
     request: Request,
-    state: StateDep,
+    state: ServiceDep,
     principal: EditorDep,
     change: Annotated[ChangeSetIn, Body()],
     dry_run: DryRun = False,
@@ -186,7 +184,7 @@ def post_change(
 
 @router.get("/api/changes", summary="The change log, newest first")
 def list_changes(
-    state: StateDep,
+    state: ServiceDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> JSONResponse:
@@ -224,7 +222,7 @@ def _record_json(record: Any, *, summary: bool = False) -> dict[str, Any]:
 
 
 @router.get("/api/changes/{change_id}", summary="One change: who, when, why, which triples")
-def get_change(change_id: int, state: StateDep) -> JSONResponse:
+def get_change(change_id: int, state: ServiceDep) -> JSONResponse:
     record = state.writer.record(change_id)
     if record is None:
         raise ProblemError(404, "Not found", f"no change {change_id}")
@@ -240,7 +238,7 @@ def get_change(change_id: int, state: StateDep) -> JSONResponse:
 def revert_change(
     change_id: int,
     request: Request,
-    state: StateDep,
+    state: ServiceDep,
     principal: AdminDep,
     dry_run: DryRun = False,
     if_match: IfMatch = None,
@@ -266,7 +264,7 @@ def revert_change(
 def restore_before_change(
     change_id: int,
     request: Request,
-    state: StateDep,
+    state: ServiceDep,
     principal: AdminDep,
     dry_run: DryRun = False,
     if_match: IfMatch = None,
@@ -329,7 +327,7 @@ def _iri_or_text(value: str) -> str:
 def post_assessment(
     commitment_id: str,
     request: Request,
-    state: StateDep,
+    state: ServiceDep,
     principal: EditorDep,
     assessment: Annotated[AssessmentIn, Body()],
     dry_run: DryRun = False,
@@ -375,7 +373,7 @@ def post_assessment(
 )
 def list_assessments(
     commitment_id: str,
-    state: StateDep,
+    state: ServiceDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> JSONResponse:
@@ -433,7 +431,7 @@ def update_get() -> Response:
 )
 async def update(
     request: Request,
-    state: StateDep,
+    state: ServiceDep,
     principal: EditorDep,
     dry_run: DryRun = False,
     if_match: IfMatch = None,
@@ -464,7 +462,7 @@ async def update(
         # Under the writer's lock: the update reads the state it will change.
         try:
             return state.updates.delta(text, base_iri=endpoint)
-        except UpdateError as exc:
+        except StoreQueryError as exc:
             title = "Malformed update" if exc.syntax else "Update failed"
             raise ProblemError(400, title, str(exc)) from exc
 

@@ -16,8 +16,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from platform_graph.store import Store
-from platform_graph.store.rdf_io import convert
+from platform_graph.store import Store, convert
 
 __all__ = ["Downloads"]
 

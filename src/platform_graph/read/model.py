@@ -8,7 +8,6 @@ module returns.
 from __future__ import annotations
 
 import copy
-import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -17,6 +16,7 @@ from typing import Any
 
 from rdflib import Literal, URIRef
 
+from platform_graph.read.cache import VersionCache
 from platform_graph.store import SelectResult, Store, Term
 from platform_graph.vocab.identifiers import SLUG, slug_of
 from platform_graph.vocab.namespaces import ID, sparql_prefixes
@@ -132,9 +132,7 @@ class ReadModel:
     def __init__(self, store: Store, version: Callable[[], str] | None = None) -> None:
         self.store = store
         self._version = version
-        self._cache: dict[tuple[Any, ...], list[Commitment]] = {}
-        self._cached_version: str | None = None
-        self._cache_lock = threading.Lock()
+        self._cache: VersionCache[list[Commitment]] = VersionCache()
 
     def version(self) -> str | None:
         """The version answers are kept under now; None when nothing is kept."""
@@ -143,22 +141,12 @@ class ReadModel:
     def _cached(self, key: tuple[Any, ...]) -> list[Commitment] | None:
         if self._version is None:
             return None
-        version = self._version()
-        with self._cache_lock:
-            if version != self._cached_version:
-                self._cache.clear()
-                self._cached_version = version
-            found = self._cache.get(key)
+        found = self._cache.get(self._version(), key)
         return None if found is None else [copy.deepcopy(c) for c in found]
 
     def _remember(self, key: tuple[Any, ...], version: str | None, items: list[Commitment]) -> None:
-        if version is None:
-            return
-        with self._cache_lock:
-            if version == self._cached_version:
-                if len(self._cache) >= 256:
-                    self._cache.clear()
-                self._cache[key] = [copy.deepcopy(c) for c in items]
+        if version is not None:
+            self._cache.put(version, key, [copy.deepcopy(c) for c in items])
 
     def _select(self, query: str, bindings: Mapping[str, Term] | None = None) -> SelectResult:
         result = self.store.query(P + query, bindings=bindings)

@@ -8,9 +8,8 @@ from pathlib import Path
 
 from platform_graph.build.graph import build, write_outputs
 from platform_graph.config import Settings
-from platform_graph.store import Store, StoreUnavailable
+from platform_graph.store import Store, StoreUnavailable, open_embedded
 from platform_graph.store.loader import push
-from platform_graph.store.oxigraph import OxigraphStore
 from platform_graph.store.remote import RemoteSettings, RemoteStore
 
 __all__ = ["built_nquads", "load_state_path", "open_store", "remote_store"]
@@ -52,7 +51,7 @@ def open_store(settings: Settings, progress: Progress | None = None) -> Store:
     """
     if settings.store_url:
         return _open_remote(settings, progress)
-    store = OxigraphStore(settings.store_dir)
+    store = open_embedded(settings.store_dir)
     if len(store):
         _say(progress, f"reusing the store at {settings.store_dir} ({len(store)} quads)")
         return store

@@ -1,5 +1,7 @@
 """The store interface and its backends. Nothing outside this package knows the engine."""
 
+from pathlib import Path
+
 from platform_graph.rdf.terms import (
     AskResult,
     DatasetSpec,
@@ -10,7 +12,7 @@ from platform_graph.rdf.terms import (
     Term,
     Triple,
 )
-from platform_graph.store.base import Store
+from platform_graph.store.base import Capabilities, Store
 from platform_graph.store.errors import (
     ChangeTooLarge,
     PoolClosed,
@@ -21,9 +23,20 @@ from platform_graph.store.errors import (
     StoreTimeout,
     StoreUnavailable,
 )
+from platform_graph.store.rdf_io import (
+    convert,
+    is_iri,
+    nquad_line,
+    nquads,
+    parse_into,
+    parse_quads,
+    read_graph,
+    serialize_triples,
+)
 
 __all__ = [
     "AskResult",
+    "Capabilities",
     "ChangeTooLarge",
     "DatasetSpec",
     "GraphResult",
@@ -40,4 +53,20 @@ __all__ = [
     "StoreUnavailable",
     "Term",
     "Triple",
+    "convert",
+    "is_iri",
+    "nquad_line",
+    "nquads",
+    "open_embedded",
+    "parse_into",
+    "parse_quads",
+    "read_graph",
+    "serialize_triples",
 ]
+
+
+def open_embedded(path: Path | None) -> Store:
+    """The embedded store: on disk at ``path`` (RocksDB), or in memory when None."""
+    from platform_graph.store.oxigraph import OxigraphStore
+
+    return OxigraphStore(path)

@@ -7,40 +7,45 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Protocol
 
 from rdflib import BNode, URIRef
 
 from platform_graph.rdf.terms import (
-    AskResult,
     DatasetSpec,
-    GraphResult,
     Quad,
     QueryResult,
-    SelectResult,
     Term,
-    Triple,
 )
-from platform_graph.store.errors import StoreQueryError, StoreTimeout, StoreUnavailable
 
-__all__ = [
-    "AskResult",
-    "DatasetSpec",
-    "GraphResult",
-    "Quad",
-    "QueryResult",
-    "SelectResult",
-    "Store",
-    "StoreQueryError",
-    "StoreTimeout",
-    "StoreUnavailable",
-    "Term",
-    "Triple",
-]
+__all__ = ["Capabilities", "Store"]
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a store can do, so that callers ask this instead of which class it is."""
+
+    local: bool
+    """It answers in this process, without a network round trip: cheap to ask on the
+    event loop (the dataset's ETag), and its queries need confined workers to run."""
+    interruptible: bool
+    """It stops a query at its time limit by itself (a remote server with its timeout);
+    else the query workers, which can be killed, must run its untrusted queries."""
+    shared: bool
+    """Other processes may change it at the same time (a server behind several API
+    processes): a copy of it is stale at once."""
+    durable: bool
+    """What is applied survives a crash (on disk, or on a server)."""
 
 
 class Store(Protocol):
     """What the service needs from a triple store."""
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this store can do."""
+        ...
 
     def query(
         self,
@@ -79,5 +84,13 @@ class Store(Protocol):
     def named_graphs(self) -> Sequence[str]: ...
 
     def transaction(self) -> AbstractContextManager[None]: ...
+
+    def clear(self) -> None:
+        """Remove every quad (an import with --replace)."""
+        ...
+
+    def flush(self) -> None:
+        """Make what was applied durable now (a no-op where every write already is)."""
+        ...
 
     def __len__(self) -> int: ...

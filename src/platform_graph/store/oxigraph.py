@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, URIRef
 
 from platform_graph.rdf.sparql_text import bind_values
-from platform_graph.store.base import (
+from platform_graph.rdf.terms import (
     AskResult,
     DatasetSpec,
     GraphResult,
@@ -22,6 +22,8 @@ from platform_graph.store.base import (
     Term,
     Triple,
 )
+from platform_graph.store.base import Capabilities
+from platform_graph.store.engine_terms import from_ox, graph_node, to_ox
 from platform_graph.store.rdf_io import format_for
 
 __all__ = [
@@ -36,36 +38,6 @@ __all__ = [
     "to_ox",
 ]
 
-OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
-
-
-def from_ox(term: object) -> Term:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"unsupported term {term!r}")
-
-
-def to_ox(term: Term) -> OxTerm:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
-
-
-def graph_node(iri: str) -> ox.NamedNode | ox.DefaultGraph:
-    return ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
-
 
 class OxigraphStore:
     """pyoxigraph behind the Store protocol. ``path=None`` keeps it in memory."""
@@ -76,6 +48,12 @@ class OxigraphStore:
             path.mkdir(parents=True, exist_ok=True)
         self._store = ox.Store(str(path)) if path is not None else ox.Store()
         self._write_lock = threading.RLock()
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(
+            local=True, interruptible=False, shared=False, durable=self.path is not None
+        )
 
     @property
     def raw(self) -> ox.Store:
@@ -193,6 +171,10 @@ class OxigraphStore:
     def flush(self) -> None:
         if self.path is not None:
             self._store.flush()
+
+    def clear(self) -> None:
+        with self._write_lock:
+            self._store.clear()
 
     def __len__(self) -> int:
         return len(self._store)

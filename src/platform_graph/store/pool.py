@@ -35,14 +35,14 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 from platform_graph.rdf.sparql_text import bind_values
-from platform_graph.store import DatasetSpec, QueryResult, Term
+from platform_graph.rdf.terms import DatasetSpec, Quad, QueryResult, Term
 from platform_graph.store.errors import (
     ChangeTooLarge,
     PoolClosed,
@@ -51,9 +51,11 @@ from platform_graph.store.errors import (
     StoreQueryError,
     StoreTimeout,
 )
+from platform_graph.store.oxigraph import data_update, shadow_update
 from platform_graph.store.request_scope import current
 from platform_graph.store.sandbox import SandboxUnavailable
 from platform_graph.store.wire import from_wire
+from platform_graph.vocab.namespaces import CHANGES_GRAPH, DATA_GRAPH
 
 __all__ = ["QueryPool", "WorkerAnswer", "WorkerLimits"]
 
@@ -361,11 +363,16 @@ class QueryPool:
 
     # --- replicas -----------------------------------------------------------------------
 
-    def changed(self, update: Any) -> None:
-        """Record a change applied to the primary; each worker replays it before its next
-        query (an update text, or whatever the worker's layout replays)."""
-        with self._updates_lock:
-            self._updates.append(update)
+    def changed(self, removed: Sequence[Quad], added: Sequence[Quad]) -> None:
+        """A change applied to the primary: each worker replays it before its next query."""
+        text = (
+            data_update(removed, added)
+            if self.layout == "dataset"
+            else shadow_update(removed, added, default=DATA_GRAPH, skip=CHANGES_GRAPH)
+        )
+        if text:
+            with self._updates_lock:
+                self._updates.append(text)
 
     def _catch_up(self, worker: _Worker) -> None:
         with self._updates_lock:

@@ -1,4 +1,6 @@
-"""Reading RDF with errors that say where: file, line and column.
+"""Reading and writing RDF by the engine's parsers and serialisers, terms kept exactly.
+
+Errors say where: file, line and column.
 
 pyoxigraph's parsers report the line and column of a syntax error (rdflib's report
 only the line), and they never fetch anything from the network: a JSON-LD document
@@ -8,68 +10,49 @@ with a remote ``@context`` is refused, not followed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.term import Identifier
+from rdflib import Dataset, Graph, URIRef
 
 from platform_graph.errors import InputError
+from platform_graph.rdf import media_types
+from platform_graph.rdf.terms import Quad
+from platform_graph.store.engine_terms import from_ox, to_ox
 
 __all__ = [
     "convert",
     "format_for",
+    "is_iri",
+    "nquad_line",
     "nquads",
     "parse_into",
+    "parse_quads",
     "read_graph",
     "refuse_xml_entities",
-    "to_oxigraph",
-    "to_rdflib",
+    "serialize_triples",
 ]
 
-_EXTENSIONS = {
-    "ttl": ox.RdfFormat.TURTLE,
+_ENGINE_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS,
+    "n-triples": ox.RdfFormat.N_TRIPLES,
+    "json-ld": ox.RdfFormat.JSON_LD,
+    "rdf-xml": ox.RdfFormat.RDF_XML,
+    "n-quads": ox.RdfFormat.N_QUADS,
     "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "json": ox.RdfFormat.JSON_LD,
-    "rdf": ox.RdfFormat.RDF_XML,
-    "owl": ox.RdfFormat.RDF_XML,
-    "xml": ox.RdfFormat.RDF_XML,
 }
 
 
 def format_for(name: str) -> ox.RdfFormat:
-    """The RDF format for a file name (by extension) or a media type."""
+    """The engine's RDF format for a file name (by extension) or a media type."""
     if "/" in name:
-        fmt = ox.RdfFormat.from_media_type(name.split(";")[0].strip())
-        if fmt is None:
+        found = media_types.by_media_type(name)
+        if found is None or found.name not in _ENGINE_FORMATS:
             raise InputError(f"unsupported media type {name!r}", source=name)
-        return fmt
-    ext = name.rsplit(".", 1)[-1].lower()
-    if ext not in _EXTENSIONS:
-        raise InputError(
-            f"unknown RDF file extension {ext!r} (use one of {', '.join(sorted(_EXTENSIONS))})",
-            source=name,
-        )
-    return _EXTENSIONS[ext]
-
-
-def to_rdflib(
-    term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph,
-) -> Identifier:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise InputError(f"unsupported RDF term {term!r}", source="<input>")
+        return _ENGINE_FORMATS[found.name]
+    return _ENGINE_FORMATS[media_types.by_file_name(name).name]
 
 
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -120,20 +103,6 @@ def refuse_xml_entities(data: bytes, fmt: ox.RdfFormat, *, source: str) -> None:
     refuse_deep_nesting(data, fmt, source=source)
 
 
-def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise InputError(f"unsupported RDF term {term!r}", source="<graph>")
-
-
 def convert(data: bytes, source_type: str, target_type: str) -> bytes:
     """RDF in one syntax, written in another by pyoxigraph (terms kept exactly)."""
     quads = ox.parse(data, format=format_for(source_type))
@@ -145,7 +114,7 @@ def convert(data: bytes, source_type: str, target_type: str) -> bytes:
 def nquads(graphs: Iterable[Graph]) -> bytes:
     """N-Quads of named graphs (each graph's identifier names it), written by pyoxigraph."""
     quads = [
-        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.NamedNode(str(g.identifier)))  # type: ignore[arg-type]
+        ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(str(g.identifier)))  # type: ignore[arg-type]
         for g in graphs
         for s, p, o in g
     ]
@@ -177,9 +146,9 @@ def parse_into(
         else:
             quads = ox.parse(data, format=fmt, base_iri=base_iri)
         for q in quads:
-            s, p, o = to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
+            s, p, o = from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)
             if isinstance(target, Dataset) and not isinstance(q.graph_name, ox.DefaultGraph):
-                target.graph(to_rdflib(q.graph_name)).add((s, p, o))
+                target.graph(from_ox(q.graph_name)).add((s, p, o))
             else:
                 target.add((s, p, o))
             count += 1
@@ -188,6 +157,65 @@ def parse_into(
     except (OSError, ValueError) as exc:
         raise InputError(str(exc), source=source) from exc
     return count
+
+
+def parse_quads(data: bytes | str, media_type: str, *, graph: URIRef, source: str) -> list[Quad]:
+    """RDF in any supported syntax as quads (IRIs resolved against ``graph``); triples
+    land in ``graph``. Unreadable input is an ``InputError`` with its line and column."""
+    try:
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        fmt = format_for(media_type)
+        refuse_xml_entities(raw, fmt, source=source)
+        parsed = list(ox.parse(raw, format=fmt, base_iri=str(graph)))
+    except SyntaxError as exc:
+        raise InputError(exc.msg, source=source, line=exc.lineno, column=exc.offset) from exc
+    except (ValueError, OSError) as exc:  # UnicodeEncodeError included: a lone surrogate
+        raise InputError(str(exc), source=source) from exc
+    out: list[Quad] = []
+    for q in parsed:
+        if isinstance(q.graph_name, ox.BlankNode):
+            raise InputError("a graph name must be an IRI, not a blank node", source=source)
+        g = graph if isinstance(q.graph_name, ox.DefaultGraph) else from_ox(q.graph_name)
+        try:
+            quad = (from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), g)
+        except TypeError as exc:
+            raise InputError(
+                f"RDF 1.2 triple terms are not supported: {exc}", source=source
+            ) from exc
+        out.append(quad)  # type: ignore[arg-type]
+    return out
+
+
+def serialize_triples(
+    triples: Iterable[tuple[Any, Any, Any]], media_type: str, prefixes: Mapping[str, str]
+) -> bytes:
+    """Triples (of neutral terms) in an RDF syntax, with those of ``prefixes`` it uses."""
+    engine = [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples]  # type: ignore[arg-type]
+    used = {
+        t.value
+        for tr in engine
+        for t in (tr.subject, tr.predicate, tr.object)
+        if isinstance(t, ox.NamedNode)
+    }
+    chosen = {p: ns for p, ns in prefixes.items() if any(i.startswith(ns) for i in used)}
+    body = ox.serialize(engine, format=format_for(media_type), prefixes=chosen)
+    assert body is not None
+    return body
+
+
+def nquad_line(quad: Quad) -> str:
+    """One quad as a line of N-Quads (without the line break), terms exactly as stored."""
+    s, p, o, g = (to_ox(t) for t in quad)
+    return f"{s} {p} {o} {g} ."
+
+
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI the engine accepts."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def read_graph(path: Path, graph: Graph | None = None) -> Graph:

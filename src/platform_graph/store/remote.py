@@ -57,19 +57,19 @@ from SPARQLWrapper import BASIC, DIGEST, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from platform_graph.rdf.sparql_text import analyse, bind_values, tokens
-from platform_graph.store.base import (
+from platform_graph.rdf.terms import (
     AskResult,
     DatasetSpec,
     GraphResult,
     Quad,
     QueryResult,
     SelectResult,
-    StoreQueryError,
-    StoreTimeout,
-    StoreUnavailable,
     Term,
 )
-from platform_graph.store.oxigraph import collect_triples, from_ox, quad_text, to_ox
+from platform_graph.store.base import Capabilities
+from platform_graph.store.engine_terms import from_ox, to_ox
+from platform_graph.store.errors import StoreQueryError, StoreTimeout, StoreUnavailable
+from platform_graph.store.oxigraph import collect_triples, quad_text
 from platform_graph.store.rdf_io import format_for
 from platform_graph.store.virtuoso_paths import expand_paths
 from platform_graph.vocab.namespaces import GRAPH, PG
@@ -169,6 +169,13 @@ class RemoteStore:
         self._lock_file: Any = None
 
     # --- terms the server would not keep as they are --------------------------------------
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(local=False, interruptible=True, shared=True, durable=True)
+
+    def flush(self) -> None:
+        """Every write is the server's, and durable there."""
 
     def _encode(self, term: Term) -> Term:
         if isinstance(term, Literal):

@@ -19,6 +19,7 @@ from contextlib import AbstractContextManager
 from rdflib import BNode, URIRef
 
 from platform_graph.store import DatasetSpec, Quad, QueryResult, Store, Term
+from platform_graph.store.base import Capabilities
 from platform_graph.store.pool import QueryPool
 
 __all__ = ["TimeLimitedStore", "read_version", "time_limited"]
@@ -30,6 +31,16 @@ class TimeLimitedStore:
     def __init__(self, store: Store, pool: QueryPool) -> None:
         self.store = store
         self.pool = pool
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.store.capabilities
+
+    def clear(self) -> None:
+        self.store.clear()
+
+    def flush(self) -> None:
+        self.store.flush()
 
     def query(
         self,

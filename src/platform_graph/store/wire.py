@@ -17,7 +17,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 
-from platform_graph.store.base import (
+from platform_graph.rdf.terms import (
     AskResult,
     DatasetSpec,
     GraphResult,

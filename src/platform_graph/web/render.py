@@ -5,9 +5,7 @@ rendered server-side with Jinja2 templates.
 from __future__ import annotations
 
 import re
-import threading
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -17,7 +15,6 @@ from rdflib import Literal, URIRef
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from platform_graph.http.state import AppState
 from platform_graph.read.model import UnknownResource
 from platform_graph.store import Term
 from platform_graph.vocab.namespaces import ID, PREFIXES
@@ -25,7 +22,6 @@ from platform_graph.web.charts import Chart, bar_chart
 from platform_graph.web.i18n import STRINGS, choose_lang
 from platform_graph.web.page_data import (
     Description,
-    Memo,
     Pages,
     Piece,
     Statement,
@@ -33,6 +29,7 @@ from platform_graph.web.page_data import (
     local_path,
     prefixed,
 )
+from platform_graph.web.site import Site
 
 __all__ = [
     "BROWSE_PATHS",
@@ -156,41 +153,6 @@ def safe_link(iri: str) -> bool:
     return _LINKABLE.match(iri) is not None
 
 
-class _Memo:
-    """Whole-graph reads kept for the dataset's current version (its ETag): every write
-    goes through the Writer and moves the ETag, so nothing stale is ever shown."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._version: str | None = None
-        self._values: dict[str, Any] = {}
-
-    def bind(self, version: str) -> Memo:
-        def memo(name: str, compute: Callable[[], Any]) -> Any:
-            with self._lock:
-                if self._version != version:
-                    self._version, self._values = version, {}
-                if name in self._values:
-                    return self._values[name]
-            value = compute()
-            with self._lock:
-                if self._version == version:
-                    self._values[name] = value
-            return value
-
-        return memo
-
-
-def _pages(request: Request, state: AppState) -> Pages:
-    holder = getattr(request.app.state, "platform_graph_web_memo", None)
-    if holder is None:
-        holder = _Memo()
-        request.app.state.platform_graph_web_memo = holder
-    # The read model's version, not the bare ETag: its queries may run on a query worker,
-    # which learns of a change a moment after the ETag moves (time_limited.read_version).
-    return Pages(state.read_model, holder.bind(state.read_model.version() or state.writer.etag()))
-
-
 def _view(request: Request, pages: Pages) -> View:
     lang, explicit = choose_lang(
         request.query_params.get("lang"), request.headers.get("accept-language")
@@ -211,8 +173,8 @@ def _respond(
 # --- home -------------------------------------------------------------------------------
 
 
-def home_page(request: Request, state: AppState) -> HTMLResponse:
-    pages = _pages(request, state)
+def home_page(request: Request, site: Site) -> HTMLResponse:
+    pages = site.pages()
     view = _view(request, pages)
     stats = pages.stats()
     by: dict[str, dict[str, int]] = stats["by"]
@@ -246,8 +208,8 @@ def home_page(request: Request, state: AppState) -> HTMLResponse:
 # --- the text ---------------------------------------------------------------------------
 
 
-def platform_page(request: Request, state: AppState) -> HTMLResponse:
-    pages = _pages(request, state)
+def platform_page(request: Request, site: Site) -> HTMLResponse:
+    pages = site.pages()
     view = _view(request, pages)
     return _respond(
         view,
@@ -258,19 +220,19 @@ def platform_page(request: Request, state: AppState) -> HTMLResponse:
     )
 
 
-def search_page(request: Request, state: AppState) -> HTMLResponse:
-    pages = _pages(request, state)
+def search_page(request: Request, site: Site) -> HTMLResponse:
+    pages = site.pages()
     view = _view(request, pages)
     q = request.query_params.get("q", "").strip()[:200]
     commitments, contexts = pages.search(q) if q else ([], [])
     return _respond(view, "search.html", q=q, commitments=commitments, contexts=contexts)
 
 
-def browse_page(request: Request, state: AppState, kind: str | None) -> HTMLResponse:
+def browse_page(request: Request, site: Site, kind: str | None) -> HTMLResponse:
     """/browse: the kinds of resources; /browse/{kinds}: every resource of one kind."""
-    pages = _pages(request, state)
+    pages = site.pages()
     view = _view(request, pages)
-    rm = state.read_model
+    rm = site.read_model
     if kind is None:
         kinds = [(k, plural) for plural, k in BROWSE_PATHS.items()]
         return _respond(view, "browse.html", kind=None, kinds=kinds, items=[], sections=[])
@@ -289,9 +251,9 @@ def browse_page(request: Request, state: AppState, kind: str | None) -> HTMLResp
 # --- /id/... ------------------------------------------------------------------------------
 
 
-def resource_page(request: Request, state: AppState, path: str) -> HTMLResponse:
+def resource_page(request: Request, site: Site, path: str) -> HTMLResponse:
     """The page of one of the graph's resources, for /id/{path} asked for as HTML."""
-    pages = _pages(request, state)
+    pages = site.pages()
     view = _view(request, pages)
     kind, _, slug = path.partition("/")
     iri = str(ID[path])
@@ -400,8 +362,8 @@ def _literal(term: Term | None) -> str | None:
 # --- /sparql ------------------------------------------------------------------------------
 
 
-def yasgui_page(request: Request, state: AppState) -> HTMLResponse:
-    view = _view(request, _pages(request, state))
+def yasgui_page(request: Request, site: Site) -> HTMLResponse:
+    view = _view(request, site.pages())
     tabs = [
         {
             "name": q.name,
@@ -409,7 +371,7 @@ def yasgui_page(request: Request, state: AppState) -> HTMLResponse:
             "description": q.description,
             "query": example_query(q),
         }
-        for q in state.queries.values()
+        for q in site.queries.values()
     ]
     config = {
         "endpoint": "/sparql",

@@ -19,13 +19,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import pyoxigraph as ox
 from rdflib import URIRef
 
 from platform_graph.errors import InputError
-from platform_graph.store import Quad
-from platform_graph.store.oxigraph import from_ox
-from platform_graph.store.rdf_io import format_for, refuse_xml_entities
+from platform_graph.store import Quad, parse_quads
 from platform_graph.vocab.namespaces import DATA_GRAPH
 
 __all__ = ["ChangeSet", "ChangeSetError", "parse_quads", "read_change_set"]
@@ -40,32 +37,6 @@ class ChangeSet:
     message: str
     add: list[Quad]
     remove: list[Quad]
-
-
-def parse_quads(data: bytes | str, media_type: str, *, graph: URIRef, source: str) -> list[Quad]:
-    """RDF in any supported syntax as quads; triples land in ``graph``."""
-    try:
-        raw = data.encode("utf-8") if isinstance(data, str) else data
-        fmt = format_for(media_type)
-        refuse_xml_entities(raw, fmt, source=source)
-        quads = list(ox.parse(raw, format=fmt, base_iri=str(graph)))
-    except SyntaxError as exc:
-        raise InputError(exc.msg, source=source, line=exc.lineno, column=exc.offset) from exc
-    except (ValueError, OSError) as exc:  # UnicodeEncodeError included: a lone surrogate
-        raise InputError(str(exc), source=source) from exc
-    out: list[Quad] = []
-    for q in quads:
-        if isinstance(q.graph_name, ox.BlankNode):
-            raise InputError("a graph name must be an IRI, not a blank node", source=source)
-        g = graph if isinstance(q.graph_name, ox.DefaultGraph) else from_ox(q.graph_name)
-        try:
-            quad = (from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), g)
-        except TypeError as exc:
-            raise InputError(
-                f"RDF 1.2 triple terms are not supported: {exc}", source=source
-            ) from exc
-        out.append(quad)  # type: ignore[arg-type]
-    return out
 
 
 def _part(value: Any, fmt: str, graph: URIRef, part: str) -> list[Quad]:

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 from typing import Literal as LiteralType
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
+from platform_graph.rdf.terms import skolemize
 from platform_graph.store import Quad, Store
 from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import Report
@@ -148,24 +147,6 @@ class ChangeRecord:
 Listener = Callable[[Sequence[Quad], Sequence[Quad]], None]
 Delta = tuple[Sequence[Quad], Sequence[Quad]]
 """(remove, add): what a change asks for, before the writer drops what changes nothing."""
-
-
-def skolemize(quads: Sequence[Quad]) -> list[Quad]:
-    """Blank nodes in new data become fresh IRIs (RDF 1.1 Skolem IRIs).
-
-    A blank node cannot be named again: a later change could never remove or correct
-    the triples it is in. One change's blank node maps to one IRI throughout it.
-    """
-    names: dict[BNode, URIRef] = {}
-
-    def fix(term: Any) -> Any:
-        if isinstance(term, BNode):
-            if term not in names:
-                names[term] = URIRef(f"{GENID}{uuid.uuid4().hex}")
-            return names[term]
-        return term
-
-    return [(fix(s), p, fix(o), g) for s, p, o, g in quads]
 
 
 class Writer:
@@ -302,7 +283,9 @@ class Writer:
                 raise PermissionError("the change log cannot be written directly")
         removed = [q for q in dict.fromkeys(remove) if self.store.quads(*q)]
         gone = set(removed)
-        added = [q for q in dict.fromkeys(skolemize(add)) if q in gone or not self.store.quads(*q)]
+        added = [
+            q for q in dict.fromkeys(skolemize(add, GENID)) if q in gone or not self.store.quads(*q)
+        ]
         # A triple both removed and added stays as it is.
         both = set(removed) & set(added)
         return [q for q in removed if q not in both], [q for q in added if q not in both]

@@ -21,21 +21,14 @@ from collections.abc import Sequence
 
 import pyoxigraph as ox
 
-from platform_graph.store import Quad, Store
+from platform_graph.rdf.terms import Quad
+from platform_graph.store.base import Store
+from platform_graph.store.engine_terms import from_ox
 from platform_graph.store.errors import StoreQueryError
-from platform_graph.store.oxigraph import from_ox, shadow_update
 from platform_graph.store.pool import QueryPool, WorkerLimits
 from platform_graph.vocab.namespaces import CHANGES_GRAPH, DATA_GRAPH
 
-__all__ = ["UpdateError", "UpdateRunner"]
-
-
-class UpdateError(ValueError):
-    """The update does not parse, or cannot run; ``syntax`` tells which."""
-
-    def __init__(self, message: str, *, syntax: bool) -> None:
-        super().__init__(message)
-        self.syntax = syntax
+__all__ = ["UpdateReplica"]
 
 
 def shadow_snapshot(store: Store) -> bytes:
@@ -62,12 +55,12 @@ def _quads(data: bytes) -> list[Quad]:
         try:
             quad = (from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), graph)
         except TypeError as exc:  # an RDF 1.2 triple term: the graph holds RDF 1.1 only
-            raise UpdateError(f"unsupported term: {exc}", syntax=False) from exc
+            raise StoreQueryError(f"unsupported term: {exc}", syntax=False) from exc
         out.append(quad)  # type: ignore[arg-type]
     return sorted(out, key=str)
 
 
-class UpdateRunner:
+class UpdateReplica:
     """Computes SPARQL Update deltas in a confined, killable worker."""
 
     def __init__(
@@ -101,9 +94,7 @@ class UpdateRunner:
         """A change applied to the store: the replica replays it (if it has started)."""
         with self._lock:
             if self._pool is not None:
-                text = shadow_update(removed, added, default=DATA_GRAPH, skip=CHANGES_GRAPH)
-                if text:
-                    self._pool.changed(text)
+                self._pool.changed(removed, added)
 
     def delta(self, text: str, *, base_iri: str | None) -> tuple[list[Quad], list[Quad]]:
         """(removed, added): what running ``text`` on the store would change.
@@ -116,8 +107,6 @@ class UpdateRunner:
             pool = self._pool
         try:
             answer = pool.call(("delta", text, base_iri, self.max_quads))
-        except StoreQueryError as exc:
-            raise UpdateError(str(exc), syntax=exc.syntax) from exc
         finally:
             if not self.persistent:
                 self.close()

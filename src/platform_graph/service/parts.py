@@ -1,0 +1,104 @@
+"""The running service's parts, put together once: what every request reaches.
+
+The HTTP layer starts a ``Service`` when the app starts and closes it when the app
+stops; the command line starts one to dry-run a change offline. Nothing here knows HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from platform_graph.config import Settings
+from platform_graph.read.downloads import Downloads
+from platform_graph.read.model import ReadModel
+from platform_graph.read.named_queries import NamedQuery, load_queries
+from platform_graph.service.open_store import open_store
+from platform_graph.store import Store
+from platform_graph.store.pool import QueryPool, WorkerLimits
+from platform_graph.store.time_limited import read_version, time_limited
+from platform_graph.store.update_replica import UpdateReplica
+from platform_graph.validation.incremental import Validator
+from platform_graph.validation.shacl import load_shapes
+from platform_graph.vocab.namespaces import ONTOLOGY_GRAPH, THEMES_GRAPH
+from platform_graph.web.site import Site
+from platform_graph.write.tokens import TokenRegistry
+from platform_graph.write.writer import WritePolicy, Writer
+
+__all__ = ["Service", "start"]
+
+
+@dataclass(slots=True)
+class Service:
+    settings: Settings
+    store: Store
+    pool: QueryPool | None
+    """The confined query workers (None when the store stops its own queries)."""
+    queries: dict[str, NamedQuery]
+    read_model: ReadModel
+    tokens: TokenRegistry
+    writer: Writer
+    updates: UpdateReplica
+    downloads: Downloads
+    site: Site
+
+    def close(self) -> None:
+        self.updates.close()
+        if self.pool is not None:
+            self.pool.close()
+
+
+def start(
+    settings: Settings,
+    store: Store | None = None,
+    queries: dict[str, NamedQuery] | None = None,
+) -> Service:
+    """Open the store (building and loading the graph on first use) and start the parts.
+
+    Untrusted SPARQL always runs in confined, killable workers: the queries of a store that
+    cannot stop them itself (the embedded engine) in the query pool, and every update's
+    delta, whichever the store, in the update replica.
+    """
+    the_store = store if store is not None else open_store(settings)
+    policy = WritePolicy(
+        max_removals=settings.editor_max_removals,
+        protected=frozenset({ONTOLOGY_GRAPH, THEMES_GRAPH}),
+    )
+    writer = Writer(the_store, Validator(load_shapes(settings.paths.shapes)), policy)
+    limits = WorkerLimits(
+        memory_bytes=settings.query_memory_mb * 2**20,
+        max_result_bytes=settings.max_result_bytes,
+        network=settings.allow_service,
+    )
+    pool: QueryPool | None = None
+    if not the_store.capabilities.interruptible:
+        pool = QueryPool(
+            lambda: the_store.dump("application/n-quads"),
+            size=settings.query_workers,
+            timeout=settings.query_timeout,
+            max_size=settings.query_workers_max,
+            limits=limits,
+        )
+        writer.on_commit(pool.changed)
+    updates = UpdateReplica(
+        the_store,
+        # A store others change too gets a fresh copy for each update.
+        persistent=not the_store.capabilities.shared,
+        timeout=settings.query_timeout,
+        limits=limits,
+        max_quads=settings.max_change_quads,
+    )
+    writer.on_commit(updates.changed)
+    queries = queries if queries is not None else load_queries(settings.queries_dir)
+    read_model = ReadModel(time_limited(the_store, pool), read_version(writer.etag, pool))
+    return Service(
+        settings=settings,
+        store=the_store,
+        pool=pool,
+        queries=queries,
+        read_model=read_model,
+        tokens=TokenRegistry(settings.tokens_path, configured=settings.tokens),
+        writer=writer,
+        updates=updates,
+        downloads=Downloads(settings.downloads_dir, the_store, writer.etag),
+        site=Site(read_model, queries),
+    )
