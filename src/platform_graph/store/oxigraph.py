@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 
 from platform_graph.rdf_io import format_for
-from platform_graph.sparql_text import bind_values
+from platform_graph.sparql_text import bind_values, tokens
 from platform_graph.store.base import (
     AskResult,
     DatasetSpec,
@@ -31,6 +31,7 @@ __all__ = [
     "data_update",
     "from_ox",
     "graph_node",
+    "names_its_dataset",
     "quad_text",
     "shadow_update",
     "to_ox",
@@ -61,6 +62,15 @@ def to_ox(term: Term) -> OxTerm:
     if term.datatype:
         return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
     return ox.Literal(str(term))
+
+
+def names_its_dataset(sparql: str) -> bool:
+    """Whether a query has a dataset clause (FROM or FROM NAMED) of its own.
+
+    FROM is a keyword nowhere else in a query (subqueries have no dataset clause), and
+    the tokens are read as the engine reads them: not inside strings, IRIs or names.
+    """
+    return any(t.kind == "word" and t.text.upper() == "FROM" for t in tokens(sparql))
 
 
 def graph_node(iri: str) -> ox.NamedNode | ox.DefaultGraph:
@@ -97,8 +107,14 @@ class OxigraphStore:
     def raw_query(
         self, sparql: str, dataset: DatasetSpec | None = None, base_iri: str | None = None
     ) -> Any:
-        """pyoxigraph's own answer to a query over ``dataset`` (the union of the named
-        graphs when none is given), for code inside ``store/`` only."""
+        """pyoxigraph's own answer to a query, for code inside ``store/`` only.
+
+        Its dataset is ``dataset`` (the protocol's) when given, else the query's own
+        FROM / FROM NAMED, else the union of the named graphs as the default graph.
+        """
+        if dataset is None and names_its_dataset(sparql):
+            # pyoxigraph's union flag would replace the query's own dataset.
+            return self._store.query(sparql, base_iri=base_iri)
         spec = dataset or DatasetSpec()
         return self._store.query(
             sparql,
