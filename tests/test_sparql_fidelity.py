@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from platform_graph.store import DatasetSpec
 from platform_graph.store.oxigraph import OxigraphStore
+from platform_graph.store.results_writer import CSV, write_solutions
 from tests.support.inprocess import service
 
 G1 = "http://example.org/g1"
@@ -111,3 +112,39 @@ def test_over_sparql_from_named_limits_the_graphs(app: TestClient) -> None:
     r = app.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
     assert r.status_code == 200, r.text
     assert list(csv.reader(io.StringIO(r.text))) == [["g", "n"], [G1, "1"]]
+
+
+def _csv_cells(*terms: ox.NamedNode | ox.Literal) -> list[str]:
+    rows = [{"x": term} for term in terms]
+    written = write_solutions(["x"], rows, CSV)
+    [_, *cells] = list(csv.reader(io.StringIO(written.body.decode())))
+    return [cell for [cell] in cells]
+
+
+def test_csv_cells_that_cannot_act_as_a_formula_are_the_values() -> None:
+    duration = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dayTimeDuration")
+    values = [
+        ox.Literal("-nglish"),
+        ox.Literal("---"),
+        ox.Literal("-PT8H", datatype=duration),
+        ox.Literal("-08:00"),
+        ox.Literal("+1"),
+        ox.Literal("=1+2"),
+        ox.Literal("@home"),
+    ]
+    assert _csv_cells(*values) == [v.value for v in values]
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        '=HYPERLINK("http://evil.example/","klicka")',
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        '+WEBSERVICE("http://evil.example/")',
+        "=[book.xlsx]Sheet1!A1",
+        "\t=IMPORTXML(A1)",
+    ],
+)
+def test_csv_cells_that_could_act_as_a_formula_are_neutralised(formula: str) -> None:
+    assert _csv_cells(ox.Literal(formula)) == ["'" + formula]
