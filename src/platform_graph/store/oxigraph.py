@@ -11,7 +11,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
 
-from platform_graph.rdf.sparql_text import bind_values
+from platform_graph.rdf.sparql_text import bind_values, tokens
 from platform_graph.rdf.terms import (
     AskResult,
     DatasetSpec,
@@ -33,10 +33,20 @@ __all__ = [
     "data_update",
     "from_ox",
     "graph_node",
+    "names_its_dataset",
     "quad_text",
     "shadow_update",
     "to_ox",
 ]
+
+
+def names_its_dataset(sparql: str) -> bool:
+    """Whether a query has a dataset clause (FROM or FROM NAMED) of its own.
+
+    FROM is a keyword nowhere else in a query (subqueries have no dataset clause), and
+    the tokens are read as the engine reads them: not inside strings, IRIs or names.
+    """
+    return any(t.kind == "word" and t.text.upper() == "FROM" for t in tokens(sparql))
 
 
 class OxigraphStore:
@@ -75,8 +85,14 @@ class OxigraphStore:
     def raw_query(
         self, sparql: str, dataset: DatasetSpec | None = None, base_iri: str | None = None
     ) -> Any:
-        """pyoxigraph's own answer to a query over ``dataset`` (the union of the named
-        graphs when none is given), for code inside ``store/`` only."""
+        """pyoxigraph's own answer to a query, for code inside ``store/`` only.
+
+        Its dataset is ``dataset`` (the protocol's) when given, else the query's own
+        FROM / FROM NAMED, else the union of the named graphs as the default graph.
+        """
+        if dataset is None and names_its_dataset(sparql):
+            # pyoxigraph's union flag would replace the query's own dataset.
+            return self._store.query(sparql, base_iri=base_iri)
         spec = dataset or DatasetSpec()
         return self._store.query(
             sparql,

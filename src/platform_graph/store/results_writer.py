@@ -7,10 +7,14 @@ serialisers (sparesults) term by term, and stop cleanly at ``max_rows`` rows or
 ``max_bytes`` bytes with a complete document of the rows that fit: the caller says it
 was cut (``X-Result-Truncated``).
 
-CSV cells that a spreadsheet would run as a formula (text beginning with ``=``, ``+``,
-``-``, ``@``, a tab or a carriage return, and not a number) are prefixed with an
-apostrophe, the usual defence against formula injection. TSV, whose cells are RDF
-terms in Turtle syntax, is the exact format.
+CSV holds values (SPARQL 1.1 Query Results CSV), and a spreadsheet opening it runs a
+cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return as a
+formula. Such a cell is prefixed with an apostrophe only when it could act as one: when
+it holds ``(`` (a function call: HYPERLINK, WEBSERVICE, IMPORTXML …), ``|`` (a DDE link)
+or ``!`` (a reference to another sheet or file). Every other value is written as it is:
+``-PT8H``, ``-08:00`` or ``-nglish`` are data, and a client reading the CSV must get
+them. (The REST API's CSV, made for spreadsheets, prefixes every such cell but numbers:
+``neutralise_cell``.) TSV, whose cells are RDF terms in Turtle syntax, is exact.
 """
 
 from __future__ import annotations
@@ -59,6 +63,17 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def neutralise_cell(text: str) -> str:
     """A spreadsheet cell that cannot run as a formula (numbers are left as they are)."""
     if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+_FORMULA_ACTS = re.compile(r"[(|!]")
+
+
+def _csv_value(text: str) -> str:
+    """A SPARQL CSV value as it is, unless a spreadsheet could run it as a formula that
+    acts (calls a function, opens a DDE link, reads another sheet or file)."""
+    if text.startswith(_FORMULA_START) and _FORMULA_ACTS.search(text):
         return "'" + text
     return text
 
@@ -123,7 +138,7 @@ def _csv_term(term: Any) -> str:
     if isinstance(term, ox.BlankNode):
         return "_:" + term.value
     if isinstance(term, ox.Literal):
-        return _csv_quoted(neutralise_cell(term.value))
+        return _csv_quoted(_csv_value(term.value))
     if isinstance(term, ox.Triple):
         parts = (term.subject, term.predicate, term.object)
         return _csv_quoted(" ".join(_csv_plain(t) for t in parts))
