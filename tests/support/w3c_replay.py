@@ -188,15 +188,7 @@ ENGINE_FAILS: dict[str, str] = {
 }
 """The query tests pyoxigraph in process fails, and why: the engine's own semantics."""
 
-LOAD_REFUSED = (
-    "LOAD is refused before anything runs (api/writes.py: the server fetches nothing), "
-    "SILENT or not; the suite expects LOAD SILENT of a missing document to succeed "
-    "without a change"
-)
-SERVICE_LOSES_UPDATES: dict[str, str] = {
-    "update-silent/load-silent": LOAD_REFUSED,
-    "update-silent/load-into-silent": LOAD_REFUSED,
-}
+SERVICE_LOSES_UPDATES: dict[str, str] = {}
 """The update tests the service fails where pyoxigraph passes: a policy outside the files
 the engine's answers pass through (checked: exactly these, with the refusal)."""
 

@@ -445,7 +445,9 @@ async def update(
         analysis = analyse(text)
     except RefusedQuery as exc:
         raise ProblemError(400, "Update refused", str(exc)) from exc
-    if analysis.load:
+    if analysis.load and not analysis.load_silent_only:
+        # LOAD SILENT goes on to the engine: its worker cannot fetch, so it fails silently
+        # and changes nothing, as the standard says a failed LOAD SILENT does.
         raise ProblemError(400, "Update refused", "LOAD is refused: this server fetches nothing")
     if analysis.service and not state.settings.allow_service:
         raise ProblemError(400, "Update refused", "SERVICE is refused in updates")

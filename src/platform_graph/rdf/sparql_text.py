@@ -132,6 +132,8 @@ class Analysis:
     from_named_graphs: list[str] = field(default_factory=list)
     service: bool = False
     load: bool = False
+    load_silent_only: bool = True
+    """Every LOAD is LOAD SILENT: the engine, which cannot fetch, then changes nothing."""
     destructive: set[str] = field(default_factory=set)
     """DROP, CLEAR, MOVE or COPY operations the request holds (an update)."""
 
@@ -325,6 +327,14 @@ def analyse(text: str) -> Analysis:
             out.service = True
         elif network == "LOAD":
             out.load = True
+            silent = (
+                tok.kind == "word"
+                and tok.text.upper() == "LOAD"
+                and nxt is not None
+                and nxt.kind == "word"
+                and nxt.text.upper() == "SILENT"
+            )
+            out.load_silent_only = out.load_silent_only and silent
         if depth == 0 and operation_start:
             destructive = _keyword(tok, DESTRUCTIVE)
             if destructive is not None:
