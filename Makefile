@@ -30,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # make test: lint, the whole suite on the embedded store, then the tests that talk to a
 # real server again with the store on Virtuoso (issue 6). Without virtuoso-opensource the

@@ -139,7 +139,7 @@ class _Writes:
     """Validated changes and full validations over the oxigraph worker's store."""
 
     def __init__(self, engine: _Oxigraph, root: str) -> None:
-        from platform_graph.build.graph import Paths
+        from platform_graph.config import Paths
         from platform_graph.validation.incremental import Validator
         from platform_graph.validation.shacl import load_shapes
         from platform_graph.write.writer import Writer

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from platform_graph.build.graph import Paths, build
-from platform_graph.config import default_root
+from platform_graph.build.graph import build
+from platform_graph.config import Paths, default_root
 from platform_graph.store.oxigraph import OxigraphStore
 from platform_graph.validation.incremental import Validator, full_graph_after
 from platform_graph.validation.shacl import load_shapes, validate

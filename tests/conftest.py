@@ -9,7 +9,8 @@ import httpx
 import pytest
 from rdflib import Graph
 
-from platform_graph.build.graph import BuildResult, Paths, build
+from platform_graph.build.graph import BuildResult, build
+from platform_graph.config import Paths
 from platform_graph.store.oxigraph import OxigraphStore
 from platform_graph.validation.shacl import load_shapes
 from tests.support.server import RunningServer, start_server

@@ -136,7 +136,8 @@ def test_validate_changes_reports_unreadable_json_with_line_and_column(tmp_path:
 
 
 def test_export_and_import_round_trip_the_whole_dataset(tmp_path: Path) -> None:
-    from platform_graph.build.graph import Paths, build
+    from platform_graph.build.graph import build
+    from platform_graph.config import Paths
     from platform_graph.store.oxigraph import OxigraphStore
 
     original = tmp_path / "store"

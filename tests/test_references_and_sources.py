@@ -16,7 +16,8 @@ import yaml
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
-from platform_graph.build.graph import Paths, build
+from platform_graph.build.graph import build
+from platform_graph.config import Paths
 from platform_graph.errors import CurationError
 from platform_graph.validation.shacl import load_shapes, validate
 from platform_graph.vocab.namespaces import ID, PG

@@ -23,7 +23,8 @@ import httpx
 import pytest
 from rdflib import Literal, URIRef
 
-from platform_graph.build.graph import Paths, build
+from platform_graph.build.graph import build
+from platform_graph.config import Paths
 from platform_graph.store import StoreQueryError, StoreTimeout
 from platform_graph.store.remote import RemoteSettings, RemoteStore, _virtuoso_stopped_it
 from platform_graph.write.tokens import hash_token

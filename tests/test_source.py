@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from platform_graph.build.graph import BuildResult, Paths
+from platform_graph.build.graph import BuildResult
 from platform_graph.build.source import SOURCE_SHA256, find_quote
+from platform_graph.config import Paths
 from platform_graph.errors import CurationError
 
 HEADINGS = [

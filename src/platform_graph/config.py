@@ -2,20 +2,62 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from platform_graph.build.graph import Paths
+__all__ = ["Paths", "Settings", "default_home", "default_root", "settings_environment"]
 
-__all__ = ["Settings", "default_root", "settings_environment"]
+_MARKER = Path("ontology") / "platform-graph.ttl"
+_CHECKOUT = Path(__file__).resolve().parents[2]
+_INSTALLED = Path(sys.prefix) / "share" / "platform-graph"
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    """Where the project's content lives: the ontology, the shapes, the named queries and
+    the data (the source text and the curated facts), as in the repository."""
+
+    root: Path
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def ontology(self) -> Path:
+        return self.root / "ontology" / "platform-graph.ttl"
+
+    @property
+    def themes(self) -> Path:
+        return self.root / "ontology" / "themes.ttl"
+
+    @property
+    def shapes(self) -> Path:
+        return self.root / "shapes" / "platform-graph.shapes.ttl"
+
+    @property
+    def queries(self) -> Path:
+        return self.root / "queries"
 
 
 def default_root() -> Path:
-    """The repository the package runs from: ontology/, shapes/ and data/ live there."""
-    return Path(__file__).resolve().parents[2]
+    """The project's content: the checkout the package runs from, or (installed from a
+    wheel) the copy installed with it under ``<prefix>/share/platform-graph``."""
+    for candidate in (_CHECKOUT, _INSTALLED):
+        if (candidate / _MARKER).is_file():
+            return candidate
+    return _CHECKOUT  # the check on the setting says what is missing
+
+
+def default_home() -> Path:
+    """Where the service keeps what it writes: the checkout when it runs from one (so that
+    ``make serve`` keeps build/ and var/ there), else the current directory."""
+    return _CHECKOUT if (_CHECKOUT / _MARKER).is_file() else Path.cwd()
 
 
 class Settings(BaseSettings):
@@ -25,14 +67,24 @@ class Settings(BaseSettings):
 
     root: Path = Field(
         default_factory=default_root,
-        description="Project folder (ontology/, shapes/, data/, queries/).",
+        description=(
+            "The project's content: ontology/, shapes/, queries/ and data/ (by default the "
+            "checkout, or the copy installed with the package)."
+        ),
+    )
+    home: Path = Field(
+        default_factory=default_home,
+        description=(
+            "Where the service writes (build/, var/): the relative paths below are under it "
+            "(by default the checkout, or the current directory for an installed package)."
+        ),
     )
     build_dir: Path = Field(
-        Path("build"), description="Where `build` writes the graph; relative to root."
+        Path("build"), description="Where `build` writes the graph; relative to home."
     )
     store_path: Path | None = Field(
         Path("var/store"),
-        description="The embedded store's folder (relative to root); unset for an in-memory store.",
+        description="The embedded store's folder (relative to home); unset for an in-memory store.",
     )
     store_url: str = Field(
         "",
@@ -65,7 +117,7 @@ class Settings(BaseSettings):
         Path("var/writer.lock"),
         description=(
             "File lock that lets one process at a time write to a remote store (relative to "
-            "root; processes on one machine share it)."
+            "home; processes on one machine share it)."
         ),
     )
     host: str = Field("127.0.0.1", description="Address the service listens on.")
@@ -139,8 +191,19 @@ class Settings(BaseSettings):
     )
     tokens_file: Path | None = Field(
         Path("var/tokens.json"),
-        description="Issued tokens, hashes only (relative to root); unset: no issued tokens.",
+        description="Issued tokens, hashes only (relative to home); unset: no issued tokens.",
     )
+
+    @field_validator("root")
+    @classmethod
+    def _root_has_the_content(cls, root: Path) -> Path:
+        if not (root / _MARKER).is_file():
+            raise ValueError(
+                f"{root} holds no {_MARKER}: PLATFORM_GRAPH_ROOT must name a folder with the "
+                "project's ontology/, shapes/, queries/ and data/ (a checkout of the "
+                "repository, or the share/platform-graph folder a wheel installs)"
+            )
+        return root
 
     @property
     def public_base(self) -> str:
@@ -157,7 +220,7 @@ class Settings(BaseSettings):
         return Paths(self.root)
 
     def _under_root(self, path: Path) -> Path:
-        return path if path.is_absolute() else self.root / path
+        return path if path.is_absolute() else self.home / path
 
     @property
     def output_dir(self) -> Path:
@@ -185,7 +248,7 @@ class Settings(BaseSettings):
 
     @property
     def queries_dir(self) -> Path:
-        return self.root / "queries"
+        return self.paths.queries
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:

@@ -20,6 +20,7 @@ from rdflib.term import Node
 
 from platform_graph.build.curation import Actor, Area, Curation, Source, Statement, load_curation
 from platform_graph.build.source import SourceDocument
+from platform_graph.config import Paths
 from platform_graph.store import nquads
 from platform_graph.vocab.namespaces import (
     DATA_GRAPH,
@@ -60,29 +61,6 @@ PARTIES = ("socialdemokraterna", "moderaterna", "centerpartiet")
 CONTEXT_CHARS = 32
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Paths:
-    """Where the project's inputs live; the defaults are the repository's layout."""
-
-    root: Path
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def ontology(self) -> Path:
-        return self.root / "ontology" / "platform-graph.ttl"
-
-    @property
-    def themes(self) -> Path:
-        return self.root / "ontology" / "themes.ttl"
-
-    @property
-    def shapes(self) -> Path:
-        return self.root / "shapes" / "platform-graph.shapes.ttl"
 
 
 @dataclass(slots=True)

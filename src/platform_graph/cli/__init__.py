@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
 from rdflib import Graph
 
 from platform_graph import __version__
@@ -527,7 +528,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings(root=Path(args.root)) if args.root else Settings()
+    try:
+        settings = Settings(root=Path(args.root)) if args.root else Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error.get("loc", ())) or "settings"
+            sys.stderr.write(f"setting {where.upper()}: {error.get('msg', '')}\n")
+        return EXIT_INVALID
     code: int = args.func(args, settings)
     return code
 

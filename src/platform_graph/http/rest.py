@@ -15,9 +15,9 @@ from fastapi.responses import JSONResponse
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
+from platform_graph.rdf.spreadsheets import neutralise_cell
 from platform_graph.read.model import COMMITMENT_SORTS, CommitmentFilter, UnknownResource
 from platform_graph.service.parts import Service
-from platform_graph.store.results_writer import neutralise_cell
 from platform_graph.vocab.scales import Kind, Status, Strength
 
 __all__ = ["router"]

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import XSD
 
-from platform_graph.store import AskResult, GraphResult, QueryResult, SelectResult, Term
+from platform_graph.rdf.terms import AskResult, GraphResult, QueryResult, SelectResult, Term
 from platform_graph.vocab.namespaces import PREFIXES
 
 __all__ = [

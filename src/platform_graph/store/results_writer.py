@@ -28,13 +28,14 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from platform_graph.rdf.spreadsheets import neutralise_acting_cell
+
 __all__ = [
     "CSV",
     "JSON",
     "TSV",
     "XML",
     "Written",
-    "neutralise_cell",
     "write_boolean",
     "write_solutions",
     "write_triples",
@@ -54,28 +55,6 @@ class Written:
     body: bytes
     truncated: bool
     rows: int
-
-
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(text: str) -> str:
-    """A spreadsheet cell that cannot run as a formula (numbers are left as they are)."""
-    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
-_FORMULA_ACTS = re.compile(r"[(|!]")
-
-
-def _csv_value(text: str) -> str:
-    """A SPARQL CSV value as it is, unless a spreadsheet could run it as a formula that
-    acts (calls a function, opens a DDE link, reads another sheet or file)."""
-    if text.startswith(_FORMULA_START) and _FORMULA_ACTS.search(text):
-        return "'" + text
-    return text
 
 
 # --- terms ------------------------------------------------------------------------------
@@ -138,7 +117,7 @@ def _csv_term(term: Any) -> str:
     if isinstance(term, ox.BlankNode):
         return "_:" + term.value
     if isinstance(term, ox.Literal):
-        return _csv_quoted(_csv_value(term.value))
+        return _csv_quoted(neutralise_acting_cell(term.value))
     if isinstance(term, ox.Triple):
         parts = (term.subject, term.predicate, term.object)
         return _csv_quoted(" ".join(_csv_plain(t) for t in parts))
