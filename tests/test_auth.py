@@ -22,8 +22,10 @@ from fastapi import FastAPI
 
 from platform_graph import cli
 from platform_graph.errors import InputError, PlatformGraphError
-from platform_graph.http import problems, security
-from platform_graph.http.security import AdminDep, EditorDep, ReaderDep, tokens_router
+from platform_graph.http import auth as security
+from platform_graph.http import problems
+from platform_graph.http.auth import AdminDep, EditorDep, ReaderDep
+from platform_graph.http.tokens import router as tokens_router
 from platform_graph.write import tokens as auth
 from platform_graph.write.tokens import (
     ConfiguredToken,

@@ -99,7 +99,7 @@ def guardless(built: BuildResult) -> Iterator[TestClient]:
     """A service with the text guard off (for one test only: the patch is global)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("platform_graph.http.sparql.check_query", _no_guard)
-        patch.setattr("platform_graph.http.writes.analyse", lambda text: Analysis(form="UPDATE"))
+        patch.setattr("platform_graph.http.update.analyse", lambda text: Analysis(form="UPDATE"))
         with service(platform_store(built), query_timeout=5, query_memory_mb=256) as client:
             yield client
 

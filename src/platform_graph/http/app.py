@@ -17,14 +17,17 @@ import platform_graph.http.graph_store as graph_store
 from platform_graph import __version__
 from platform_graph.config import Settings
 from platform_graph.http import (
+    assessments,
+    auth,
+    changes,
     linked_data,
     named_queries,
     openapi_doc,
     pages,
     rest,
-    security,
     sparql,
-    writes,
+    tokens,
+    update,
 )
 from platform_graph.http.middleware import BodyLimit, DatasetETag, RequestScope, SecurityHeaders
 from platform_graph.http.problems import install_handlers
@@ -111,7 +114,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         return HTMLResponse(_DOCS_PAGE)
 
     install_handlers(app)
-    security.install_handlers(app)
+    auth.install_handlers(app)
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, timeout=settings.body_timeout)
     app.add_middleware(
@@ -127,8 +130,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(rest.router)
     app.include_router(named_queries.build_router(queries))
     app.include_router(linked_data.router)
-    app.include_router(writes.router)
+    app.include_router(changes.router)
+    app.include_router(assessments.router)
+    app.include_router(update.router)
     app.include_router(graph_store.router)
-    app.include_router(security.tokens_router)
+    app.include_router(tokens.router)
     openapi_doc.document(app)
     return app

@@ -42,10 +42,11 @@ import asyncio
 import contextlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 from uuid import uuid4
 
@@ -54,11 +55,11 @@ from fastapi.responses import JSONResponse
 from rdflib import BNode, URIRef
 
 from platform_graph.errors import InputError
+from platform_graph.http.auth import EditorDep
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
-from platform_graph.http.security import EditorDep
 from platform_graph.http.sparql import _charset_ok
-from platform_graph.http.writes import DryRun, IfMatch, _bad_input, is_admin, outcome_response
+from platform_graph.http.writing import DryRun, IfMatch, bad_input, is_admin, outcome_response
 from platform_graph.rdf import media_types
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.rdf.terms import skolemize
@@ -236,7 +237,7 @@ def _rdf(data: bytes, content_type: str, target: Target, origin: str, source: st
     try:
         quads = parse_quads(data, media, graph=target.iri, source=source)
     except InputError as exc:
-        raise _bad_input(exc) from exc
+        raise bad_input(exc) from exc
     others = sorted({str(g) for *_, g in quads if g != target.iri})
     if others:
         raise ProblemError(
@@ -402,229 +403,119 @@ _READ_RESPONSES: dict[int | str, dict[str, str]] = {
 }
 
 
-@router.get(
-    SERVICE,
-    summary="Get a graph (indirect identification)",
-    response_class=Response,
-    responses=_READ_RESPONSES,
-)
-def service_get(
-    request: Request,
-    state: ServiceDep,
-    graph: GraphParam = None,
-    default: DefaultParam = None,
-) -> Response:
-    return _get(request, state, _named(request, state))
+_SUMMARIES: dict[str, str] = {
+    "GET": "Get a graph",
+    "HEAD": "A graph's headers",
+    "PUT": "Replace a graph",
+    "POST": "Add RDF to a graph",
+    "DELETE": "Delete a graph",
+}
 
 
-@router.head(
-    SERVICE,
-    summary="A graph's headers (indirect identification)",
-    response_class=Response,
-    responses=_READ_RESPONSES,
-)
-def service_head(
-    request: Request,
-    state: ServiceDep,
-    graph: GraphParam = None,
-    default: DefaultParam = None,
-) -> Response:
-    return _get(request, state, _named(request, state))
+def _responses(method: str) -> dict[int | str, dict[str, str]]:
+    if method in ("GET", "HEAD"):
+        return _READ_RESPONSES
+    if method == "DELETE":
+        return {**_WRITE_RESPONSES, 404: {"description": "No such graph"}}
+    return _WRITE_RESPONSES
 
 
-@router.put(
-    SERVICE,
-    summary="Replace a graph (indirect identification)",
-    response_class=Response,
-    responses=_WRITE_RESPONSES,
-)
-async def service_put(
-    request: Request,
-    state: ServiceDep,
-    principal: EditorDep,
-    graph: GraphParam = None,
-    default: DefaultParam = None,
-    dry_run: DryRun = False,
-    if_match: IfMatch = None,
-    x_change_message: MessageHeader = None,
-) -> Response:
-    target = _named(request, state)
-    return await _write(
-        request,
-        state,
-        principal,
-        target,
-        "PUT",
-        message=x_change_message,
-        dry_run=dry_run,
-        if_match=if_match,
+def _indirect_route(method: str) -> Callable[..., Any]:
+    """The handler of ``method`` at the service, the graph named by ``?graph`` or
+    ``?default`` (a POST naming neither creates a graph with a fresh IRI)."""
+    if method in ("GET", "HEAD"):
+
+        async def read(
+            request: Request,
+            state: ServiceDep,
+            graph: GraphParam = None,
+            default: DefaultParam = None,
+        ) -> Response:
+            return _get(request, state, _named(request, state))
+
+        return read
+
+    async def write(
+        request: Request,
+        state: ServiceDep,
+        principal: EditorDep,
+        graph: GraphParam = None,
+        default: DefaultParam = None,
+        dry_run: DryRun = False,
+        if_match: IfMatch = None,
+        x_change_message: MessageHeader = None,
+    ) -> Response:
+        target = _indirect(request, state) if method == "POST" else _named(request, state)
+        create = target is None
+        if target is None:
+            iri = URIRef(f"{_base(request, state)}{ROOT}/{uuid4().hex}")
+            target = Target(iri, str(iri))
+        return await _write(
+            request,
+            state,
+            principal,
+            target,
+            method,  # type: ignore[arg-type]
+            message=x_change_message,
+            dry_run=dry_run,
+            if_match=if_match,
+            create=create,
+        )
+
+    return write
+
+
+def _direct_route(method: str) -> Callable[..., Any]:
+    """The handler of ``method`` for the graph whose IRI is the request's own."""
+    if method in ("GET", "HEAD"):
+
+        def read(path: str, request: Request, state: ServiceDep) -> Response:
+            return _get(request, state, _direct(request, state))
+
+        return read
+
+    async def write(
+        path: str,
+        request: Request,
+        state: ServiceDep,
+        principal: EditorDep,
+        dry_run: DryRun = False,
+        if_match: IfMatch = None,
+        x_change_message: MessageHeader = None,
+    ) -> Response:
+        return await _write(
+            request,
+            state,
+            principal,
+            _direct(request, state),
+            method,  # type: ignore[arg-type]
+            message=x_change_message,
+            dry_run=dry_run,
+            if_match=if_match,
+        )
+
+    return write
+
+
+# The Graph Store Protocol's five methods, at the service (indirect identification) and
+# under /rdf-graphs/ (direct): one route each, one operation id each in the OpenAPI.
+for _method in ("GET", "HEAD", "PUT", "POST", "DELETE"):
+    router.add_api_route(
+        SERVICE,
+        _indirect_route(_method),
+        methods=[_method],
+        summary=f"{_SUMMARIES[_method]} (indirect identification)"
+        + (": or, naming no graph, create one" if _method == "POST" else ""),
+        response_class=Response,
+        responses=_responses(_method),
+        operation_id=f"graph_store_service_{_method.lower()}",
     )
-
-
-@router.post(
-    SERVICE,
-    summary="Add RDF to a graph, or (naming no graph) create a new graph",
-    response_class=Response,
-    responses=_WRITE_RESPONSES,
-)
-async def service_post(
-    request: Request,
-    state: ServiceDep,
-    principal: EditorDep,
-    graph: GraphParam = None,
-    default: DefaultParam = None,
-    dry_run: DryRun = False,
-    if_match: IfMatch = None,
-    x_change_message: MessageHeader = None,
-) -> Response:
-    target = _indirect(request, state)
-    create = target is None
-    if target is None:
-        iri = URIRef(f"{_base(request, state)}{ROOT}/{uuid4().hex}")
-        target = Target(iri, str(iri))
-    return await _write(
-        request,
-        state,
-        principal,
-        target,
-        "POST",
-        message=x_change_message,
-        dry_run=dry_run,
-        if_match=if_match,
-        create=create,
-    )
-
-
-@router.delete(
-    SERVICE,
-    summary="Delete a graph (indirect identification)",
-    response_class=Response,
-    responses={**_WRITE_RESPONSES, 404: {"description": "No such graph"}},
-)
-async def service_delete(
-    request: Request,
-    state: ServiceDep,
-    principal: EditorDep,
-    graph: GraphParam = None,
-    default: DefaultParam = None,
-    dry_run: DryRun = False,
-    if_match: IfMatch = None,
-    x_change_message: MessageHeader = None,
-) -> Response:
-    target = _named(request, state)
-    return await _write(
-        request,
-        state,
-        principal,
-        target,
-        "DELETE",
-        message=x_change_message,
-        dry_run=dry_run,
-        if_match=if_match,
-    )
-
-
-# --- routes: direct identification ----------------------------------------------------
-
-_DIRECT = ROOT + "/{path:path}"
-
-
-@router.get(
-    _DIRECT,
-    summary="Get a graph (direct identification: its IRI is this URL)",
-    response_class=Response,
-    responses=_READ_RESPONSES,
-)
-def direct_get(path: str, request: Request, state: ServiceDep) -> Response:
-    return _get(request, state, _direct(request, state))
-
-
-@router.head(
-    _DIRECT,
-    summary="A graph's headers (direct identification)",
-    response_class=Response,
-    responses=_READ_RESPONSES,
-)
-def direct_head(path: str, request: Request, state: ServiceDep) -> Response:
-    return _get(request, state, _direct(request, state))
-
-
-@router.put(
-    _DIRECT,
-    summary="Replace a graph (direct identification)",
-    response_class=Response,
-    responses=_WRITE_RESPONSES,
-)
-async def direct_put(
-    path: str,
-    request: Request,
-    state: ServiceDep,
-    principal: EditorDep,
-    dry_run: DryRun = False,
-    if_match: IfMatch = None,
-    x_change_message: MessageHeader = None,
-) -> Response:
-    return await _write(
-        request,
-        state,
-        principal,
-        _direct(request, state),
-        "PUT",
-        message=x_change_message,
-        dry_run=dry_run,
-        if_match=if_match,
-    )
-
-
-@router.post(
-    _DIRECT,
-    summary="Add RDF to a graph (direct identification)",
-    response_class=Response,
-    responses=_WRITE_RESPONSES,
-)
-async def direct_post(
-    path: str,
-    request: Request,
-    state: ServiceDep,
-    principal: EditorDep,
-    dry_run: DryRun = False,
-    if_match: IfMatch = None,
-    x_change_message: MessageHeader = None,
-) -> Response:
-    return await _write(
-        request,
-        state,
-        principal,
-        _direct(request, state),
-        "POST",
-        message=x_change_message,
-        dry_run=dry_run,
-        if_match=if_match,
-    )
-
-
-@router.delete(
-    _DIRECT,
-    summary="Delete a graph (direct identification)",
-    response_class=Response,
-    responses={**_WRITE_RESPONSES, 404: {"description": "No such graph"}},
-)
-async def direct_delete(
-    path: str,
-    request: Request,
-    state: ServiceDep,
-    principal: EditorDep,
-    dry_run: DryRun = False,
-    if_match: IfMatch = None,
-    x_change_message: MessageHeader = None,
-) -> Response:
-    return await _write(
-        request,
-        state,
-        principal,
-        _direct(request, state),
-        "DELETE",
-        message=x_change_message,
-        dry_run=dry_run,
-        if_match=if_match,
+    router.add_api_route(
+        ROOT + "/{path:path}",
+        _direct_route(_method),
+        methods=[_method],
+        summary=f"{_SUMMARIES[_method]} (direct identification: its IRI is this URL)",
+        response_class=Response,
+        responses=_responses(_method),
+        operation_id=f"graph_store_direct_{_method.lower()}",
     )

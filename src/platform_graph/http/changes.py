@@ -1,0 +1,178 @@
+"""Change sets, the change log, reverts and restores (``/api/changes``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from platform_graph.errors import InputError
+from platform_graph.http.auth import AdminDep, EditorDep
+from platform_graph.http.dependencies import ServiceDep
+from platform_graph.http.problems import ProblemError
+from platform_graph.http.writing import (
+    DryRun,
+    IfMatch,
+    bad_input,
+    outcome_response,
+    submit,
+)
+from platform_graph.store import nquad_line
+from platform_graph.vocab.namespaces import DATA_GRAPH
+from platform_graph.write.change_sets import read_change_set
+from platform_graph.write.writer import PreconditionFailed
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Writing"])
+
+
+class ChangeSetIn(BaseModel):
+    """A change set: RDF to add and to remove, with the reason for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=2000, description="Why: kept in the change log.")
+    add: str | dict[str, Any] | list[Any] | None = Field(
+        None, description="RDF to add: text in `format`, or a JSON-LD object."
+    )
+    remove: str | dict[str, Any] | list[Any] | None = Field(
+        None, description="RDF to remove: text in `format`, or a JSON-LD object."
+    )
+    format: str = Field(
+        "text/turtle",
+        description="Media type of `add` and `remove`: text/turtle, application/n-triples, "
+        "application/n-quads, application/trig or application/ld+json.",
+    )
+    graph: str = Field(str(DATA_GRAPH), description="The named graph for triples.")
+
+
+@router.post(
+    "/api/changes",
+    summary="Apply a change set (validated; all or nothing)",
+    status_code=201,
+    responses={200: {"description": "dry run, or nothing to change"}, 400: {}, 412: {}, 422: {}},
+)
+def post_change(
+    request: Request,
+    state: ServiceDep,
+    principal: EditorDep,
+    change: Annotated[ChangeSetIn, Body()],
+    dry_run: DryRun = False,
+    if_match: IfMatch = None,
+) -> Response:
+    try:
+        parsed = read_change_set(change.model_dump(exclude_none=True))
+    except InputError as exc:
+        raise bad_input(exc) from exc
+    outcome = submit(
+        state,
+        principal,
+        add=parsed.add,
+        remove=parsed.remove,
+        message=parsed.message,
+        dry_run=dry_run,
+        if_match=if_match,
+    )
+    return outcome_response(request, outcome)
+
+
+@router.get("/api/changes", summary="The change log, newest first")
+def list_changes(
+    state: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> JSONResponse:
+    head = state.writer.head()[0]
+    seqs = list(range(head - offset, max(0, head - offset - limit), -1))
+    items = []
+    for seq in seqs:
+        record = state.writer.record(seq)
+        if record is not None:
+            items.append(_record_json(record, summary=True))
+    return JSONResponse(
+        {"items": items, "total": head, "limit": limit, "offset": offset},
+        headers={"ETag": state.writer.etag()},
+    )
+
+
+def _record_json(record: Any, *, summary: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": record.sequence,
+        "iri": str(record.iri),
+        "author": record.author,
+        "time": record.time,
+        "message": record.message,
+        "added": len(record.added),
+        "removed": len(record.removed),
+        "reverts": str(record.reverts) if record.reverts else None,
+        "reverted_by": str(record.reverted_by) if record.reverted_by else None,
+    }
+    if not summary:
+        out["triples"] = {
+            "added": [nquad_line(q) for q in record.added],
+            "removed": [nquad_line(q) for q in record.removed],
+        }
+    return out
+
+
+@router.get("/api/changes/{change_id}", summary="One change: who, when, why, which triples")
+def get_change(change_id: int, state: ServiceDep) -> JSONResponse:
+    record = state.writer.record(change_id)
+    if record is None:
+        raise ProblemError(404, "Not found", f"no change {change_id}")
+    return JSONResponse(_record_json(record), headers={"ETag": state.writer.etag()})
+
+
+@router.post(
+    "/api/changes/{change_id}/revert",
+    summary="Revert a change (admin; itself a validated change)",
+    status_code=201,
+    responses={409: {"description": "Later changes changed the same triples: they are named"}},
+)
+def revert_change(
+    change_id: int,
+    request: Request,
+    state: ServiceDep,
+    principal: AdminDep,
+    dry_run: DryRun = False,
+    if_match: IfMatch = None,
+    message: Annotated[str | None, Query(max_length=2000)] = None,
+) -> Response:
+    try:
+        outcome = state.writer.revert(
+            change_id, author=principal.name, message=message, dry_run=dry_run, if_match=if_match
+        )
+    except LookupError as exc:
+        raise ProblemError(404, "Not found", str(exc)) from exc
+    except PreconditionFailed as exc:
+        raise ProblemError(412, "Precondition failed", str(exc), current_etag=exc.current) from exc
+    return outcome_response(request, outcome)
+
+
+@router.post(
+    "/api/changes/{change_id}/restore",
+    summary="Restore the data as it was before a change (admin; one validated change that "
+    "undoes it and every later change)",
+    status_code=201,
+)
+def restore_before_change(
+    change_id: int,
+    request: Request,
+    state: ServiceDep,
+    principal: AdminDep,
+    dry_run: DryRun = False,
+    if_match: IfMatch = None,
+    message: Annotated[str | None, Query(max_length=2000)] = None,
+) -> Response:
+    try:
+        outcome = state.writer.restore(
+            change_id, author=principal.name, message=message, dry_run=dry_run, if_match=if_match
+        )
+    except LookupError as exc:
+        raise ProblemError(404, "Not found", str(exc)) from exc
+    except PreconditionFailed as exc:
+        raise ProblemError(412, "Precondition failed", str(exc), current_etag=exc.current) from exc
+    return outcome_response(request, outcome)
