@@ -26,7 +26,7 @@ from rdflib import Literal, URIRef
 from platform_graph.build.graph import build
 from platform_graph.config import Paths
 from platform_graph.store import StoreQueryError, StoreTimeout
-from platform_graph.store.remote import RemoteSettings, RemoteStore, _virtuoso_stopped_it
+from platform_graph.store.remote import RemoteSettings, RemoteStore, virtuoso_stopped_it
 from platform_graph.write.tokens import hash_token
 from tests.support.server import RunningServer, free_port, start_server
 from tests.support.virtuoso import VirtuosoServer
@@ -204,12 +204,12 @@ def test_every_way_virtuoso_stops_a_runaway_query_is_a_timeout(
         t.join(timeout=60)
     assert len(outcomes) == 4
     assert all(isinstance(o, StoreTimeout) for o in outcomes), outcomes
-    assert _virtuoso_stopped_it(SR203)
+    assert virtuoso_stopped_it(SR203)
     # A query Virtuoso refuses for what it asks stays a failed query, not a timeout.
     with pytest.raises(StoreQueryError) as refused:
         store.query("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s OFFSET 20000 LIMIT 1")
     assert str(refused.value).startswith("Virtuoso 22023 Error SR353")
-    assert not _virtuoso_stopped_it(str(refused.value))
+    assert not virtuoso_stopped_it(str(refused.value))
 
 
 def test_conflicting_writes_through_two_processes_end_with_one_412(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from rdflib import URIRef
 
-from platform_graph.store.virtuoso_paths import expand_paths
+from platform_graph.store.remote.virtuoso_paths import expand_paths
 
 A, B = URIRef("http://ex/a"), URIRef("http://ex/b")
 P = "PREFIX geo: <http://www.opengis.net/ont/geosparql#>\n"

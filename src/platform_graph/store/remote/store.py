@@ -1,42 +1,10 @@
-"""A store on any standard SPARQL 1.1 server (Virtuoso, Fuseki, GraphDB), through SPARQLWrapper.
-
-Queries go to the server's query endpoint and writes to its update endpoint; results
-come back as SPARQL JSON (or N-Triples for graphs) and are turned into the same neutral
-types the embedded store gives, so nothing above ``store/`` knows which one it talks to.
-
-What differs from the embedded store, and how this backend makes up for it
-(docs/deployment.md has the full list):
-
-- *The default graph.* The service's queries expect the union of its named graphs.
-  Virtuoso's default graph is the union of *all* graphs, its own system graphs among
-  them, so with ``dialect="virtuoso"`` a query without FROM names the service's graphs
-  as its dataset (Virtuoso's exclusion pragma would be shorter, but breaks property
-  paths). Other servers must be set up with a union default graph (Fuseki:
-  ``tdb2:unionDefaultGraph true``).
-- *One update request is not one transaction* on Virtuoso: it commits operation by
-  operation. A change that needs more than one operation is first written whole into
-  a journal graph (one operation, so atomic), then applied, then its journal entry is
-  dropped. A crash in between leaves the entry, and the next write (or start-up)
-  finishes it: removing and adding are idempotent.
-- *Several writers.* Virtuoso does not isolate a DELETE/INSERT ... WHERE from a
-  concurrent one, so a compare-and-set on the change log's head is not safe there.
-  Writers on one machine take an exclusive file lock (``lock_path``) for the whole
-  validate-and-apply step; the lock is released by the OS if the process dies.
-- *Literals.* Virtuoso keeps a literal without a datatype apart from an ``xsd:string``
-  one, answers booleans as ``1``/``0`` in JSON, and stores numbers in canonical form.
-  Strings are written without a datatype and read back as ``xsd:string``; booleans are
-  read back as ``true``/``false``.
-- *Result limits.* A server may cap a result (Virtuoso's ``ResultSetMaxRows``), silently.
-  Reads of many quads (``quads()``, ``dump()``, ``len()``) are paged with ORDER BY.
-"""
+"""The remote store: a SPARQL 1.1 server behind the store protocol."""
 
 from __future__ import annotations
 
 import fcntl
 import http.client
-import json
 import logging
-import re
 import socket
 import threading
 import time
@@ -56,84 +24,58 @@ from rdflib.namespace import XSD
 from SPARQLWrapper import BASIC, DIGEST, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from platform_graph.rdf.sparql_text import analyse, bind_values, tokens
+from platform_graph.rdf.sparql_text import analyse, bind_values
 from platform_graph.rdf.terms import (
-    AskResult,
     DatasetSpec,
-    GraphResult,
     Quad,
     QueryResult,
     SelectResult,
     Term,
 )
 from platform_graph.store.base import Capabilities
-from platform_graph.store.engine_terms import from_ox, to_ox
+from platform_graph.store.engine_terms import to_ox
 from platform_graph.store.errors import StoreQueryError, StoreTimeout, StoreUnavailable
-from platform_graph.store.oxigraph import collect_triples, quad_text
+from platform_graph.store.oxigraph import quad_text
 from platform_graph.store.rdf_io import format_for
-from platform_graph.store.virtuoso_paths import expand_paths
-from platform_graph.vocab.namespaces import GRAPH, PG
-
-__all__ = ["JOURNAL_GRAPH", "VIRTUOSO_SYSTEM_GRAPHS", "RemoteSettings", "RemoteStore"]
-
-log = logging.getLogger(__name__)
-
-JOURNAL_GRAPH = str(GRAPH["journal"])
-"""Where a change that takes several update operations is written first, whole."""
-
-VIRTUOSO_SYSTEM_GRAPHS = (
-    "http://www.openlinksw.com/schemas/virtrdf#",
-    "http://www.w3.org/ns/ldp#",
-    "http://localuriqaserver/sparql",
-    "http://www.w3.org/2002/07/owl#",
-    "virtrdf-label",
+from platform_graph.store.remote.client import (
+    N_TRIPLES,
+    SPARQL_JSON,
+    check_syntax,
+    check_update_syntax,
+    gave_up,
+    parse_json,
+    parse_triples,
+    server_message,
+    stopped,
+    string_literal,
+    term_text,
 )
-"""Graphs a fresh Virtuoso holds for itself; never part of the service's dataset."""
-
-OPAQUE = "urn:x-platform-graph:literal:"
-"""Prefix of the stand-in datatype for a literal the server would not keep as it is."""
-
-VIRTUOSO_MANGLED = frozenset(
-    [
-        *(str(XSD[name]) for name in ("duration", "yearMonthDuration", "dayTimeDuration")),
-        "http://www.opengis.net/ont/geosparql#wktLiteral",
-    ]
+from platform_graph.store.remote.dialect import (
+    INTEGER_TYPES,
+    OPAQUE,
+    VIRTUOSO_MANGLED,
+    VIRTUOSO_SYSTEM_GRAPHS,
+    refuse_virtuoso_functions,
+    virtuoso_stopped_it,
 )
-"""Datatypes Virtuoso 7.2 cannot store faithfully: it refuses ``"P8Y"^^xsd:duration`` in
-INSERT DATA, turns it into ``"96"`` through its loaders, and rewrites ``P1D`` as
-``PT86400S``; a ``geo:wktLiteral`` becomes its own geometry type, with its coordinates
-rounded through single-precision floats (``59.3`` comes back as ``59.299999237061``).
-Such literals are stored under an opaque stand-in datatype and read back as themselves,
-so the service's data and answers stay exact (a query on the server itself does not
-see them as durations or geometries)."""
-
-INTEGER_TYPES = frozenset(
-    str(XSD[name])
-    for name in (
-        "nonNegativeInteger",
-        "positiveInteger",
-        "negativeInteger",
-        "nonPositiveInteger",
-        "long",
-        "int",
-        "short",
-        "byte",
-        "unsignedLong",
-        "unsignedInt",
-        "unsignedShort",
-        "unsignedByte",
-    )
+from platform_graph.store.remote.journal import (
+    JOURNAL_GRAPH,
+    from_nquads,
+    journal_parts,
+    parse_quads,
 )
-"""Types derived from xsd:integer. The embedded store keeps their values as xsd:integer
-(and the shapes say so); Virtuoso keeps the derived type. Written and read as
-xsd:integer, so both stores hold and answer the same terms."""
+from platform_graph.store.remote.virtuoso_paths import expand_paths
+from platform_graph.vocab.namespaces import PG
+
+__all__ = ["Dialect", "RemoteSettings", "RemoteStore"]
 
 Dialect = LiteralType["standard", "virtuoso"]
-SPARQL_JSON = "application/sparql-results+json"
 GRAPH_CACHE_SECONDS = 1.0
 SINGLE_OPERATION_MAX = 400
 """The most quads a change may have to go as one ground DELETE/INSERT operation."""
-N_TRIPLES = "application/n-triples"
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,21 +219,21 @@ class RemoteStore:
             if response.headers.get("X-SQL-State") == "S1TAT":
                 # Virtuoso's "anytime" answer: the part found before the limit. Never
                 # passed on as if it were the whole answer.
-                raise StoreTimeout(_stopped(limit))
+                raise StoreTimeout(stopped(limit))
             return body
         except SPARQLWrapperException as exc:
-            message = _server_message(exc)
-            if virtuoso and _virtuoso_stopped_it(message):
-                raise StoreTimeout(_stopped(limit)) from exc
+            message = server_message(exc)
+            if virtuoso and virtuoso_stopped_it(message):
+                raise StoreTimeout(stopped(limit)) from exc
             raise StoreQueryError(message, syntax="400" in str(exc)[:40]) from exc
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace")[:2000]
             raise StoreQueryError(f"HTTP {exc.code}: {detail}", syntax=exc.code == 400) from exc
         except TimeoutError as exc:
-            raise StoreTimeout(_gave_up(limit)) from exc
+            raise StoreTimeout(gave_up(limit)) from exc
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, TimeoutError | socket.timeout):
-                raise StoreTimeout(_gave_up(limit)) from exc
+                raise StoreTimeout(gave_up(limit)) from exc
             raise StoreUnavailable(f"cannot reach the store at {url}: {exc.reason}") from exc
         except (http.client.HTTPException, ConnectionError) as exc:
             # The server dropped the connection without an answer (it crashed, or is
@@ -301,7 +243,7 @@ class RemoteStore:
     def _select(self, text: str, *, dataset: DatasetSpec | None = None) -> SelectResult:
         """A SELECT on every graph of the server (the caller filters what it reads)."""
         body = self._post(text, accept=SPARQL_JSON, dataset=dataset)
-        result = _parse_json(body)
+        result = parse_json(body)
         assert isinstance(result, SelectResult)
         return result
 
@@ -318,7 +260,7 @@ class RemoteStore:
         listed = " ".join(f"?{v}" for v in variables)
         last: str | None = None
         while True:
-            after = "" if last is None else f"FILTER (STR(?{key}) > {_string(last)})"
+            after = "" if last is None else f"FILTER (STR(?{key}) > {string_literal(last)})"
             page = self._select(
                 f"SELECT {listed} WHERE {{ {pattern} {after} }} ORDER BY STR(?{key}) LIMIT {size}"
             ).rows
@@ -328,7 +270,8 @@ class RemoteStore:
             last = str(page[-1][0])
             yield from (row for row in page if str(row[0]) != last)
             yield from self._select(
-                f"SELECT {listed} WHERE {{ {pattern} FILTER (STR(?{key}) = {_string(last)}) }}"
+                f"SELECT {listed} WHERE {{ {pattern} "
+                f"FILTER (STR(?{key}) = {string_literal(last)}) }}"
             ).rows
 
     def _run_update(self, text: str) -> None:
@@ -353,7 +296,7 @@ class RemoteStore:
             refuse_virtuoso_functions(sparql)
         encoded = {k: self._encode(v) for k, v in (bindings or {}).items()}
         text = bind_values(sparql, encoded)
-        form = _check_syntax(text, base_iri)
+        form = check_syntax(text, base_iri)
         for g in (
             (*(dataset.default_graphs or ()), *(dataset.named_graphs or ())) if dataset else ()
         ):
@@ -370,8 +313,8 @@ class RemoteStore:
             text = expand_paths(text, encoded, partial(self._closure, spec))
         body = self._post(text, accept=accept, dataset=spec)
         if form == "graph":
-            return _parse_triples(body, max_rows)
-        result = _parse_json(body)
+            return parse_triples(body, max_rows)
+        result = parse_json(body)
         if (
             isinstance(result, SelectResult)
             and max_rows is not None
@@ -386,7 +329,7 @@ class RemoteStore:
         return [row[0] for row in rows if row[0] is not None]
 
     def update(self, sparql: str) -> None:
-        _check_update_syntax(sparql)
+        check_update_syntax(sparql)
         self._run_update(sparql)
 
     def quads(
@@ -399,7 +342,7 @@ class RemoteStore:
         terms = {"s": subject, "p": predicate, "o": obj, "g": graph}
         free = [v for v, t in terms.items() if t is None]
         shown = {
-            v: (f"?{v}" if t is None else _term_text(self._encode(t))) for v, t in terms.items()
+            v: (f"?{v}" if t is None else term_text(self._encode(t))) for v, t in terms.items()
         }
         pattern = f"GRAPH {shown['g']} {{ {shown['s']} {shown['p']} {shown['o']} }}"
         if free:
@@ -461,8 +404,8 @@ class RemoteStore:
         10 MB), one operation each; the first also says how many parts there are, so
         that recovery can tell a whole entry from one cut short.
         """
-        parts = [(PG.journalRemove, text) for text in _parts(remove)]
-        parts += [(PG.journalAdd, text) for text in _parts(add)]
+        parts = [(PG.journalRemove, text) for text in journal_parts(remove)]
+        parts += [(PG.journalAdd, text) for text in journal_parts(add)]
         g = URIRef(JOURNAL_GRAPH)
         for index, (kind, text) in enumerate(parts):
             node = URIRef(f"{entry}/part-{index}")
@@ -503,10 +446,10 @@ class RemoteStore:
                 log.warning("finishing change %s that was interrupted", entry)
                 ordered = sorted(rows, key=lambda r: int(str(r[0])))
                 removed = [
-                    q for _, k, t in ordered if k == PG.journalRemove for q in _from_nquads(str(t))
+                    q for _, k, t in ordered if k == PG.journalRemove for q in from_nquads(str(t))
                 ]
                 added = [
-                    q for _, k, t in ordered if k == PG.journalAdd for q in _from_nquads(str(t))
+                    q for _, k, t in ordered if k == PG.journalAdd for q in from_nquads(str(t))
                 ]
                 self._replay(self._operations(removed, added))
             else:
@@ -609,168 +552,3 @@ class RemoteStore:
     def ping(self) -> None:
         """Raise StoreUnavailable (or an error) unless the server answers a query."""
         self._select("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1")
-
-
-# --- helpers ----------------------------------------------------------------------------
-
-
-def _server_message(exc: SPARQLWrapperException) -> str:
-    text = str(exc)
-    # SPARQLWrapper appends the server's body after "Response:"; keep what the server said.
-    if "Response:" in text:
-        text = text.split("Response:", 1)[1]
-    return text.strip().removeprefix("b'").removeprefix('b"')[:2000]
-
-
-_PROBE = ox.Store()
-
-
-def _check_syntax(text: str, base_iri: str | None) -> str:
-    """Parse the query as the embedded store would (same errors, same line and column).
-
-    Running it on an empty store is how pyoxigraph parses without a separate parser;
-    it costs well under a millisecond. Returns "graph" for CONSTRUCT/DESCRIBE.
-    """
-    try:
-        result = _PROBE.query(text, base_iri=base_iri)
-    except SyntaxError:
-        raise
-    except (RuntimeError, ValueError, OSError) as exc:
-        # The embedded store would refuse it too (an unsupported function, say).
-        raise StoreQueryError(f"{type(exc).__name__}: {exc}", syntax=False) from exc
-    return "graph" if isinstance(result, ox.QueryTriples) else "solutions"
-
-
-def _check_update_syntax(text: str) -> None:
-    ox.Store().update(text)
-
-
-VIRTUOSO_FUNCTION_SCHEMES = ("bif:", "sql:")
-
-
-def refuse_virtuoso_functions(text: str) -> None:
-    """Refuse IRIs in Virtuoso's ``bif:`` and ``sql:`` schemes.
-
-    Virtuoso runs its SQL built-ins (file access, HTTP clients, signals) when a query
-    calls a function with such an IRI. The embedded store has no such functions; a
-    query that names them is refused before it reaches the server.
-    """
-    for token in tokens(text):
-        if token.kind == "iri" and token.text[1:].lower().startswith(VIRTUOSO_FUNCTION_SCHEMES):
-            raise StoreQueryError(
-                f"refused: {token.text} names one of Virtuoso's own functions "
-                "(bif:, sql:), which this service does not offer",
-                syntax=False,
-            )
-
-
-# How Virtuoso says that its own time limit stopped a query, when it does not give the
-# "anytime" answer: at random, about one time in twenty, the same runaway query comes
-# back as HTTP 500 "Virtuoso HY008 Error SR203: Async statement killed by SQLCancel"
-# instead (S1T00/SR171 is the transaction's own timeout).
-_VIRTUOSO_STOPPED = re.compile(r"^Virtuoso (HY008|S1T00|S1TAT) Error")
-
-
-def _virtuoso_stopped_it(message: str) -> bool:
-    """Whether Virtuoso's error ``message`` says that its time limit stopped the query."""
-    return _VIRTUOSO_STOPPED.match(message) is not None
-
-
-def _stopped(limit: float) -> str:
-    return f"the query ran past the limit of {limit:g} s and was stopped"
-
-
-def _gave_up(limit: float) -> str:
-    return f"the store did not answer within {limit:g} s: the request was stopped"
-
-
-def _string(value: str) -> str:
-    return _term_text(Literal(value))
-
-
-def _term_text(term: Term) -> str:
-    return str(to_ox(term))
-
-
-def _nquads(quads: Sequence[Quad]) -> str:
-    return "".join(" ".join(str(to_ox(t)) for t in q) + " .\n" for q in quads)
-
-
-JOURNAL_PART_CHARS = 1_000_000
-
-
-def _parts(quads: Sequence[Quad]) -> list[str]:
-    """N-Quads text in pieces of at most about JOURNAL_PART_CHARS characters."""
-    parts: list[str] = []
-    lines: list[str] = []
-    size = 0
-    for q in quads:
-        line = _nquads([q])
-        if lines and size + len(line) > JOURNAL_PART_CHARS:
-            parts.append("".join(lines))
-            lines, size = [], 0
-        lines.append(line)
-        size += len(line)
-    if lines:
-        parts.append("".join(lines))
-    return parts
-
-
-def _from_nquads(text: str) -> list[Quad]:
-    return parse_quads(text.encode("utf-8"), "application/n-quads", None)
-
-
-def parse_quads(data: bytes, media_type: str, graph: str | None) -> list[Quad]:
-    """Quads from RDF data; triples go to ``graph`` (a remote store has no default graph)."""
-    fmt = format_for(media_type)
-    target = URIRef(graph) if graph else URIRef(str(GRAPH["default"]))
-    out: list[Quad] = []
-    for q in ox.parse(data, format=fmt):
-        g = q.graph_name
-        name = target if isinstance(g, ox.DefaultGraph) else from_ox(g)
-        out.append((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), name))  # type: ignore[arg-type]
-    return out
-
-
-def _term(binding: Mapping[str, str]) -> Term:
-    kind = binding["type"]
-    value = binding["value"]
-    if kind == "uri":
-        return URIRef(value)
-    if kind == "bnode":
-        return BNode(value.removeprefix("nodeID://"))
-    lang = binding.get("xml:lang") or binding.get("lang")
-    if lang:
-        return Literal(value, lang=lang.lower())
-    datatype = binding.get("datatype") or str(XSD.string)
-    datatype = str(XSD.integer) if datatype in INTEGER_TYPES else datatype.removeprefix(OPAQUE)
-    if datatype == str(XSD.boolean) and value in ("1", "0"):
-        value = "true" if value == "1" else "false"
-    return Literal(value, datatype=URIRef(datatype))
-
-
-def _parse_json(body: bytes) -> SelectResult | AskResult:
-    data = json.loads(body)
-    if "boolean" in data:
-        return AskResult(bool(data["boolean"]))
-    variables = list(data["head"].get("vars", []))
-    result = SelectResult(variables)
-    for b in data["results"]["bindings"]:
-        result.rows.append(tuple(_term(b[v]) if v in b else None for v in variables))
-    return result
-
-
-def _parse_triples(body: bytes, max_rows: int | None) -> GraphResult:
-    result = collect_triples(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), max_rows)
-    result.triples = [(s, p, _decode(o)) for s, p, o in result.triples]
-    return result
-
-
-def _decode(term: Term) -> Term:
-    if isinstance(term, Literal):
-        datatype = str(term.datatype or "")
-        if datatype.startswith(OPAQUE):
-            return Literal(str(term), datatype=URIRef(datatype.removeprefix(OPAQUE)))
-        if datatype in INTEGER_TYPES:
-            return Literal(str(term), datatype=XSD.integer)
-    return term
