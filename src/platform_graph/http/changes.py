@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -22,7 +23,8 @@ from platform_graph.http.writing import (
 from platform_graph.store import nquad_line
 from platform_graph.vocab.namespaces import DATA_GRAPH
 from platform_graph.write.change_sets import read_change_set
-from platform_graph.write.writer import PreconditionFailed
+from platform_graph.write.tokens import Principal
+from platform_graph.write.writer import Outcome, PreconditionFailed
 
 __all__ = ["router"]
 
@@ -126,6 +128,30 @@ def get_change(change_id: int, state: ServiceDep) -> JSONResponse:
     return JSONResponse(_record_json(record), headers={"ETag": state.writer.etag()})
 
 
+Message = Annotated[str | None, Query(max_length=2000, description="For the change log.")]
+
+
+def _undo(
+    undo: Callable[..., Outcome],
+    change_id: int,
+    request: Request,
+    principal: Principal,
+    dry_run: bool,
+    if_match: str | None,
+    message: str | None,
+) -> Response:
+    """Revert or restore: an administrator's validated change, or 404 / 412."""
+    try:
+        outcome = undo(
+            change_id, author=principal.name, message=message, dry_run=dry_run, if_match=if_match
+        )
+    except LookupError as exc:
+        raise ProblemError(404, "Not found", str(exc)) from exc
+    except PreconditionFailed as exc:
+        raise ProblemError(412, "Precondition failed", str(exc), current_etag=exc.current) from exc
+    return outcome_response(request, outcome)
+
+
 @router.post(
     "/api/changes/{change_id}/revert",
     summary="Revert a change (admin; itself a validated change)",
@@ -139,17 +165,9 @@ def revert_change(
     principal: AdminDep,
     dry_run: DryRun = False,
     if_match: IfMatch = None,
-    message: Annotated[str | None, Query(max_length=2000)] = None,
+    message: Message = None,
 ) -> Response:
-    try:
-        outcome = state.writer.revert(
-            change_id, author=principal.name, message=message, dry_run=dry_run, if_match=if_match
-        )
-    except LookupError as exc:
-        raise ProblemError(404, "Not found", str(exc)) from exc
-    except PreconditionFailed as exc:
-        raise ProblemError(412, "Precondition failed", str(exc), current_etag=exc.current) from exc
-    return outcome_response(request, outcome)
+    return _undo(state.writer.revert, change_id, request, principal, dry_run, if_match, message)
 
 
 @router.post(
@@ -165,14 +183,6 @@ def restore_before_change(
     principal: AdminDep,
     dry_run: DryRun = False,
     if_match: IfMatch = None,
-    message: Annotated[str | None, Query(max_length=2000)] = None,
+    message: Message = None,
 ) -> Response:
-    try:
-        outcome = state.writer.restore(
-            change_id, author=principal.name, message=message, dry_run=dry_run, if_match=if_match
-        )
-    except LookupError as exc:
-        raise ProblemError(404, "Not found", str(exc)) from exc
-    except PreconditionFailed as exc:
-        raise ProblemError(412, "Precondition failed", str(exc), current_etag=exc.current) from exc
-    return outcome_response(request, outcome)
+    return _undo(state.writer.restore, change_id, request, principal, dry_run, if_match, message)
