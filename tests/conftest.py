@@ -13,6 +13,7 @@ from platform_graph.build.graph import BuildResult, build
 from platform_graph.config import Paths
 from platform_graph.store.oxigraph import OxigraphStore
 from platform_graph.validation.shacl import load_shapes
+from tests.support.inprocess import Client, platform_service
 from tests.support.server import RunningServer, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +56,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     running.stop()
 
 
+@pytest.fixture(scope="session")
+def app(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    """The service in this process over the platform graph, for the whole session: the
+    app and its confined workers, over ASGI (on Virtuoso with the Virtuoso backend)."""
+    with platform_service(built, tmp_path_factory.mktemp("app"), query_timeout=3) as client:
+        yield client
+
+
 @pytest.fixture
-def http(server: RunningServer) -> Iterator[httpx.Client]:
+def http(app: Client) -> Client:
+    """The in-process service: what the read-side tests (REST, named queries, Linked Data,
+    pages) talk to."""
+    return app
+
+
+@pytest.fixture
+def real_http(server: RunningServer) -> Iterator[httpx.Client]:
+    """A client of the real server, for the tests that need its sockets."""
     with server.client() as client:
         yield client

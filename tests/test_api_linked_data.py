@@ -10,6 +10,7 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 
+from tests.support.inprocess import Client, Response
 from tests.support.server import RunningServer
 from tests.test_api_rest import FACTS, ID, PG, VIVALLA_2027, assert_problem, parse_rdf
 
@@ -37,7 +38,7 @@ def iri(kind: str, slug: str) -> URIRef:
     return URIRef(f"{ID}{kind}/{slug}")
 
 
-def get_rdf(http: httpx.Client, path: str, accept: str | None = None) -> httpx.Response:
+def get_rdf(http: Client, path: str, accept: str | None = None) -> Response:
     """GET with this Accept header; with None, no Accept header at all."""
     request = http.build_request("GET", path)
     if accept is None:
@@ -77,7 +78,7 @@ def quads(ds: Dataset) -> set[tuple[Any, Any, Any, Any]]:
 
 
 @pytest.mark.parametrize(("kind", "slug"), RESOURCES)
-def test_an_iri_answers_turtle_by_default(http: httpx.Client, kind: str, slug: str) -> None:
+def test_an_iri_answers_turtle_by_default(http: Client, kind: str, slug: str) -> None:
     for accept in (None, "*/*"):
         r = get_rdf(http, f"/id/{kind}/{slug}", accept)
         assert r.status_code == 200, r.text[:300]
@@ -90,7 +91,7 @@ def test_an_iri_answers_turtle_by_default(http: httpx.Client, kind: str, slug: s
 @pytest.mark.parametrize(("kind", "slug"), RESOURCES)
 @pytest.mark.parametrize(("accept", "media", "fmt"), FORMATS[1:])
 def test_an_iri_answers_json_ld_and_n_triples_by_accept(
-    http: httpx.Client, kind: str, slug: str, accept: str, media: str, fmt: str
+    http: Client, kind: str, slug: str, accept: str, media: str, fmt: str
 ) -> None:
     r = get_rdf(http, f"/id/{kind}/{slug}", accept)
     assert r.status_code == 200
@@ -102,7 +103,7 @@ def test_an_iri_answers_json_ld_and_n_triples_by_accept(
     assert len(g) == len(turtle)
 
 
-def test_a_commitment_with_its_selectors(http: httpx.Client) -> None:
+def test_a_commitment_with_its_selectors(http: Client) -> None:
     node = iri("commitment", VIVALLA_2027)
     g = parse_rdf(get_rdf(http, f"/id/commitment/{VIVALLA_2027}").text, "turtle")
     assert_about(g, node)
@@ -129,7 +130,7 @@ def test_a_commitment_with_its_selectors(http: httpx.Client) -> None:
         assert (node, URIRef(f"{PG}{role}Actor"), iri("actor", actor)) in g
 
 
-def test_the_actor_obo(http: httpx.Client) -> None:
+def test_the_actor_obo(http: Client) -> None:
     node = iri("actor", "obo")
     g = parse_rdf(get_rdf(http, "/id/actor/obo").text, "turtle")
     assert_about(g, node)
@@ -138,7 +139,7 @@ def test_the_actor_obo(http: httpx.Client) -> None:
     assert (node, SKOS.prefLabel, Literal(FACTS.actors["obo"].sv, lang="sv")) in g
 
 
-def test_the_area_vivalla(http: httpx.Client) -> None:
+def test_the_area_vivalla(http: Client) -> None:
     node = iri("area", "vivalla")
     g = parse_rdf(get_rdf(http, "/id/area/vivalla").text, "turtle")
     assert_about(g, node)
@@ -149,7 +150,7 @@ def test_the_area_vivalla(http: httpx.Client) -> None:
     assert "POINT" in str(g.value(geometry, URIRef(GEO + "asWKT")))
 
 
-def test_the_theme_and_the_section_trygghet(http: httpx.Client) -> None:
+def test_the_theme_and_the_section_trygghet(http: Client) -> None:
     theme = iri("theme", "trygghet")
     g = parse_rdf(get_rdf(http, "/id/theme/trygghet").text, "turtle")
     assert_about(g, theme)
@@ -166,7 +167,7 @@ def test_the_theme_and_the_section_trygghet(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(("kind", "slug"), RESOURCES)
-def test_a_browser_gets_the_resource_page(http: httpx.Client, kind: str, slug: str) -> None:
+def test_a_browser_gets_the_resource_page(http: Client, kind: str, slug: str) -> None:
     r = get_rdf(http, f"/id/{kind}/{slug}", BROWSER)
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
@@ -186,7 +187,7 @@ def test_a_browser_gets_the_resource_page(http: httpx.Client, kind: str, slug: s
         "/id/theme/",
     ],
 )
-def test_an_unknown_iri_is_404(http: httpx.Client, path: str) -> None:
+def test_an_unknown_iri_is_404(http: Client, path: str) -> None:
     body = assert_problem(get_rdf(http, path, "text/turtle"), 404)
     assert path.removeprefix("/id/") in body["detail"]
 
@@ -194,20 +195,18 @@ def test_an_unknown_iri_is_404(http: httpx.Client, path: str) -> None:
 @pytest.mark.parametrize(
     "path", ["/id/actor/%22%3E%3C", "/id/area/a%20b", "/id/%7B%7D", "/id/theme/x%5Ey"]
 )
-def test_an_iri_with_characters_an_iri_cannot_hold_is_404_not_500(
-    http: httpx.Client, path: str
-) -> None:
+def test_an_iri_with_characters_an_iri_cannot_hold_is_404_not_500(http: Client, path: str) -> None:
     assert_problem(get_rdf(http, path, "text/turtle"), 404)
 
 
-def test_an_unacceptable_type_is_406(http: httpx.Client) -> None:
+def test_an_unacceptable_type_is_406(http: Client) -> None:
     assert_problem(get_rdf(http, "/id/actor/obo", "application/pdf"), 406)
 
 
 # --- /ontology ---------------------------------------------------------------------------
 
 
-def test_the_ontology_answers_turtle(http: httpx.Client) -> None:
+def test_the_ontology_answers_turtle(http: Client) -> None:
     r = get_rdf(http, "/ontology")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/turtle")
@@ -218,9 +217,7 @@ def test_the_ontology_answers_turtle(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(("accept", "media", "fmt"), FORMATS[1:])
-def test_the_ontology_in_other_formats(
-    http: httpx.Client, accept: str, media: str, fmt: str
-) -> None:
+def test_the_ontology_in_other_formats(http: Client, accept: str, media: str, fmt: str) -> None:
     r = get_rdf(http, "/ontology", accept)
     assert r.status_code == 200
     assert r.headers["content-type"].startswith(media)
@@ -229,7 +226,7 @@ def test_the_ontology_in_other_formats(
     assert len(g) == len(turtle)
 
 
-def test_the_ontology_for_a_browser(http: httpx.Client) -> None:
+def test_the_ontology_for_a_browser(http: Client) -> None:
     r = get_rdf(http, "/ontology", BROWSER)
     assert r.headers["content-type"].startswith("text/plain")
     assert len(parse_rdf(r.text, "turtle")) > 0
@@ -261,7 +258,7 @@ def nquads(server: RunningServer) -> Dataset:
         return parse_dataset(client.get("/data/platform-graph.nq").text, "nquads")
 
 
-def _assert_download(r: httpx.Response, name: str, media: str) -> None:
+def _assert_download(r: Response, name: str, media: str) -> None:
     assert r.status_code == 200
     assert r.headers["content-type"].startswith(media)
     assert name in r.headers.get("content-disposition", "")
@@ -275,7 +272,7 @@ def test_the_downloads_hold_every_commitment(reference: Graph) -> None:
 
 @pytest.mark.parametrize(("name", "media", "fmt"), TRIPLE_DUMPS)
 def test_a_triple_download_parses(
-    http: httpx.Client, reference: Graph, name: str, media: str, fmt: str
+    http: Client, reference: Graph, name: str, media: str, fmt: str
 ) -> None:
     r = http.get(f"/data/{name}")
     _assert_download(r, name, media)
@@ -288,7 +285,7 @@ def test_a_triple_download_parses(
 
 @pytest.mark.parametrize(("name", "media", "fmt"), QUAD_DUMPS)
 def test_a_quad_download_parses_into_named_graphs(
-    http: httpx.Client, reference: Graph, name: str, media: str, fmt: str
+    http: Client, reference: Graph, name: str, media: str, fmt: str
 ) -> None:
     r = http.get(f"/data/{name}")
     _assert_download(r, name, media)
@@ -302,7 +299,7 @@ def test_a_quad_download_parses_into_named_graphs(
     assert {(s, p, o) for s, p, o, _ in quads(ds)} == set(reference)
 
 
-def test_void_describes_the_dataset(http: httpx.Client, nquads: Dataset) -> None:
+def test_void_describes_the_dataset(http: Client, nquads: Dataset) -> None:
     r = http.get("/data/void.ttl")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/turtle")
@@ -327,5 +324,5 @@ def test_void_describes_the_dataset(http: httpx.Client, nquads: Dataset) -> None
 @pytest.mark.parametrize(
     "name", ["nope.ttl", "platform-graph.xml", "platform-graph", "..%2Fpyproject.toml"]
 )
-def test_an_unknown_download_is_404(http: httpx.Client, name: str) -> None:
+def test_an_unknown_download_is_404(http: Client, name: str) -> None:
     assert_problem(http.get(f"/data/{name}"), 404)

@@ -1,4 +1,4 @@
-"""Named queries (queries/*.rq) as REST endpoints, end to end against the real server.
+"""Named queries (queries/*.rq) as REST endpoints, end to end in process (over ASGI).
 
 The tests run over whatever query files exist; their headers are read here, independently
 of the package, to know each query's parameters.
@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.support.inprocess import Client, Response
 from tests.test_api_rest import (
     FACTS,
     ID,
@@ -97,11 +97,11 @@ def _cases(predicate: Any) -> list[Any]:
     ]
 
 
-def run(http: httpx.Client, name: str, **params: str) -> httpx.Response:
+def run(http: Client, name: str, **params: str) -> Response:
     return http.get(f"/api/queries/{name}", params=params)
 
 
-def rows_of(http: httpx.Client, name: str, **params: str) -> list[dict[str, Any]]:
+def rows_of(http: Client, name: str, **params: str) -> list[dict[str, Any]]:
     r = run(http, name, **params)
     assert r.status_code == 200, r.text[:500]
     body: dict[str, Any] = r.json()
@@ -123,7 +123,7 @@ def test_there_are_query_files() -> None:
 # --- the list and OpenAPI ---------------------------------------------------------------
 
 
-def test_the_list_names_every_query_file_with_its_parameters(http: httpx.Client) -> None:
+def test_the_list_names_every_query_file_with_its_parameters(http: Client) -> None:
     r = http.get("/api/queries")
     assert r.status_code == 200
     body = r.json()
@@ -139,7 +139,7 @@ def test_the_list_names_every_query_file_with_its_parameters(http: httpx.Client)
         assert got == [(p.name, p.type, p.required, p.default) for p in q.params]
 
 
-def test_openapi_has_one_route_per_query_with_its_parameters(http: httpx.Client) -> None:
+def test_openapi_has_one_route_per_query_with_its_parameters(http: Client) -> None:
     paths = http.get("/openapi.json").json()["paths"]
     for q in QUERIES:
         operation = paths[f"/api/queries/{q.name}"]["get"]
@@ -158,7 +158,7 @@ def test_openapi_has_one_route_per_query_with_its_parameters(http: httpx.Client)
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
 @pytest.mark.parametrize("optional", [False, True], ids=["defaults", "all-parameters"])
-def test_each_query_answers_with_rows(http: httpx.Client, query: Query, optional: bool) -> None:
+def test_each_query_answers_with_rows(http: Client, query: Query, optional: bool) -> None:
     r = run(http, query.name, **query.sample(optional=optional))
     assert r.status_code == 200, r.text[:500]
     assert r.headers["content-type"].startswith("application/json")
@@ -173,7 +173,7 @@ def test_each_query_answers_with_rows(http: httpx.Client, query: Query, optional
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
-def test_each_query_answers_csv(http: httpx.Client, query: Query) -> None:
+def test_each_query_answers_csv(http: Client, query: Query) -> None:
     params = query.sample(optional=False)
     body = run(http, query.name, **params).json()
     r = run(http, query.name, **params, format="csv")
@@ -184,7 +184,7 @@ def test_each_query_answers_csv(http: httpx.Client, query: Query) -> None:
     assert len(rows) - 1 == body["total"]
 
 
-def test_csv_of_no_rows_still_has_the_header_row(http: httpx.Client) -> None:
+def test_csv_of_no_rows_still_has_the_header_row(http: Client) -> None:
     body = run(http, "area-commitments", area="atlantis").json()
     assert body["rows"] == []
     r = run(http, "area-commitments", area="atlantis", format="csv")
@@ -193,7 +193,7 @@ def test_csv_of_no_rows_still_has_the_header_row(http: httpx.Client) -> None:
     assert csv_rows(r.text) == [body["variables"]]
 
 
-def test_csv_by_accept_header(http: httpx.Client) -> None:
+def test_csv_by_accept_header(http: Client) -> None:
     r = http.get(
         "/api/queries/area-commitments",
         params={"area": "landsbygd"},
@@ -210,7 +210,7 @@ def test_csv_by_accept_header(http: httpx.Client) -> None:
 # --- specific queries against the curation ----------------------------------------------
 
 
-def test_area_commitments_for_vivalla(http: httpx.Client) -> None:
+def test_area_commitments_for_vivalla(http: Client) -> None:
     rows = rows_of(http, "area-commitments", area="vivalla")
     assert len(rows) == 1
     row = rows[0]
@@ -220,7 +220,7 @@ def test_area_commitments_for_vivalla(http: httpx.Client) -> None:
     assert row["places"] == "Vivalla"
 
 
-def test_area_commitments_follow_places_within(http: httpx.Client) -> None:
+def test_area_commitments_follow_places_within(http: Client) -> None:
     rows = rows_of(http, "area-commitments", area="landsbygd")
     found = [slug(row["commitment"], "commitment") for row in rows]
     assert len(found) == len(set(found))
@@ -231,11 +231,11 @@ def test_area_commitments_follow_places_within(http: httpx.Client) -> None:
     assert found == [item["id"] for item in rest["items"]]
 
 
-def test_an_unknown_slug_finds_nothing(http: httpx.Client) -> None:
+def test_an_unknown_slug_finds_nothing(http: Client) -> None:
     assert rows_of(http, "area-commitments", area="atlantis") == []
 
 
-def test_actor_commitments_follow_sub_organisations(http: httpx.Client) -> None:
+def test_actor_commitments_follow_sub_organisations(http: Client) -> None:
     rows = rows_of(http, "actor-commitments", actor="kommunala-bolag")
     parts = FACTS.closure("actor", "kommunala-bolag")
     expected = {
@@ -252,7 +252,7 @@ def test_actor_commitments_follow_sub_organisations(http: httpx.Client) -> None:
     assert any(actor == "obo" for _, _, actor in got)
 
 
-def test_section_and_theme_commitments(http: httpx.Client) -> None:
+def test_section_and_theme_commitments(http: Client) -> None:
     section = rows_of(http, "section-commitments", section="trygghet")
     assert {slug(r["commitment"], "commitment") for r in section} == FACTS.in_section("trygghet")
     for r in section:
@@ -263,7 +263,7 @@ def test_section_and_theme_commitments(http: httpx.Client) -> None:
     assert {slug(r["commitment"], "commitment") for r in theme} == FACTS.with_theme("integration")
 
 
-def test_text_search_finds_the_statements_with_the_words(http: httpx.Client) -> None:
+def test_text_search_finds_the_statements_with_the_words(http: Client) -> None:
     rows = rows_of(http, "text-search", string="Vivalla")
     expected = {
         st.id
@@ -278,16 +278,14 @@ def test_text_search_finds_the_statements_with_the_words(http: httpx.Client) -> 
 
 
 @pytest.mark.parametrize(("query", "param"), _cases(lambda p: p.required))
-def test_a_missing_required_parameter_is_422(
-    http: httpx.Client, query: Query, param: Param
-) -> None:
+def test_a_missing_required_parameter_is_422(http: Client, query: Query, param: Param) -> None:
     params = {k: v for k, v in query.sample(optional=False).items() if k != param.name}
     body = assert_problem(run(http, query.name, **params), 422)
     assert "required" in error_for(body, param.name)["message"]
 
 
 @pytest.mark.parametrize(("query", "param"), _cases(lambda p: p.type in WRONG))
-def test_a_wrongly_typed_parameter_is_422(http: httpx.Client, query: Query, param: Param) -> None:
+def test_a_wrongly_typed_parameter_is_422(http: Client, query: Query, param: Param) -> None:
     params = {**query.sample(optional=False), param.name: WRONG[param.type]}
     body = assert_problem(run(http, query.name, **params), 422)
     error_for(body, param.name)
@@ -299,7 +297,7 @@ def test_an_integer_parameter_is_checked() -> None:
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
-def test_an_unknown_parameter_is_422(http: httpx.Client, query: Query) -> None:
+def test_an_unknown_parameter_is_422(http: Client, query: Query) -> None:
     params = {**query.sample(optional=False), "no_such_parameter": "1"}
     body = assert_problem(run(http, query.name, **params), 422)
     error_for(body, "no_such_parameter")
@@ -308,7 +306,7 @@ def test_an_unknown_parameter_is_422(http: httpx.Client, query: Query) -> None:
 @pytest.mark.parametrize(("query", "param"), _cases(lambda p: p.type in RESOURCE_TYPES))
 @pytest.mark.parametrize("bad", ['a<b>"c', INJECTION, "Vivalla", "viv alla", ""])
 def test_a_slug_that_is_not_a_slug_is_422(
-    http: httpx.Client, query: Query, param: Param, bad: str
+    http: Client, query: Query, param: Param, bad: str
 ) -> None:
     params = {**query.sample(optional=False), param.name: bad}
     body = assert_problem(run(http, query.name, **params), 422)
@@ -316,20 +314,20 @@ def test_a_slug_that_is_not_a_slug_is_422(
 
 
 @pytest.mark.parametrize("query", QUERIES[:3], ids=lambda q: q.name)
-def test_a_bad_format_is_422(http: httpx.Client, query: Query) -> None:
+def test_a_bad_format_is_422(http: Client, query: Query) -> None:
     params = {**query.sample(optional=False), "format": "xml"}
     body = assert_problem(run(http, query.name, **params), 422)
     error_for(body, "format")
 
 
-def test_an_unknown_query_is_404(http: httpx.Client) -> None:
+def test_an_unknown_query_is_404(http: Client) -> None:
     assert_problem(http.get("/api/queries/no-such-query"), 404)
 
 
 # --- values are bound, never pasted -------------------------------------------------------
 
 
-def _data_is_intact(http: httpx.Client) -> None:
+def _data_is_intact(http: Client) -> None:
     stats = http.get("/api/stats").json()
     assert stats["commitments"] == len(FACTS.commitments)
     assert stats["context_statements"] == len(FACTS.contexts)
@@ -338,7 +336,7 @@ def _data_is_intact(http: httpx.Client) -> None:
     ]
 
 
-def test_a_value_with_query_syntax_is_refused_and_the_data_stays(http: httpx.Client) -> None:
+def test_a_value_with_query_syntax_is_refused_and_the_data_stays(http: Client) -> None:
     body = assert_problem(run(http, "area-commitments", area=INJECTION), 422)
     error_for(body, "area")
     _data_is_intact(http)
@@ -354,7 +352,7 @@ def test_a_value_with_query_syntax_is_refused_and_the_data_stays(http: httpx.Cli
         "<https://w3id.org/platform-graph/id/area/vivalla>",
     ],
 )
-def test_a_string_value_is_bound_as_a_literal(http: httpx.Client, value: str) -> None:
+def test_a_string_value_is_bound_as_a_literal(http: Client, value: str) -> None:
     """Pasted into the text these would break or widen the query; bound, they match nothing."""
     r = run(http, "text-search", string=value)
     assert r.status_code == 200, r.text[:300]

@@ -1,4 +1,4 @@
-"""The REST API under /api/, end to end against the real server.
+"""The REST API under /api/, end to end in process (the app and its confined workers, over ASGI).
 
 Expected answers are computed here from the curated facts (data/*.yaml,
 data/curation/*.yaml, ontology/themes.ttl) and the source text, never taken from the API.
@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
 import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from tests.support.server import RunningServer
+from tests.support.inprocess import Client, Response
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -262,7 +263,7 @@ FACTS = Facts(ROOT)
 # --- helpers shared by the API test modules -----------------------------------------
 
 
-def assert_problem(r: httpx.Response, status: int) -> dict[str, Any]:
+def assert_problem(r: Response | httpx.Response, status: int) -> dict[str, Any]:
     """A problem document (RFC 9457) with this status; returns its body."""
     assert r.status_code == status, f"{r.request.url}: {r.status_code} {r.text[:500]}"
     assert r.headers["content-type"].startswith(PROBLEM), r.headers["content-type"]
@@ -295,11 +296,11 @@ def parse_rdf(text: str, fmt: str) -> Graph:
     return g
 
 
-def links(r: httpx.Response) -> dict[str, httpx.URL]:
+def links(r: Response) -> dict[str, httpx2.URL]:
     """The Link header as rel -> URL."""
-    out: dict[str, httpx.URL] = {}
+    out: dict[str, httpx2.URL] = {}
     for url, rel in re.findall(r'<([^>]*)>\s*;\s*rel="([^"]+)"', r.headers.get("link", "")):
-        out[rel] = httpx.URL(url)
+        out[rel] = httpx2.URL(url)
     return out
 
 
@@ -311,7 +312,7 @@ def ids(body: dict[str, Any]) -> list[str]:
     return [item["id"] for item in body["items"]]
 
 
-def get_all(http: httpx.Client, **params: Any) -> dict[str, Any]:
+def get_all(http: Client, **params: Any) -> dict[str, Any]:
     r = http.get("/api/commitments", params={"limit": 1000, **params})
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
@@ -320,9 +321,8 @@ def get_all(http: httpx.Client, **params: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def all_items(server: RunningServer) -> list[dict[str, Any]]:
-    with server.client() as client:
-        items: list[dict[str, Any]] = get_all(client)["items"]
+def all_items(app: Client) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = get_all(app)["items"]
     return items
 
 
@@ -333,7 +333,7 @@ def _position(item: dict[str, Any]) -> tuple[int, int]:
 # --- the list: envelope and items -----------------------------------------------------
 
 
-def test_the_list_has_an_envelope_with_total_limit_and_offset(http: httpx.Client) -> None:
+def test_the_list_has_an_envelope_with_total_limit_and_offset(http: Client) -> None:
     r = http.get("/api/commitments")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/json")
@@ -398,12 +398,12 @@ def _actors_to_check() -> list[str]:
 
 
 @pytest.mark.parametrize("actor", _actors_to_check())
-def test_actor_filter_matches_the_actor_and_its_parts(http: httpx.Client, actor: str) -> None:
+def test_actor_filter_matches_the_actor_and_its_parts(http: Client, actor: str) -> None:
     body = get_all(http, actor=actor)
     assert set(ids(body)) == FACTS.with_actor(actor)
 
 
-def test_kommunala_bolag_finds_the_commitments_of_obo(http: httpx.Client) -> None:
+def test_kommunala_bolag_finds_the_commitments_of_obo(http: Client) -> None:
     obo = set(ids(get_all(http, actor="obo")))
     assert obo == {c.id for c in FACTS.commitments.values() if "obo" in c.actor_ids}
     assert obo
@@ -414,12 +414,12 @@ def test_kommunala_bolag_finds_the_commitments_of_obo(http: httpx.Client) -> Non
 
 
 @pytest.mark.parametrize("area", sorted(FACTS.areas))
-def test_area_filter_matches_the_area_and_places_within(http: httpx.Client, area: str) -> None:
+def test_area_filter_matches_the_area_and_places_within(http: Client, area: str) -> None:
     body = get_all(http, area=area)
     assert set(ids(body)) == FACTS.with_area(area)
 
 
-def test_landsbygd_finds_the_commitments_about_mindre_orter(http: httpx.Client) -> None:
+def test_landsbygd_finds_the_commitments_about_mindre_orter(http: Client) -> None:
     smaller = set(ids(get_all(http, area="mindre-orter")))
     assert smaller == {c.id for c in FACTS.commitments.values() if "mindre-orter" in c.areas}
     assert smaller
@@ -428,7 +428,7 @@ def test_landsbygd_finds_the_commitments_about_mindre_orter(http: httpx.Client) 
     assert countryside == FACTS.with_area("landsbygd")
 
 
-def test_vivalla_finds_the_2027_commitment(http: httpx.Client) -> None:
+def test_vivalla_finds_the_2027_commitment(http: Client) -> None:
     body = get_all(http, area="vivalla")
     assert ids(body) == [VIVALLA_2027]
     item = body["items"][0]
@@ -441,12 +441,12 @@ def test_vivalla_finds_the_2027_commitment(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("theme", sorted(FACTS.themes))
-def test_theme_filter_matches_the_theme_and_narrower_ones(http: httpx.Client, theme: str) -> None:
+def test_theme_filter_matches_the_theme_and_narrower_ones(http: Client, theme: str) -> None:
     body = get_all(http, theme=theme)
     assert set(ids(body)) == FACTS.with_theme(theme)
 
 
-def test_a_broader_theme_finds_its_narrower_themes(http: httpx.Client) -> None:
+def test_a_broader_theme_finds_its_narrower_themes(http: Client) -> None:
     integration = set(ids(get_all(http, theme="integration")))
     assert VIVALLA_2027 in integration
     cross_cutting = set(ids(get_all(http, theme="tvargaende")))
@@ -454,26 +454,26 @@ def test_a_broader_theme_finds_its_narrower_themes(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("section", FACTS.section_order)
-def test_section_filter(http: httpx.Client, section: str) -> None:
+def test_section_filter(http: Client, section: str) -> None:
     body = get_all(http, section=section)
     assert set(ids(body)) == FACTS.in_section(section)
     assert body["total"] == len(FACTS.in_section(section))
 
 
 @pytest.mark.parametrize("strength", STRENGTHS)
-def test_strength_filter(http: httpx.Client, strength: str) -> None:
+def test_strength_filter(http: Client, strength: str) -> None:
     expected = {c.id for c in FACTS.commitments.values() if c.strength == strength}
     assert set(ids(get_all(http, strength=strength))) == expected
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_kind_filter(http: httpx.Client, kind: str) -> None:
+def test_kind_filter(http: Client, kind: str) -> None:
     expected = {c.id for c in FACTS.commitments.values() if c.kind == kind}
     assert set(ids(get_all(http, kind=kind))) == expected
 
 
 @pytest.mark.parametrize("status", STATUSES)
-def test_status_filter(http: httpx.Client, status: str) -> None:
+def test_status_filter(http: Client, status: str) -> None:
     # Nobody has assessed a commitment yet: every one is not-yet-rated.
     expected = set(FACTS.commitments) if status == "not-yet-rated" else set()
     body = get_all(http, status=status)
@@ -482,7 +482,7 @@ def test_status_filter(http: httpx.Client, status: str) -> None:
 
 
 @pytest.mark.parametrize("testable", [True, False])
-def test_testable_filter(http: httpx.Client, testable: bool) -> None:
+def test_testable_filter(http: Client, testable: bool) -> None:
     expected = {c.id for c in FACTS.commitments.values() if c.testable is testable}
     body = get_all(http, testable=str(testable).lower())
     assert set(ids(body)) == expected
@@ -490,7 +490,7 @@ def test_testable_filter(http: httpx.Client, testable: bool) -> None:
 
 
 @pytest.mark.parametrize("has_deadline", [True, False])
-def test_has_deadline_filter(http: httpx.Client, has_deadline: bool) -> None:
+def test_has_deadline_filter(http: Client, has_deadline: bool) -> None:
     expected = {
         c.id for c in FACTS.commitments.values() if (c.deadline is not None) is has_deadline
     }
@@ -502,7 +502,7 @@ def test_has_deadline_filter(http: httpx.Client, has_deadline: bool) -> None:
 @pytest.mark.parametrize(
     ("before", "year"), [("2024", 2024), ("2027-01-01", 2027), ("2028", 2028), ("2023", 2023)]
 )
-def test_deadline_before_filter(http: httpx.Client, before: str, year: int) -> None:
+def test_deadline_before_filter(http: Client, before: str, year: int) -> None:
     # Every curated deadline is a year; a deadline year Y is before `before` when Y < year.
     assert all(c.deadline is None or len(c.deadline) == 4 for c in FACTS.commitments.values())
     expected = {
@@ -514,7 +514,7 @@ def test_deadline_before_filter(http: httpx.Client, before: str, year: int) -> N
 
 
 @pytest.mark.parametrize("q", ["Örebroporten", "orebroporten", "ÖREBROPORTEN", "öREBROporten"])
-def test_q_ignores_case_and_diacritics(http: httpx.Client, q: str) -> None:
+def test_q_ignores_case_and_diacritics(http: Client, q: str) -> None:
     expected = FACTS.matching("Örebroporten")
     assert expected
     assert set(ids(get_all(http, q=q))) == expected
@@ -523,7 +523,7 @@ def test_q_ignores_case_and_diacritics(http: httpx.Client, q: str) -> None:
 @pytest.mark.parametrize(
     "q", ["vivalla", "ÖBO", "kollektivtrafik", "Landsbygden", "ska utredas", "vill SKOLA", "zzzqx"]
 )
-def test_q_finds_the_words_in_quote_or_title(http: httpx.Client, q: str) -> None:
+def test_q_finds_the_words_in_quote_or_title(http: Client, q: str) -> None:
     assert set(ids(get_all(http, q=q))) == FACTS.matching(q)
 
 
@@ -539,7 +539,7 @@ def test_q_finds_the_words_in_quote_or_title(http: httpx.Client, q: str) -> None
         {"section": "bolagskoncernen", "deadline_before": "2024", "status": "not-yet-rated"},
     ],
 )
-def test_filters_combine_as_an_intersection(http: httpx.Client, params: dict[str, str]) -> None:
+def test_filters_combine_as_an_intersection(http: Client, params: dict[str, str]) -> None:
     expected = set(FACTS.commitments)
     for name, value in params.items():
         cs = FACTS.commitments.values()
@@ -576,12 +576,12 @@ SORTS = [s for f in SORT_FIELDS for s in (f, f"-{f}")]
 
 
 @pytest.mark.parametrize("sort", SORTS)
-def test_every_sort_is_a_permutation_of_the_same_items(http: httpx.Client, sort: str) -> None:
+def test_every_sort_is_a_permutation_of_the_same_items(http: Client, sort: str) -> None:
     body = get_all(http, sort=sort)
     assert Counter(ids(body)) == Counter(list(FACTS.commitments))
 
 
-def test_sort_position_and_its_reverse(http: httpx.Client, all_items: list[dict[str, Any]]) -> None:
+def test_sort_position_and_its_reverse(http: Client, all_items: list[dict[str, Any]]) -> None:
     in_text_order = [item["id"] for item in sorted(all_items, key=_position)]
     assert ids(get_all(http, sort="position")) == in_text_order
     assert ids(get_all(http, sort="-position")) == in_text_order[::-1]
@@ -589,7 +589,7 @@ def test_sort_position_and_its_reverse(http: httpx.Client, all_items: list[dict[
 
 
 def test_sort_deadline_puts_the_earliest_first_then_the_undated(
-    http: httpx.Client, all_items: list[dict[str, Any]]
+    http: Client, all_items: list[dict[str, Any]]
 ) -> None:
     dated = sorted(
         (item for item in all_items if item["deadline"]),
@@ -602,21 +602,21 @@ def test_sort_deadline_puts_the_earliest_first_then_the_undated(
     assert body["items"][0]["deadline"] == earliest
 
 
-def test_sort_minus_deadline_puts_the_latest_deadline_first(http: httpx.Client) -> None:
+def test_sort_minus_deadline_puts_the_latest_deadline_first(http: Client) -> None:
     deadlines = [item["deadline"] for item in get_all(http, sort="-deadline")["items"]]
     dated = [d for d in deadlines if d is not None]
     assert dated == sorted(dated, reverse=True)
     assert dated[0] == max(c.deadline for c in FACTS.commitments.values() if c.deadline)
 
 
-def test_sort_title_follows_the_swedish_titles(http: httpx.Client) -> None:
+def test_sort_title_follows_the_swedish_titles(http: Client) -> None:
     titles = [fold(item["title"]["sv"]) for item in get_all(http, sort="title")["items"]]
     assert titles == sorted(titles)
     reverse = [fold(item["title"]["sv"]) for item in get_all(http, sort="-title")["items"]]
     assert reverse == sorted(reverse, reverse=True)
 
 
-def test_sort_strength_follows_the_strength_scale(http: httpx.Client) -> None:
+def test_sort_strength_follows_the_strength_scale(http: Client) -> None:
     strengths = [item["strength"] for item in get_all(http, sort="strength")["items"]]
     ranks = [STRENGTHS.index(s) for s in strengths]
     assert ranks == sorted(ranks)
@@ -628,7 +628,7 @@ def test_sort_strength_follows_the_strength_scale(http: httpx.Client) -> None:
 
 
 def test_pages_put_together_give_the_whole_list(
-    http: httpx.Client, all_items: list[dict[str, Any]]
+    http: Client, all_items: list[dict[str, Any]]
 ) -> None:
     collected: list[str] = []
     for offset in range(0, len(all_items), 40):
@@ -640,7 +640,7 @@ def test_pages_put_together_give_the_whole_list(
     assert collected == [item["id"] for item in all_items]
 
 
-def test_link_header_points_to_first_next_prev_and_last(http: httpx.Client) -> None:
+def test_link_header_points_to_first_next_prev_and_last(http: Client) -> None:
     total = len(FACTS.commitments)
     limit, offset = 20, 40
     r = http.get("/api/commitments", params={"limit": limit, "offset": offset})
@@ -667,7 +667,7 @@ def test_link_header_points_to_first_next_prev_and_last(http: httpx.Client) -> N
     assert ids(last.json()) == whole[expected["last"] :]
 
 
-def test_the_first_page_has_no_prev_and_links_keep_the_filters(http: httpx.Client) -> None:
+def test_the_first_page_has_no_prev_and_links_keep_the_filters(http: Client) -> None:
     params: dict[str, str | int] = {"theme": "trygghet", "strength": "binding", "limit": 5}
     r = http.get("/api/commitments", params=params)
     body = r.json()
@@ -684,7 +684,7 @@ def test_the_first_page_has_no_prev_and_links_keep_the_filters(http: httpx.Clien
         assert link.params["theme"] == "trygghet"
         assert link.params["strength"] == "binding"
     every: list[str] = []
-    url: httpx.URL | None = r.url
+    url: httpx2.URL | None = r.url
     while url is not None:
         page = http.get(str(url))
         every.extend(ids(page.json()))
@@ -693,7 +693,7 @@ def test_the_first_page_has_no_prev_and_links_keep_the_filters(http: httpx.Clien
     assert len(every) == expected_total
 
 
-def test_an_offset_past_the_end_gives_an_empty_page(http: httpx.Client) -> None:
+def test_an_offset_past_the_end_gives_an_empty_page(http: Client) -> None:
     total = len(FACTS.commitments)
     r = http.get("/api/commitments", params={"offset": total + 10, "limit": 10})
     assert r.status_code == 200
@@ -704,7 +704,7 @@ def test_an_offset_past_the_end_gives_an_empty_page(http: httpx.Client) -> None:
     assert "prev" in links(r)
 
 
-def test_a_single_page_has_first_and_last_only(http: httpx.Client) -> None:
+def test_a_single_page_has_first_and_last_only(http: Client) -> None:
     r = http.get("/api/commitments", params={"area": "vivalla"})
     rels = links(r)
     assert set(rels) == {"first", "last"}
@@ -726,7 +726,7 @@ def test_a_single_page_has_first_and_last_only(http: httpx.Client) -> None:
     ],
 )
 def test_a_bad_enum_value_is_422_naming_the_parameter_and_the_allowed_values(
-    http: httpx.Client, parameter: str, bad: str, allowed: tuple[str, ...]
+    http: Client, parameter: str, bad: str, allowed: tuple[str, ...]
 ) -> None:
     body = assert_problem(http.get("/api/commitments", params={parameter: bad}), 422)
     error = error_for(body, parameter)
@@ -736,7 +736,7 @@ def test_a_bad_enum_value_is_422_naming_the_parameter_and_the_allowed_values(
 
 
 @pytest.mark.parametrize("kind", ["actor", "area", "theme", "section"])
-def test_an_unknown_slug_is_422_with_the_allowed_list(http: httpx.Client, kind: str) -> None:
+def test_an_unknown_slug_is_422_with_the_allowed_list(http: Client, kind: str) -> None:
     body = assert_problem(http.get("/api/commitments", params={kind: "atlantis"}), 422)
     error = error_for(body, kind)
     assert sorted(error["allowed"]) == sorted(FACTS.resources(kind))
@@ -744,20 +744,20 @@ def test_an_unknown_slug_is_422_with_the_allowed_list(http: httpx.Client, kind: 
 
 
 @pytest.mark.parametrize("kind", ["actor", "area", "theme", "section"])
-def test_a_slug_with_query_syntax_is_422(http: httpx.Client, kind: str) -> None:
+def test_a_slug_with_query_syntax_is_422(http: Client, kind: str) -> None:
     bad = 'vivalla> } ; DROP ALL # "<'
     body = assert_problem(http.get("/api/commitments", params={kind: bad}), 422)
     error_for(body, kind)
     assert http.get("/api/commitments").json()["total"] == len(FACTS.commitments)
 
 
-def test_an_unknown_commitment_is_404_with_a_message(http: httpx.Client) -> None:
+def test_an_unknown_commitment_is_404_with_a_message(http: Client) -> None:
     body = assert_problem(http.get("/api/commitments/no-such-commitment"), 404)
     assert "no-such-commitment" in body["detail"]
 
 
 @pytest.mark.parametrize("plural", ["actors", "areas", "themes", "sections"])
-def test_an_unknown_resource_is_404_with_a_message(http: httpx.Client, plural: str) -> None:
+def test_an_unknown_resource_is_404_with_a_message(http: Client, plural: str) -> None:
     body = assert_problem(http.get(f"/api/{plural}/atlantis"), 404)
     assert "atlantis" in body["detail"]
 
@@ -777,9 +777,7 @@ def test_an_unknown_resource_is_404_with_a_message(http: httpx.Client, plural: s
         ("q", "x" * 201),
     ],
 )
-def test_a_bad_value_is_422_naming_the_parameter(
-    http: httpx.Client, parameter: str, bad: str
-) -> None:
+def test_a_bad_value_is_422_naming_the_parameter(http: Client, parameter: str, bad: str) -> None:
     body = assert_problem(http.get("/api/commitments", params={parameter: bad}), 422)
     error_for(body, parameter)
 
@@ -800,18 +798,18 @@ def test_a_bad_value_is_422_naming_the_parameter(
         "/api/commitments?limit=99999999999999999999999",
     ],
 )
-def test_errors_are_problem_documents_never_500(http: httpx.Client, path: str) -> None:
+def test_errors_are_problem_documents_never_500(http: Client, path: str) -> None:
     r = http.get(path)
     assert 400 <= r.status_code < 500, (path, r.status_code, r.text[:300])
     assert_problem(r, r.status_code)
 
 
-def test_an_unacceptable_accept_header_is_406(http: httpx.Client) -> None:
+def test_an_unacceptable_accept_header_is_406(http: Client) -> None:
     r = http.get("/api/commitments", headers={"Accept": "application/xml"})
     assert_problem(r, 406)
 
 
-def test_post_is_405(http: httpx.Client) -> None:
+def test_post_is_405(http: Client) -> None:
     assert_problem(http.post("/api/commitments", json={}), 405)
 
 
@@ -819,7 +817,7 @@ def test_post_is_405(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("how", ["query", "accept"])
-def test_csv_has_a_header_row_and_one_row_per_item(http: httpx.Client, how: str) -> None:
+def test_csv_has_a_header_row_and_one_row_per_item(http: Client, how: str) -> None:
     params: dict[str, str | int] = {"section": "trygghet", "limit": 1000}
     json_body = http.get("/api/commitments", params=params).json()
     if how == "query":
@@ -841,7 +839,7 @@ def test_csv_has_a_header_row_and_one_row_per_item(http: httpx.Client, how: str)
     assert r.headers["x-total-count"] == str(json_body["total"])
 
 
-def test_csv_of_an_empty_result_still_has_the_header_row(http: httpx.Client) -> None:
+def test_csv_of_an_empty_result_still_has_the_header_row(http: Client) -> None:
     r = http.get("/api/commitments", params={"status": "fulfilled", "format": "csv"})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/csv")
@@ -851,7 +849,7 @@ def test_csv_of_an_empty_result_still_has_the_header_row(http: httpx.Client) -> 
     assert rows[1:] == []
 
 
-def test_csv_of_one_commitment(http: httpx.Client) -> None:
+def test_csv_of_one_commitment(http: Client) -> None:
     r = http.get(f"/api/commitments/{VIVALLA_2027}", headers={"Accept": "text/csv"})
     assert r.status_code == 200
     rows = csv_rows(r.text)
@@ -859,7 +857,7 @@ def test_csv_of_one_commitment(http: httpx.Client) -> None:
     assert dict(zip(rows[0], rows[1], strict=True))["id"] == VIVALLA_2027
 
 
-def _context(http: httpx.Client) -> dict[str, Any]:
+def _context(http: Client) -> dict[str, Any]:
     r = http.get("/api/context.jsonld")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/ld+json")
@@ -867,7 +865,7 @@ def _context(http: httpx.Client) -> dict[str, Any]:
     return ctx
 
 
-def test_the_context_is_served(http: httpx.Client) -> None:
+def test_the_context_is_served(http: Client) -> None:
     ctx = _context(http)
     assert isinstance(ctx["@context"], dict)
     for term in ("items", "iri", "title", "quote", "themes", "actors", "areas", "strength"):
@@ -875,7 +873,7 @@ def test_the_context_is_served(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("how", ["accept", "query"])
-def test_json_ld_links_to_its_context(http: httpx.Client, how: str) -> None:
+def test_json_ld_links_to_its_context(http: Client, how: str) -> None:
     if how == "accept":
         r = http.get(
             "/api/commitments",
@@ -894,7 +892,7 @@ def test_json_ld_links_to_its_context(http: httpx.Client, how: str) -> None:
     assert len(doc["items"]) == 3
 
 
-def _jsonld_graph(http: httpx.Client, **params: Any) -> tuple[Graph, list[dict[str, Any]]]:
+def _jsonld_graph(http: Client, **params: Any) -> tuple[Graph, list[dict[str, Any]]]:
     r = http.get(
         "/api/commitments",
         params={"limit": 1000, **params},
@@ -905,7 +903,7 @@ def _jsonld_graph(http: httpx.Client, **params: Any) -> tuple[Graph, list[dict[s
     return parse_rdf(json.dumps(doc), "json-ld"), doc["items"]
 
 
-def test_json_ld_parses_into_triples_about_the_commitment_iris(http: httpx.Client) -> None:
+def test_json_ld_parses_into_triples_about_the_commitment_iris(http: Client) -> None:
     g, items = _jsonld_graph(http)
     iris = {URIRef(item["iri"]) for item in items}
     assert len(iris) == len(FACTS.commitments)
@@ -922,7 +920,7 @@ def test_json_ld_parses_into_triples_about_the_commitment_iris(http: httpx.Clien
         assert [str(q) for q in g.objects(iri, exact)] == [item["quote"]]
 
 
-def test_json_ld_slugs_expand_to_the_graphs_iris(http: httpx.Client) -> None:
+def test_json_ld_slugs_expand_to_the_graphs_iris(http: Client) -> None:
     g, _ = _jsonld_graph(http)
     # The slugs of the plain JSON are the IRIs of the JSON-LD.
     items = http.get("/api/commitments", params={"limit": 1000}).json()["items"]
@@ -942,9 +940,7 @@ def test_json_ld_slugs_expand_to_the_graphs_iris(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("kind", ["actor", "area", "theme"])
-def test_json_ld_part_of_expands_to_a_resource_of_the_same_kind(
-    http: httpx.Client, kind: str
-) -> None:
+def test_json_ld_part_of_expands_to_a_resource_of_the_same_kind(http: Client, kind: str) -> None:
     r = http.get(f"/api/{kind}s", headers={"Accept": "application/ld+json"})
     assert r.status_code == 200
     doc = r.json()
@@ -965,7 +961,7 @@ def test_json_ld_part_of_expands_to_a_resource_of_the_same_kind(
 
 
 def test_one_commitment_is_the_same_as_in_the_list(
-    http: httpx.Client, all_items: list[dict[str, Any]]
+    http: Client, all_items: list[dict[str, Any]]
 ) -> None:
     for item in all_items[:: max(1, len(all_items) // 12)] + [
         i for i in all_items if i["id"] == VIVALLA_2027
@@ -979,9 +975,7 @@ def test_one_commitment_is_the_same_as_in_the_list(
 
 
 @pytest.mark.parametrize("kind", ["actor", "area", "theme", "section"])
-def test_each_resource_list_has_every_resource_with_its_count(
-    http: httpx.Client, kind: str
-) -> None:
+def test_each_resource_list_has_every_resource_with_its_count(http: Client, kind: str) -> None:
     r = http.get(f"/api/{kind}s")
     assert r.status_code == 200
     body = r.json()
@@ -1002,7 +996,7 @@ def test_each_resource_list_has_every_resource_with_its_count(
                 assert item["part_of"] is None
 
 
-def test_sections_are_the_fifteen_in_text_order(http: httpx.Client) -> None:
+def test_sections_are_the_fifteen_in_text_order(http: Client) -> None:
     body = http.get("/api/sections").json()
     assert body["total"] == 15
     assert [item["id"] for item in body["items"]] == FACTS.section_order
@@ -1010,7 +1004,7 @@ def test_sections_are_the_fifteen_in_text_order(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("kind", ["actor", "area", "theme", "section"])
-def test_resource_lists_as_csv(http: httpx.Client, kind: str) -> None:
+def test_resource_lists_as_csv(http: Client, kind: str) -> None:
     r = http.get(f"/api/{kind}s", params={"format": "csv"})
     assert r.headers["content-type"].startswith("text/csv")
     rows = csv_rows(r.text)
@@ -1018,7 +1012,7 @@ def test_resource_lists_as_csv(http: httpx.Client, kind: str) -> None:
     assert len(rows) - 1 == len(FACTS.resources(kind))
 
 
-def test_actor_obo_with_its_commitments_and_roles(http: httpx.Client) -> None:
+def test_actor_obo_with_its_commitments_and_roles(http: Client) -> None:
     r = http.get("/api/actors/obo")
     assert r.status_code == 200
     body = r.json()
@@ -1037,7 +1031,7 @@ def test_actor_obo_with_its_commitments_and_roles(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("actor", ["kommunala-bolag", "orebro-kommun", "kumbro"])
-def test_every_commitment_of_an_actor_says_in_what_role(http: httpx.Client, actor: str) -> None:
+def test_every_commitment_of_an_actor_says_in_what_role(http: Client, actor: str) -> None:
     """Each listed commitment names the actor or one of its parts, in some role."""
     body = http.get(f"/api/actors/{actor}").json()
     parts = FACTS.closure("actor", actor)
@@ -1059,7 +1053,7 @@ def test_every_commitment_of_an_actor_says_in_what_role(http: httpx.Client, acto
     ],
 )
 def test_one_resource_with_its_commitments_in_text_order(
-    http: httpx.Client, kind: str, slug: str, all_items: list[dict[str, Any]]
+    http: Client, kind: str, slug: str, all_items: list[dict[str, Any]]
 ) -> None:
     r = http.get(f"/api/{kind}s/{slug}")
     assert r.status_code == 200
@@ -1078,7 +1072,7 @@ def test_one_resource_with_its_commitments_in_text_order(
         assert body["position"] == FACTS.section_order.index(slug) + 1
 
 
-def test_vivalla_resource_names_the_2027_commitment(http: httpx.Client) -> None:
+def test_vivalla_resource_names_the_2027_commitment(http: Client) -> None:
     body = http.get("/api/areas/vivalla").json()
     assert body["type"] == "District"
     assert body["part_of"] == "utsatta-stadsdelar"
@@ -1092,7 +1086,7 @@ def _count(values: Iterable[str]) -> dict[str, int]:
     return dict(Counter(values))
 
 
-def test_stats_agree_with_the_curation(http: httpx.Client) -> None:
+def test_stats_agree_with_the_curation(http: Client) -> None:
     r = http.get("/api/stats")
     assert r.status_code == 200
     stats = r.json()
@@ -1113,7 +1107,7 @@ def test_stats_agree_with_the_curation(http: httpx.Client) -> None:
     assert sum(by["section"].values()) == len(cs)
 
 
-def test_stats_agree_with_the_filters(http: httpx.Client) -> None:
+def test_stats_agree_with_the_filters(http: Client) -> None:
     by = http.get("/api/stats").json()["by"]
     for strength, n in by["strength"].items():
         r = http.get("/api/commitments", params={"strength": strength, "limit": 1})
@@ -1126,7 +1120,7 @@ def test_stats_agree_with_the_filters(http: httpx.Client) -> None:
 # --- OpenAPI and docs ------------------------------------------------------------------
 
 
-def test_openapi_lists_every_route(http: httpx.Client) -> None:
+def test_openapi_lists_every_route(http: Client) -> None:
     r = http.get("/openapi.json")
     assert r.status_code == 200
     paths = r.json()["paths"]
@@ -1165,7 +1159,7 @@ def test_openapi_lists_every_route(http: httpx.Client) -> None:
     } <= params
 
 
-def test_docs_answer(http: httpx.Client) -> None:
+def test_docs_answer(http: Client) -> None:
     r = http.get("/docs")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")

@@ -5,19 +5,19 @@ from __future__ import annotations
 import httpx
 
 
-def test_the_server_answers_sparql_rest_and_linked_data(http: httpx.Client) -> None:
-    assert http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
-    assert http.get("/api/commitments").json()["total"] > 100
-    assert http.get("/id/area/vivalla").status_code == 200
+def test_the_server_answers_sparql_rest_and_linked_data(real_http: httpx.Client) -> None:
+    assert real_http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
+    assert real_http.get("/api/commitments").json()["total"] > 100
+    assert real_http.get("/id/area/vivalla").status_code == 200
 
 
-def test_the_api_documentation_is_served_locally(http: httpx.Client) -> None:
+def test_the_api_documentation_is_served_locally(real_http: httpx.Client) -> None:
     import re
 
-    page = http.get("/docs")
+    page = real_http.get("/docs")
     assert page.status_code == 200
     urls = re.findall(r"""(?:src|href|url)\s*[:=]\s*['"]([^'"]+)['"]""", page.text)
     assert urls
     assert all(u.startswith("/") for u in urls), urls
     for url in urls:
-        assert http.get(url).status_code == 200, url
+        assert real_http.get(url).status_code == 200, url

@@ -31,32 +31,32 @@ def wrapper(server: RunningServer, fmt: str, query: str, method: str = "GET") ->
     return sw.query()
 
 
-def expected_commitments(http: httpx.Client) -> int:
-    total: int = http.get("/api/commitments", params={"limit": 1}).json()["total"]
+def expected_commitments(real_http: httpx.Client) -> int:
+    total: int = real_http.get("/api/commitments", params={"limit": 1}).json()["total"]
     return total
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_sparqlwrapper_json(server: RunningServer, http: httpx.Client, method: str) -> None:
+def test_sparqlwrapper_json(server: RunningServer, real_http: httpx.Client, method: str) -> None:
     result = wrapper(server, JSON, COUNT, method).convert()
     [row] = result["results"]["bindings"]
-    assert int(row["n"]["value"]) == expected_commitments(http)
+    assert int(row["n"]["value"]) == expected_commitments(real_http)
 
 
-def test_sparqlwrapper_xml(server: RunningServer, http: httpx.Client) -> None:
+def test_sparqlwrapper_xml(server: RunningServer, real_http: httpx.Client) -> None:
     doc = wrapper(server, XML, COUNT).convert()
     values = [n.firstChild.data for n in doc.getElementsByTagName("literal")]
-    assert values == [str(expected_commitments(http))]
+    assert values == [str(expected_commitments(real_http))]
 
 
 @pytest.mark.parametrize(("fmt", "sep"), [(CSV, ","), (TSV, "\t")])
 def test_sparqlwrapper_csv_and_tsv(
-    server: RunningServer, http: httpx.Client, fmt: str, sep: str
+    server: RunningServer, real_http: httpx.Client, fmt: str, sep: str
 ) -> None:
     raw = wrapper(server, fmt, COUNT).convert()
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8")), delimiter=sep))
     assert rows[0] in (["n"], ["?n"])
-    assert rows[1] == [str(expected_commitments(http))]
+    assert rows[1] == [str(expected_commitments(real_http))]
 
 
 def test_sparqlwrapper_ask(server: RunningServer) -> None:
@@ -81,8 +81,8 @@ def test_sparqlwrapper_construct_in_every_rdf_format(
     assert any(str(s) == VIVALLA for s in graph.subjects())
 
 
-def test_describe_returns_rdf(http: httpx.Client) -> None:
-    resp = http.get(
+def test_describe_returns_rdf(real_http: httpx.Client) -> None:
+    resp = real_http.get(
         "/sparql",
         params={"query": f"DESCRIBE <{VIVALLA}>"},
         headers={"Accept": "application/n-triples"},
@@ -92,15 +92,15 @@ def test_describe_returns_rdf(http: httpx.Client) -> None:
     assert len(Graph().parse(data=resp.text, format="nt")) > 10
 
 
-def test_default_graph_is_the_union_and_graph_addresses_parts(http: httpx.Client) -> None:
-    union = http.get("/sparql", params={"query": COUNT}).json()
+def test_default_graph_is_the_union_and_graph_addresses_parts(real_http: httpx.Client) -> None:
+    union = real_http.get("/sparql", params={"query": COUNT}).json()
     assert int(union["results"]["bindings"][0]["n"]["value"]) > 100
     in_data = (
         PREFIX + "SELECT (COUNT(?c) AS ?n) WHERE { GRAPH ?g { ?c a pg:Commitment } } GROUP BY ?g"
     )
-    rows = http.get("/sparql", params={"query": in_data}).json()["results"]["bindings"]
+    rows = real_http.get("/sparql", params={"query": in_data}).json()["results"]["bindings"]
     assert len(rows) == 1  # every commitment sits in the data graph
-    only_ontology = http.get(
+    only_ontology = real_http.get(
         "/sparql",
         params={
             "query": COUNT,
@@ -110,8 +110,8 @@ def test_default_graph_is_the_union_and_graph_addresses_parts(http: httpx.Client
     assert only_ontology["results"]["bindings"][0]["n"]["value"] == "0"
 
 
-def test_no_query_gives_the_service_description(http: httpx.Client) -> None:
-    resp = http.get("/sparql", headers={"Accept": "text/turtle"})
+def test_no_query_gives_the_service_description(real_http: httpx.Client) -> None:
+    resp = real_http.get("/sparql", headers={"Accept": "text/turtle"})
     assert resp.status_code == 200
     g = Graph().parse(data=resp.text, format="turtle")
     sd = "http://www.w3.org/ns/sparql-service-description#"
@@ -121,9 +121,9 @@ def test_no_query_gives_the_service_description(http: httpx.Client) -> None:
 
 
 def test_malformed_query_is_400_with_line_and_column(
-    server: RunningServer, http: httpx.Client
+    server: RunningServer, real_http: httpx.Client
 ) -> None:
-    resp = http.get("/sparql", params={"query": "SELECT * WHERE {\n  ?s ?p \n}"})
+    resp = real_http.get("/sparql", params={"query": "SELECT * WHERE {\n  ?s ?p \n}"})
     assert resp.status_code == 400
     body = resp.json()
     assert body["line"] == 3
@@ -147,30 +147,30 @@ def test_malformed_query_is_400_with_line_and_column(
     ],
 )
 def test_unsafe_queries_are_refused_before_execution(
-    http: httpx.Client, query: str, reason: str
+    real_http: httpx.Client, query: str, reason: str
 ) -> None:
-    resp = http.get("/sparql", params={"query": query})
+    resp = real_http.get("/sparql", params={"query": query})
     assert resp.status_code == 400
     assert reason in resp.json()["detail"]
 
 
-def test_keywords_inside_strings_are_not_refused(http: httpx.Client) -> None:
+def test_keywords_inside_strings_are_not_refused(real_http: httpx.Client) -> None:
     query = 'SELECT * WHERE { ?s ?p "SERVICE <http://x/> LOAD" } LIMIT 1'
-    assert http.get("/sparql", params={"query": query}).status_code == 200
+    assert real_http.get("/sparql", params={"query": query}).status_code == 200
 
 
-def test_from_a_graph_in_the_store_is_allowed(http: httpx.Client) -> None:
+def test_from_a_graph_in_the_store_is_allowed(real_http: httpx.Client) -> None:
     query = (
         "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/platform-graph/graph/themes> "
         "WHERE { ?s ?p ?o }"
     )
-    resp = http.get("/sparql", params={"query": query})
+    resp = real_http.get("/sparql", params={"query": query})
     assert resp.status_code == 200
     assert int(resp.json()["results"]["bindings"][0]["n"]["value"]) > 100
 
 
 def test_a_runaway_query_times_out_while_others_are_served(
-    http: httpx.Client, server: RunningServer
+    real_http: httpx.Client, server: RunningServer
 ) -> None:
     outcome: dict[str, Any] = {}
 
@@ -183,9 +183,9 @@ def test_a_runaway_query_times_out_while_others_are_served(
     thread = threading.Thread(target=slow)
     thread.start()
     time.sleep(0.5)
-    fast = [http.get("/sparql", params={"query": COUNT}) for _ in range(5)]
+    fast = [real_http.get("/sparql", params={"query": COUNT}) for _ in range(5)]
     assert all(r.status_code == 200 for r in fast)
-    assert http.get("/api/stats").status_code == 200
+    assert real_http.get("/api/stats").status_code == 200
     thread.join(timeout=60)
     resp = outcome["resp"]
     assert resp.status_code == 503, resp.text
@@ -193,7 +193,7 @@ def test_a_runaway_query_times_out_while_others_are_served(
     assert outcome["seconds"] < 20  # the server's limit is 3 s in the test settings
     # The killed worker is replaced: the endpoint keeps answering.
     for _ in range(4):
-        assert http.get("/sparql", params={"query": COUNT}).status_code == 200
+        assert real_http.get("/sparql", params={"query": COUNT}).status_code == 200
 
 
 def test_results_past_the_row_cap_are_truncated_and_say_so(
@@ -212,14 +212,14 @@ def test_results_past_the_row_cap_are_truncated_and_say_so(
         running.stop()
 
 
-def test_request_body_over_the_limit_is_413(http: httpx.Client) -> None:
+def test_request_body_over_the_limit_is_413(real_http: httpx.Client) -> None:
     body = "query=" + "A" * 2_000_000
-    resp = http.post(
+    resp = real_http.post(
         "/sparql", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
     assert resp.status_code == 413
 
 
-def test_not_acceptable_is_406(http: httpx.Client) -> None:
-    resp = http.get("/sparql", params={"query": COUNT}, headers={"Accept": "image/png"})
+def test_not_acceptable_is_406(real_http: httpx.Client) -> None:
+    resp = real_http.get("/sparql", params={"query": COUNT}, headers={"Accept": "image/png"})
     assert resp.status_code == 406

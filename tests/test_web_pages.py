@@ -24,6 +24,7 @@ from platform_graph.store import SelectResult
 from platform_graph.store.oxigraph import OxigraphStore
 from platform_graph.web.page_data import Pages, Statement, example_query, paragraphs
 from platform_graph.write.tokens import hash_token
+from tests.support.inprocess import Client, Response
 from tests.support.server import RunningServer, start_server
 from tests.test_api_rest import parse_rdf
 
@@ -171,7 +172,7 @@ def assert_good_html(html: str, where: str) -> Page:
     return page
 
 
-def get_html(http: httpx.Client, path: str, **headers: str) -> httpx.Response:
+def get_html(http: Client, path: str, **headers: str) -> Response:
     r = http.get(path, headers={**HTML, **headers})
     assert r.status_code == 200, f"{path}: {r.status_code} {r.text[:300]}"
     assert r.headers["content-type"].startswith("text/html"), path
@@ -215,9 +216,7 @@ PAGES = [
 
 
 @pytest.mark.parametrize(("path", "expected"), PAGES)
-def test_every_page_answers_with_good_html(
-    http: httpx.Client, path: str, expected: list[str]
-) -> None:
+def test_every_page_answers_with_good_html(http: Client, path: str, expected: list[str]) -> None:
     r = get_html(http, path)
     page = assert_good_html(r.text, path)
     for words in expected:
@@ -226,7 +225,7 @@ def test_every_page_answers_with_good_html(
     assert "Accept-Language" in r.headers["vary"]
 
 
-def test_the_home_page_has_the_figures_and_the_charts(http: httpx.Client) -> None:
+def test_the_home_page_has_the_figures_and_the_charts(http: Client) -> None:
     stats = http.get("/api/stats").json()
     html = get_html(http, "/").text
     page = read_page(html)
@@ -256,7 +255,7 @@ def test_the_home_page_has_the_figures_and_the_charts(http: httpx.Client) -> Non
 
 
 def test_the_search_finds_quotes_and_titles_ignoring_case_and_accents(
-    http: httpx.Client,
+    http: Client,
 ) -> None:
     found = read_page(get_html(http, "/search?q=vivalla").text)
     assert f"/id/commitment/{VIVALLA_2027}" in found.links
@@ -266,7 +265,7 @@ def test_the_search_finds_quotes_and_titles_ignoring_case_and_accents(
     assert "Inga träffar." in none.all_text
 
 
-def test_the_platform_page_marks_every_statement(http: httpx.Client) -> None:
+def test_the_platform_page_marks_every_statement(http: Client) -> None:
     html = get_html(http, "/platform").text
     page = read_page(html)
     commitments = {c["id"]: c for c in http.get("/api/commitments?limit=1000").json()["items"]}
@@ -326,7 +325,7 @@ def test_paragraphs_break_only_where_a_line_ends_a_sentence() -> None:
     ],
 )
 def test_a_resource_page_links_to_itself_as_turtle_and_json_ld(
-    http: httpx.Client, kind: str, slug: str
+    http: Client, kind: str, slug: str
 ) -> None:
     page = read_page(get_html(http, f"/id/{kind}/{slug}").text)
     iri = URIRef(f"{ID}{kind}/{slug}")
@@ -343,7 +342,7 @@ def test_a_resource_page_links_to_itself_as_turtle_and_json_ld(
     assert http.get(f"/id/{kind}/nobody-at-all.ttl").status_code == 404
 
 
-def test_the_commitment_page_has_all_its_facts(http: httpx.Client) -> None:
+def test_the_commitment_page_has_all_its_facts(http: Client) -> None:
     r = get_html(http, f"/id/commitment/{VIVALLA_2027}")
     page = read_page(r.text)
     text = page.all_text
@@ -369,7 +368,7 @@ def test_the_commitment_page_has_all_its_facts(http: httpx.Client) -> None:
     assert "Accept" in r.headers["vary"]
 
 
-def test_every_page_links_only_to_resources_that_resolve(http: httpx.Client) -> None:
+def test_every_page_links_only_to_resources_that_resolve(http: Client) -> None:
     """Crawl every page reachable from the home page: each answers good HTML."""
     seen: set[str] = set()
     queue: deque[str] = deque(["/"])
@@ -398,7 +397,7 @@ def test_every_page_links_only_to_resources_that_resolve(http: httpx.Client) -> 
 # --- language ---------------------------------------------------------------------------
 
 
-def test_english_by_accept_language_and_by_the_switch(http: httpx.Client) -> None:
+def test_english_by_accept_language_and_by_the_switch(http: Client) -> None:
     en = get_html(http, "/", **{"Accept-Language": "en-GB,en;q=0.9"})
     page = read_page(en.text)
     assert page.lang == "en"
@@ -439,7 +438,7 @@ def test_english_by_accept_language_and_by_the_switch(http: httpx.Client) -> Non
     ],
 )
 def test_id_answers_html_only_when_html_is_preferred(
-    http: httpx.Client, accept: str | None, media: str
+    http: Client, accept: str | None, media: str
 ) -> None:
     request = http.build_request("GET", "/id/actor/polisen")
     if accept is None:
@@ -462,7 +461,7 @@ def test_id_answers_html_only_when_html_is_preferred(
     ],
 )
 def test_sparql_serves_yasgui_to_a_browser_and_the_description_to_clients(
-    http: httpx.Client, accept: str | None, media: str
+    http: Client, accept: str | None, media: str
 ) -> None:
     request = http.build_request("GET", "/sparql")
     if accept is None:
@@ -478,7 +477,7 @@ def test_sparql_serves_yasgui_to_a_browser_and_the_description_to_clients(
         assert "sparql-service-description" in r.text or "sd:" in r.text
 
 
-def test_the_query_page_has_one_tab_per_named_query(http: httpx.Client) -> None:
+def test_the_query_page_has_one_tab_per_named_query(http: Client) -> None:
     html = get_html(http, "/sparql").text
     m = re.search(r'<script type="application/json" id="yasgui-config">(.*?)</script>', html, re.S)
     assert m is not None
@@ -512,7 +511,7 @@ def test_nothing_is_fetched_from_elsewhere() -> None:
     assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", css)
 
 
-def test_an_unknown_page_is_404(http: httpx.Client) -> None:
+def test_an_unknown_page_is_404(http: Client) -> None:
     assert http.get("/browse/nothing", headers=HTML).status_code == 404
     assert http.get("/id/actor/nobody", headers=HTML).status_code == 404
 

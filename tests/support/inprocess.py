@@ -9,17 +9,36 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import httpx2
 from fastapi.testclient import TestClient
 
 from platform_graph.build.graph import BuildResult
 from platform_graph.config import Settings
 from platform_graph.http import create_app
+from platform_graph.store import Store
 from platform_graph.store.oxigraph import OxigraphStore
 from platform_graph.write.tokens import hash_token
+from tests.support.server import BACKEND, virtuoso_env
 
-__all__ = ["ADMIN", "BASE", "EDITOR", "READER", "auth", "platform_store", "service"]
+__all__ = [
+    "ADMIN",
+    "BASE",
+    "EDITOR",
+    "READER",
+    "Client",
+    "Response",
+    "auth",
+    "platform_service",
+    "platform_store",
+    "service",
+]
+
+Client = TestClient
+Response = httpx2.Response
+"""What the in-process tests talk to the service with (an httpx client over ASGI)."""
 
 READER = "pgt_in-process-reader-0123456789abcdefghijklmno"
 EDITOR = "pgt_in-process-editor-0123456789abcdefghijklmno"
@@ -39,19 +58,45 @@ def platform_store(built: BuildResult) -> OxigraphStore:
     return store
 
 
-@contextmanager
-def service(store: OxigraphStore, **settings: Any) -> Iterator[TestClient]:
-    """The app over ``store``, with a reader, an editor and an admin token."""
-    tokens = ",".join(
+def _tokens() -> str:
+    return ",".join(
         f"{name}:{name}:{hash_token(token)}"
         for name, token in (("reader", READER), ("editor", EDITOR), ("admin", ADMIN))
     )
+
+
+@contextmanager
+def service(store: Store | None, **settings: Any) -> Iterator[TestClient]:
+    """The app over ``store`` (None: the one the settings name), with a reader, an editor
+    and an admin token."""
     config = Settings(
         store_path=None,
         tokens_file=None,
-        tokens=tokens,
+        tokens=_tokens(),
         base_url=BASE,
         **settings,
     )
     with TestClient(create_app(config, store), base_url=BASE) as client:
+        yield client
+
+
+@contextmanager
+def platform_service(built: BuildResult, work: Path, **settings: Any) -> Iterator[TestClient]:
+    """The service over the platform graph: in memory, or with the Virtuoso backend
+    (PLATFORM_GRAPH_TEST_BACKEND=virtuoso) on a Virtuoso of its own for ``work``."""
+    if BACKEND == "virtuoso":
+        env = virtuoso_env(work / "store")
+        remote = {
+            "store_url": env["PLATFORM_GRAPH_STORE_URL"],
+            "store_update_url": env["PLATFORM_GRAPH_STORE_UPDATE_URL"],
+            "store_user": env["PLATFORM_GRAPH_STORE_USER"],
+            "store_password": env["PLATFORM_GRAPH_STORE_PASSWORD"],
+            "store_dialect": env["PLATFORM_GRAPH_STORE_DIALECT"],
+            "writer_lock_path": Path(env["PLATFORM_GRAPH_WRITER_LOCK_PATH"]),
+            "build_dir": work / "build",
+        }
+        with service(None, **remote, **settings) as client:
+            yield client
+        return
+    with service(platform_store(built), **settings) as client:
         yield client
