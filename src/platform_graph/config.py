@@ -194,6 +194,24 @@ class Settings(BaseSettings):
         description="Issued tokens, hashes only (relative to home); unset: no issued tokens.",
     )
 
+    workbench_file: Path | None = Field(
+        Path("var/workbench.sqlite"),
+        description=(
+            "The workbench's sessions, proposals awaiting review and uploads (relative to "
+            "home); unset: kept in memory, lost at a restart."
+        ),
+    )
+    session_hours: float = Field(
+        8.0, gt=0, le=24 * 30, description="Hours a workbench sign-in lasts."
+    )
+    require_review: bool = Field(
+        False,
+        description=(
+            "Four eyes: an editor's change becomes a proposal that another editor or an "
+            "administrator approves or rejects (an administrator's change applies at once)."
+        ),
+    )
+
     @field_validator("root")
     @classmethod
     def _root_has_the_content(cls, root: Path) -> Path:
@@ -237,6 +255,10 @@ class Settings(BaseSettings):
     @property
     def tokens_path(self) -> Path | None:
         return None if self.tokens_file is None else self._under_root(self.tokens_file)
+
+    @property
+    def workbench_path(self) -> Path | None:
+        return None if self.workbench_file is None else self._under_root(self.workbench_file)
 
     @property
     def downloads_dir(self) -> Path:

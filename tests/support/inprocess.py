@@ -69,6 +69,7 @@ def _tokens() -> str:
 def service(store: Store | None, **settings: Any) -> Iterator[TestClient]:
     """The app over ``store`` (None: the one the settings name), with a reader, an editor
     and an admin token."""
+    settings.setdefault("workbench_file", None)
     config = Settings(
         store_path=None,
         tokens_file=None,

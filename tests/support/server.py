@@ -131,6 +131,7 @@ def start_server(
     environment = {
         **os.environ,
         "PLATFORM_GRAPH_BUILD_DIR": str(workdir / "build"),
+        "PLATFORM_GRAPH_WORKBENCH_FILE": str(workdir / "workbench.sqlite"),
         **(virtuoso_env(store) if BACKEND == "virtuoso" else {}),
         **(env or {}),
     }

@@ -24,10 +24,12 @@ from platform_graph.http import (
     named_queries,
     openapi_doc,
     pages,
+    proposals,
     rest,
     sparql,
     tokens,
     update,
+    workbench,
 )
 from platform_graph.http.middleware import BodyLimit, DatasetETag, RequestScope, SecurityHeaders
 from platform_graph.http.problems import install_handlers
@@ -118,7 +120,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, timeout=settings.body_timeout)
     app.add_middleware(
-        DatasetETag, prefixes=_VERSIONED, etag=_dataset_etag, excluded=("/api/tokens",)
+        DatasetETag,
+        prefixes=_VERSIONED,
+        etag=_dataset_etag,
+        excluded=("/api/tokens", "/api/proposals"),
     )
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
     # Outermost: the time limit starts when the request arrives.
@@ -135,5 +140,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(update.router)
     app.include_router(graph_store.router)
     app.include_router(tokens.router)
+    app.include_router(proposals.router)
+    workbench.install(app)
     openapi_doc.document(app)
     return app

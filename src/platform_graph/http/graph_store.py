@@ -59,7 +59,15 @@ from platform_graph.http.auth import EditorDep
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.sparql import _charset_ok
-from platform_graph.http.writing import DryRun, IfMatch, bad_input, is_admin, outcome_response
+from platform_graph.http.writing import (
+    DryRun,
+    IfMatch,
+    bad_input,
+    is_admin,
+    needs_review,
+    outcome_response,
+    propose,
+)
 from platform_graph.rdf import media_types
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.rdf.terms import skolemize
@@ -316,6 +324,7 @@ def _apply(
                 f"the graph <{target.iri}> holds blank nodes, which the validated write path "
                 "cannot remove: change it with SPARQL Update or a change set instead",
             )
+        review = needs_review(state, principal, dry_run)
         try:
             outcome = state.writer.submit(
                 add=add,
@@ -323,7 +332,7 @@ def _apply(
                 author=principal.name,
                 admin=is_admin(principal),
                 message=message,
-                dry_run=dry_run,
+                dry_run=dry_run or review,
                 # What was read above is what is removed: if the dataset changed since, the
                 # writer refuses and the graph is read again.
                 if_match=wanted or current,
@@ -340,6 +349,8 @@ def _apply(
             continue
         except PermissionError as exc:
             raise ProblemError(400, "Bad change", str(exc)) from exc
+        if review:
+            outcome = propose(state, principal, outcome, message, kind="graph-store")
         return outcome, existed
     raise AssertionError("unreachable")  # pragma: no cover
 

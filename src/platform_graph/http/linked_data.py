@@ -11,6 +11,7 @@ from rdflib.namespace import DCTERMS, RDF, XSD
 
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
+from platform_graph.http.workbench.change_log import public_change
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.store import GraphResult
 from platform_graph.store.time_limited import time_limited
@@ -21,6 +22,7 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["Linked Data"])
 
+_CHANGE = re.compile(r"^change/(\d{1,12})$")
 _PATH = re.compile(r"^[a-z0-9-]+(?:/[A-Za-z0-9._-]+)+$")
 RDF_TYPES = ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml")
 _RDFLIB = {
@@ -92,6 +94,10 @@ def resource(path: str, request: Request, state: ServiceDep) -> Response:
     if not result.triples:
         raise ProblemError(404, "Not found", f"nothing is known about {iri}")
     if _prefers_html(request):
+        change = _CHANGE.match(path)
+        if change is not None:
+            # A change of the log, for a browser: what it did, in words.
+            return public_change(request, state, int(change.group(1)))
         page = resource_page(request, state.site, path)
         page.headers["Link"] = f'<{iri}>; rel="canonical"'
         return page

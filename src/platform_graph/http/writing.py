@@ -21,7 +21,16 @@ from platform_graph.store import nquad_line
 from platform_graph.write.tokens import Principal, Role
 from platform_graph.write.writer import Outcome, PreconditionFailed
 
-__all__ = ["DryRun", "IfMatch", "bad_input", "is_admin", "outcome_response", "submit"]
+__all__ = [
+    "DryRun",
+    "IfMatch",
+    "bad_input",
+    "is_admin",
+    "needs_review",
+    "outcome_response",
+    "propose",
+    "submit",
+]
 
 DryRun = Annotated[
     bool, Query(description="Validate and report what would change, without changing anything.")
@@ -57,6 +66,19 @@ def outcome_response(request: Request, outcome: Outcome) -> Response:
         "milliseconds": round(outcome.seconds * 1000, 1),
     }
     headers = {"ETag": outcome.etag}
+    if outcome.status == "proposed" and outcome.proposal is not None:
+        n = outcome.proposal
+        body["proposal"] = {
+            "id": n,
+            "href": f"/api/proposals/{n}",
+            "page": f"/workbench/review/{n}",
+        }
+        body["detail"] = (
+            "the change is valid and waits for review by another editor or an administrator "
+            "(four eyes): nothing is changed until it is approved"
+        )
+        headers["Location"] = f"/api/proposals/{n}"
+        return JSONResponse(body, status_code=202, headers=headers)
     if outcome.change is not None:
         seq = str(outcome.change).rsplit("/", 1)[-1]
         body["change"] = {"id": int(seq), "iri": str(outcome.change), "href": f"/api/changes/{seq}"}
@@ -94,16 +116,66 @@ def is_admin(principal: Principal) -> bool:
     return principal.role.includes(Role.admin)
 
 
+def needs_review(state: Service, principal: Principal, dry_run: bool) -> bool:
+    """Four eyes (``require_review``): an editor's change is held as a proposal; an
+    administrator's applies at once; a dry run only checks, as always."""
+    return state.settings.require_review and not dry_run and not is_admin(principal)
+
+
+def propose(
+    state: Service,
+    principal: Principal,
+    outcome: Outcome,
+    message: str,
+    *,
+    kind: str = "change",
+    payload: dict[str, Any] | None = None,
+) -> Outcome:
+    """Hold a change that validated (as a dry run) as a proposal: its outcome becomes
+    ``proposed`` with the proposal's number. An invalid change is not proposed: its
+    outcome (``rejected``) is answered as usual."""
+    if not outcome.report.conforms:
+        outcome.status = "rejected"
+        return outcome
+    if not outcome.added and not outcome.removed:
+        return outcome
+    resources = sorted({str(s) for s, *_ in [*outcome.added, *outcome.removed]})
+    proposal = state.proposals.propose(
+        kind=kind,
+        author=principal.name,
+        message=message,
+        removed=outcome.removed,
+        added=outcome.added,
+        resources=resources,
+        store=state.store,
+        payload=payload,
+    )
+    outcome.status = "proposed"
+    outcome.proposal = proposal.id
+    return outcome
+
+
 def submit(state: Service, principal: Principal, **kwargs: Any) -> Outcome:
-    """``Writer.submit`` (or ``submit_with``, given ``build``) in the principal's name."""
+    """``Writer.submit`` (or ``submit_with``, given ``build``) in the principal's name;
+    with ``require_review``, an editor's valid change is held as a proposal instead."""
     build = kwargs.pop("build", None)
+    kind = kwargs.pop("kind", "change")
+    review = needs_review(state, principal, bool(kwargs.get("dry_run")))
+    if review:
+        kwargs["dry_run"] = True
     try:
         if build is not None:
-            return state.writer.submit_with(
+            outcome = state.writer.submit_with(
                 build, author=principal.name, admin=is_admin(principal), **kwargs
             )
-        return state.writer.submit(author=principal.name, admin=is_admin(principal), **kwargs)
+        else:
+            outcome = state.writer.submit(
+                author=principal.name, admin=is_admin(principal), **kwargs
+            )
     except PreconditionFailed as exc:
         raise ProblemError(412, "Precondition failed", str(exc), current_etag=exc.current) from exc
     except PermissionError as exc:
         raise ProblemError(400, "Bad change", str(exc)) from exc
+    if review:
+        return propose(state, principal, outcome, kwargs["message"], kind=kind)
+    return outcome

@@ -19,7 +19,7 @@ from rdflib import Literal, URIRef
 from platform_graph.read.cache import VersionCache
 from platform_graph.store import SelectResult, Store, Term
 from platform_graph.vocab.identifiers import SLUG, slug_of
-from platform_graph.vocab.namespaces import ID, sparql_prefixes
+from platform_graph.vocab.namespaces import ID, PG, sparql_prefixes
 from platform_graph.vocab.scales import ROLE_BY_PROPERTY
 
 __all__ = [
@@ -437,6 +437,37 @@ WHERE {{
             out["part_of"] = slug_of(parent) if parent is not None else None
         if kind == "section":
             out["position"] = int(str(row["pos"]))
+        return out
+
+    # --- every statement ---------------------------------------------------------
+
+    def statements(self) -> list[dict[str, Any]]:
+        """Every statement, commitment or context, in the order of the text: what the
+        workbench lists for follow-up and corrections."""
+        rows = self._select(
+            """SELECT ?s ?type ?title_sv ?title_en ?section ?spos ?start ?status ?quote
+            WHERE { ?s a pg:Statement ; a ?type ; pg:inSection ?section ;
+                       oa:hasSelector/oa:start ?start ; oa:hasSelector/oa:exact ?quote .
+                    FILTER (?type IN (pg:Commitment, pg:ContextStatement))
+                    ?section pg:position ?spos .
+                    OPTIONAL { ?s dcterms:title ?title_sv FILTER (lang(?title_sv) = "sv") }
+                    OPTIONAL { ?s dcterms:title ?title_en FILTER (lang(?title_en) = "en") }
+                    OPTIONAL { ?s pg:status ?status } }"""
+        )
+        out = [
+            {
+                "id": slug_of(r["s"]) or "",
+                "iri": str(r["s"]),
+                "kind": "commitment" if r["type"] == PG.Commitment else "context",
+                "title": {"sv": _str(r.get("title_sv")), "en": _str(r.get("title_en"))},
+                "section": slug_of(r["section"]) or "",
+                "position": int(str(r["spos"])) * 100_000 + int(str(r["start"])),
+                "status": slug_of(r.get("status")),
+                "quote": str(r["quote"]),
+            }
+            for r in rows.dicts()
+        ]
+        out.sort(key=lambda x: (x["position"], x["id"]))
         return out
 
     # --- counts ------------------------------------------------------------------

@@ -21,7 +21,10 @@ from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import load_shapes
 from platform_graph.vocab.namespaces import ONTOLOGY_GRAPH, THEMES_GRAPH
 from platform_graph.web.site import Site
+from platform_graph.write.proposals import Proposals
+from platform_graph.write.sessions import Sessions
 from platform_graph.write.tokens import TokenRegistry
+from platform_graph.write.workbench_db import WorkbenchDB
 from platform_graph.write.writer import WritePolicy, Writer
 
 __all__ = ["Service", "start"]
@@ -40,8 +43,13 @@ class Service:
     updates: UpdateReplica
     downloads: Downloads
     site: Site
+    workbench: WorkbenchDB
+    """The workbench's sessions, proposals and uploads (not graph data)."""
+    sessions: Sessions
+    proposals: Proposals
 
     def close(self) -> None:
+        self.workbench.close()
         self.updates.close()
         if self.pool is not None:
             self.pool.close()
@@ -90,15 +98,22 @@ def start(
     writer.on_commit(updates.changed)
     queries = queries if queries is not None else load_queries(settings.queries_dir)
     read_model = ReadModel(time_limited(the_store, pool), read_version(writer.etag, pool))
+    tokens = TokenRegistry(settings.tokens_path, configured=settings.tokens)
+    workbench = WorkbenchDB(settings.workbench_path)
+    proposals = Proposals(workbench)
+    proposals.recover(writer.change_for_proposal)
     return Service(
         settings=settings,
         store=the_store,
         pool=pool,
         queries=queries,
         read_model=read_model,
-        tokens=TokenRegistry(settings.tokens_path, configured=settings.tokens),
+        tokens=tokens,
         writer=writer,
         updates=updates,
         downloads=Downloads(settings.downloads_dir, the_store, writer.etag),
         site=Site(read_model, queries),
+        workbench=workbench,
+        sessions=Sessions(workbench, tokens, settings.session_hours),
+        proposals=proposals,
     )

@@ -34,6 +34,8 @@ from platform_graph.web.site import Site
 __all__ = [
     "BROWSE_PATHS",
     "STATIC_DIR",
+    "TEMPLATES",
+    "View",
     "browse_page",
     "home_page",
     "platform_page",
@@ -56,7 +58,7 @@ BROWSE_PATHS = {
 }
 _LONG = 400
 
-_env = Environment(
+TEMPLATES = _env = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(("html",)),
     undefined=StrictUndefined,

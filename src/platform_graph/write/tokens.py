@@ -444,6 +444,16 @@ class TokenRegistry:
             raise ExpiredToken(found.name, found.expires)
         return Principal(found.name, found.role)
 
+    def principal_for_digest(self, digest: str) -> Principal | None:
+        """The principal whose token has this sha256, if it is still valid (known, not
+        revoked, not expired): how a workbench session checks the token it began with."""
+        for entry in self._entries():
+            if hmac.compare_digest(entry.sha256, digest):
+                if entry.expires is not None and entry.expired():
+                    return None
+                return Principal(entry.name, entry.role)
+        return None
+
     def authenticate(self, token: str) -> Principal | None:
         """The principal a token belongs to, or None (unknown or expired): see :meth:`check`."""
         try:

@@ -31,6 +31,7 @@ __all__ = [
     "Outcome",
     "PreconditionFailed",
     "RevertBlocked",
+    "Review",
     "WritePolicy",
     "Writer",
     "account_iri",
@@ -38,7 +39,8 @@ __all__ = [
 ]
 
 
-Status = LiteralType["applied", "rejected", "unchanged", "dry-run"]
+Status = LiteralType["applied", "rejected", "unchanged", "dry-run", "proposed"]
+"""``proposed``: validated and held for review (four eyes), not applied."""
 
 
 class PreconditionFailed(Exception):
@@ -111,6 +113,15 @@ def assessor_iri(slug: str) -> URIRef:
     return URIRef(ID[f"assessor/{slug}"])
 
 
+@dataclass(frozen=True, slots=True)
+class Review:
+    """Who approved a proposed change (four eyes), with their comment: in the log."""
+
+    reviewer: str
+    comment: str | None
+    proposal: int
+
+
 @dataclass(slots=True)
 class Outcome:
     status: Status
@@ -121,6 +132,8 @@ class Outcome:
     etag: str = '"0"'
     focus_nodes: int | None = None
     seconds: float = 0.0
+    proposal: int | None = None
+    """The proposal that holds the change, when it is ``proposed``."""
 
     @property
     def accepted(self) -> bool:
@@ -142,6 +155,9 @@ class ChangeRecord:
     """The (first) change this one undoes; a restore undoes several (``undoes``)."""
     reverted_by: URIRef | None = None
     undoes: list[URIRef] = field(default_factory=list)
+    reviewer: str | None = None
+    """Who approved it, when it was a proposal (four eyes)."""
+    review_comment: str | None = None
 
 
 Listener = Callable[[Sequence[Quad], Sequence[Quad]], None]
@@ -214,6 +230,7 @@ class Writer:
         if_match: str | None = None,
         reverts: Sequence[URIRef] = (),
         admin: bool = False,
+        review: Review | None = None,
     ) -> Outcome:
         """Compute a change with ``build`` under the writer's lock, then validate it and
         apply it: the change is computed from the very state it is applied to, so two
@@ -257,7 +274,7 @@ class Writer:
             seq = self.head()[0] + 1
             change = URIRef(ID[f"change/{seq}"])
             record_add, record_remove = self._record(
-                change, seq, author, message, added, removed, reverts
+                change, seq, author, message, added, removed, reverts, review
             )
             all_removed, all_added = [*removed, *record_remove], [*added, *record_add]
             self.store.apply(all_removed, all_added)
@@ -299,6 +316,7 @@ class Writer:
         added: Sequence[Quad],
         removed: Sequence[Quad],
         reverts: Sequence[URIRef],
+        review: Review | None = None,
     ) -> tuple[list[Quad], list[Quad]]:
         g = CHANGES_GRAPH
         agent = account_iri(author)
@@ -316,6 +334,16 @@ class Writer:
         ]
         for reverted in reverts:
             out.append((change, PG.reverts, reverted, g))
+        if review is not None:
+            reviewer = account_iri(review.reviewer)
+            out += [
+                (change, PG.reviewedBy, reviewer, g),
+                (reviewer, RDF.type, PROV.Agent, g),
+                (reviewer, RDFS.label, Literal(review.reviewer), g),
+                (change, PG.fromProposal, Literal(review.proposal), g),
+            ]
+            if review.comment:
+                out.append((change, PG.reviewComment, Literal(review.comment), g))
         for kind, quads in (("added", added), ("removed", removed)):
             for i, (s, p, o, graph) in enumerate(quads):
                 st = URIRef(f"{change}#{kind}-{i + 1}")
@@ -356,6 +384,12 @@ class Writer:
             key=lambda iri: int(str(iri).rsplit("/", 1)[-1]),
         )
         record.reverts = record.undoes[0] if record.undoes else None
+        reviewer = values.get(PG.reviewedBy)
+        if isinstance(reviewer, URIRef):
+            label = self.store.quads(reviewer, RDFS.label, None, CHANGES_GRAPH)
+            record.reviewer = str(label[0][2]) if label else str(reviewer)
+        comment = values.get(PG.reviewComment)
+        record.review_comment = str(comment) if comment is not None else None
         for kind, target in (("added", record.added), ("removed", record.removed)):
             statements = sorted(
                 (o for _, p, o, _ in triples if p == PG[kind]),
@@ -369,6 +403,14 @@ class Writer:
         later = self.store.quads(None, PG.reverts, change, CHANGES_GRAPH)
         record.reverted_by = later[0][0] if later else None  # type: ignore[assignment]
         return record
+
+    def change_for_proposal(self, proposal: int) -> int | None:
+        """The number of the change that applied a proposal, if one did."""
+        found = self.store.quads(None, PG.fromProposal, Literal(proposal), CHANGES_GRAPH)
+        if not found:
+            return None
+        seq = self.store.quads(found[0][0], PG.sequence, None, CHANGES_GRAPH)
+        return int(str(seq[0][2])) if seq else None
 
     def revert(
         self,

@@ -1,0 +1,47 @@
+"""An error about one field of a form or a row, in Swedish and English: what the
+workbench shows next to the field, and what the API answers in ``errors[]``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from platform_graph.validation.shacl import Report
+
+__all__ = ["FieldError", "violations_by_field"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    """The form field (or column) it concerns; ``""`` when it concerns the whole."""
+    code: str
+    sv: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        return self.sv if lang == "sv" else self.en
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "parameter": self.field or None,
+            "code": self.code,
+            "message": {"sv": self.sv, "en": self.en},
+        }
+
+
+def violations_by_field(
+    report: Report, fields: Mapping[str, str], focus: Iterable[str] | None = None
+) -> list[FieldError]:
+    """The report's violations as field errors: ``fields`` maps a shape's path (an IRI)
+    to the form field it concerns; violations of other paths, or of other nodes than
+    ``focus``, concern the whole form (field ``""``)."""
+    nodes = set(focus) if focus is not None else None
+    out: list[FieldError] = []
+    for v in report.violations:
+        field = fields.get(v.path or "", "")
+        if nodes is not None and v.focus not in nodes:
+            field = ""
+        out.append(FieldError(field, "shacl", v.message_sv, v.message_en))
+    return out
