@@ -27,6 +27,7 @@ __all__ = [
     "ADMIN",
     "BASE",
     "EDITOR",
+    "EDITOR2",
     "READER",
     "Client",
     "Response",
@@ -43,6 +44,8 @@ Response = httpx2.Response
 READER = "pgt_in-process-reader-0123456789abcdefghijklmno"
 EDITOR = "pgt_in-process-editor-0123456789abcdefghijklmno"
 ADMIN = "pgt_in-process-admin-0123456789abcdefghijklmnop"
+EDITOR2 = "pgt_in-process-second-editor-0123456789abcdefghij"
+"""A second editor: four eyes need two people."""
 BASE = "http://platform-graph.test"
 """The configured base URL: every link the service writes starts with it."""
 
@@ -59,9 +62,12 @@ def platform_store(built: BuildResult) -> OxigraphStore:
 
 
 def _tokens() -> str:
-    return ",".join(
-        f"{name}:{name}:{hash_token(token)}"
-        for name, token in (("reader", READER), ("editor", EDITOR), ("admin", ADMIN))
+    return (
+        ",".join(
+            f"{name}:{name}:{hash_token(token)}"
+            for name, token in (("reader", READER), ("editor", EDITOR), ("admin", ADMIN))
+        )
+        + f",editor2:editor:{hash_token(EDITOR2)}"
     )
 
 
@@ -69,14 +75,9 @@ def _tokens() -> str:
 def service(store: Store | None, **settings: Any) -> Iterator[TestClient]:
     """The app over ``store`` (None: the one the settings name), with a reader, an editor
     and an admin token."""
-    settings.setdefault("workbench_file", None)
-    config = Settings(
-        store_path=None,
-        tokens_file=None,
-        tokens=_tokens(),
-        base_url=BASE,
-        **settings,
-    )
+    for name, default in (("workbench_file", None), ("store_path", None), ("tokens_file", None)):
+        settings.setdefault(name, default)
+    config = Settings(tokens=_tokens(), base_url=BASE, **settings)
     with TestClient(create_app(config, store), base_url=BASE) as client:
         yield client
 

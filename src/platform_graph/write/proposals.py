@@ -273,5 +273,6 @@ def rebase_delta(
             g,
         )
 
-    remove = [q for q in proposal.removed if not derived(q)]
-    return remove, [move(q) for q in proposal.added]
+    # Derived triples stay in the change (the write path drops a removal of what is gone,
+    # and recomputes what derives from the result).
+    return list(proposal.removed), [move(q) for q in proposal.added]
