@@ -119,7 +119,8 @@ def test_the_workbench_sends_a_visitor_to_the_sign_in_page(wb: Client) -> None:
         assert r.headers["location"].startswith("/workbench/login?next=")
     login = wb.get(wb.get("/workbench/", follow_redirects=False).headers["location"])
     assert login.status_code == 200
-    assert 'type="password"' in login.text and 'lang="sv"' in login.text
+    assert 'type="password"' in login.text
+    assert 'lang="sv"' in login.text
 
 
 def test_signing_in_sets_a_strict_http_only_session_cookie_with_an_expiry(wb: Client) -> None:
@@ -208,7 +209,8 @@ def test_revoking_the_token_ends_its_sessions(built: BuildResult, tmp_path: Any)
         )
         assert page.status_code == 201
         anna = re.search(r'id="new-token" readonly value="([^"]+)"', page.text)
-        assert anna and anna.group(1).startswith("pgt_")
+        assert anna
+        assert anna.group(1).startswith("pgt_")
         with service(platform_store(built), tokens_file=tokens) as other:
             # Anna signs in (another browser), then an administrator revokes her token.
             sign_in(other, anna.group(1))
@@ -308,8 +310,10 @@ def test_a_correction_is_previewed_in_words_then_saved(wb: Client) -> None:
     assert preview.status_code == 200
     assert etag(wb) == before  # a preview changes nothing
     diff = preview.text.split('<table class="diff">')[1].split("</table>")[0]
-    assert "Titel på svenska" in diff and "Plan för Vivalla 2027" in diff
-    assert "Områden" in diff and "Varberga" in diff
+    assert "Titel på svenska" in diff
+    assert "Plan för Vivalla 2027" in diff
+    assert "Områden" in diff
+    assert "Varberga" in diff
     assert "Styrka" not in diff  # only what changes
     data["action"] = "save"
     saved = wb.post(f"/workbench/statements/{VIVALLA}/edit", data=data, follow_redirects=False)
@@ -332,7 +336,8 @@ def test_errors_appear_next_to_their_fields_in_the_pages_language(wb: Client) ->
     assert re.search(r'id="field-title_sv"[^>]*aria-invalid="true"', sv.text)
     assert 'href="#field-strength"' in sv.text
     en = wb.post(f"/workbench/statements/{VIVALLA}/edit?lang=en", data=data)
-    assert "Write a title in Swedish" in en.text and "Choose a strength" in en.text
+    assert "Write a title in Swedish" in en.text
+    assert "Choose a strength" in en.text
 
 
 def test_a_write_to_another_statement_never_makes_the_form_stale(wb: Client) -> None:
@@ -369,7 +374,8 @@ def test_a_write_to_the_same_statement_gives_a_conflict_page_with_both_versions(
     before = etag(wb)
     r = wb.post(f"/workbench/statements/{VIVALLA}/edit", data=mine)
     assert r.status_code == 409
-    assert "Min version" in r.text and "Deras version" in r.text
+    assert "Min version" in r.text
+    assert "Deras version" in r.text
     assert etag(wb) == before
     assert wb.get(f"/api/commitments/{VIVALLA}").json()["title"]["sv"] == "Deras version"
 
@@ -399,7 +405,8 @@ def test_with_review_an_editors_change_waits_for_another_editor(wb_review: Clien
     before = etag(wb)
     data = _correction(wb, VIVALLA, title_sv="Föreslagen titel", action="save")
     r = wb.post(f"/workbench/statements/{VIVALLA}/edit", data=data, follow_redirects=False)
-    assert r.status_code == 303 and "proposed=" in r.headers["location"]
+    assert r.status_code == 303
+    assert "proposed=" in r.headers["location"]
     proposal = int(r.headers["location"].split("proposed=")[1].split("&")[0])
     assert etag(wb) == before  # nothing public yet
     assert wb.get(f"/api/commitments/{VIVALLA}").json()["title"]["sv"] != "Föreslagen titel"
@@ -424,7 +431,8 @@ def test_with_review_an_editors_change_waits_for_another_editor(wb_review: Clien
     change = wb.get("/api/changes?limit=1").json()["items"][0]
     assert change["author"] == "editor"
     record = wb.get(f"/workbench/changes/{change['id']}").text
-    assert "editor2" in record and "Stämmer med citatet" in record
+    assert "editor2" in record
+    assert "Stämmer med citatet" in record
 
 
 def test_a_proposal_is_validated_again_when_approved(wb_review: Client) -> None:
@@ -468,7 +476,8 @@ def test_rejecting_needs_a_comment_and_changes_nothing(wb_review: Client) -> Non
     assert done.status_code == 303
     assert etag(wb) == before
     state = wb.get(f"/api/proposals/{proposal}", headers=auth(EDITOR2)).json()
-    assert state["state"] == "rejected" and state["comment"] == "Titeln överdriver"
+    assert state["state"] == "rejected"
+    assert state["comment"] == "Titeln överdriver"
 
 
 def test_with_review_the_api_answers_202_with_the_proposal(wb_review: Client) -> None:
@@ -518,11 +527,13 @@ def test_the_change_log_reads_in_words_and_filters(wb: Client) -> None:
     assert "editor2" in by_resource.text
     assert "?author=editor&" not in by_resource.text
     one = wb.get("/workbench/changes/1")
-    assert "<del>" in one.text and "Loggad titel" in one.text
+    assert "<del>" in one.text
+    assert "Loggad titel" in one.text
     # For a browser, the change's IRI is this page, signed in or not.
     wb.cookies.clear()
     public = wb.get("/id/change/1", headers={"accept": "text/html"})
-    assert public.status_code == 200 and "Loggad titel" in public.text
+    assert public.status_code == 200
+    assert "Loggad titel" in public.text
     assert "Ta tillbaka" not in public.text
     assert (
         wb.get("/id/change/1", headers={"accept": "text/turtle"})
