@@ -8,109 +8,32 @@ in test-artifacts/screenshots/<test name>/, which CI keeps as artefacts.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.support.browser import Visit, chromium, visiting
 from tests.support.server import RunningServer
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIVALLA_2027 = "trygghet-vivalla-ej-sarskilt-utsatt-2027"
-TIMEOUT_MS = 30_000
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        message = f"no {CHROMIUM}: `apt-get install chromium` (.ci/run does)"
-        if os.environ.get("PLATFORM_GRAPH_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
-
-
-@dataclass
-class Visit:
-    """A page in a fresh browser context, watched for requests elsewhere and errors."""
-
-    page: Page
-    name: str
-    elsewhere: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    shots: int = 0
-
-    @property
-    def folder(self) -> Path:
-        """test-artifacts/screenshots/<the test's name>/"""
-        return SCREENSHOTS / self.name
-
-    def shot(self, what: str) -> Path:
-        self.shots += 1
-        path = self.folder / f"{self.shots:02d}-{what}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
-
-    def assert_clean(self) -> None:
-        assert not self.elsewhere, f"requests to elsewhere: {self.elsewhere}"
-        assert not self.errors, f"script errors: {self.errors}"
 
 
 @pytest.fixture
 def visit(
     browser: Browser, server: RunningServer, request: pytest.FixtureRequest
 ) -> Iterator[Visit]:
-    context = browser.new_context(
-        base_url=server.url, locale="sv-SE", viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    v = Visit(page, request.node.name)
-    shutil.rmtree(v.folder, ignore_errors=True)
-    v.folder.mkdir(parents=True)
-
-    def guard(route: Route) -> None:
-        url = route.request.url
-        if url.startswith((server.url, "data:")):
-            route.continue_()
-        else:
-            v.elsewhere.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page.on("pageerror", lambda exc: v.errors.append(str(exc)))
-    # What the Content-Security-Policy refused (an inline script, a style, a frame).
-    page.on(
-        "console",
-        lambda msg: (
-            v.errors.append(msg.text)
-            if "Content Security Policy" in msg.text or "Refused to" in msg.text
-            else None
-        ),
-    )
-    yield v
-    context.close()
+    with visiting(browser, server.url, request.node.name) as v:
+        yield v
 
 
 def test_the_home_page_shows_the_charts(visit: Visit) -> None:

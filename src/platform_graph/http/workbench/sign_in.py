@@ -26,7 +26,12 @@ router = APIRouter(include_in_schema=False)
 
 
 def _login_page(
-    request: Request, state: ServiceDep, *, status: int = 200, failed: bool = False
+    request: Request,
+    state: ServiceDep,
+    *,
+    status: int = 200,
+    failed: bool = False,
+    next_path: str | None = None,
 ) -> HTMLResponse:
     nonce = login_nonce(request)
     response = page(
@@ -36,7 +41,7 @@ def _login_page(
         None,
         status=status,
         csrf=nonce,
-        next=safe_next(request.query_params.get("next")),
+        next=safe_next(next_path or request.query_params.get("next")),
         failed=failed,
         ended=request.query_params.get("ended") == "1",
         hours=round(state.sessions.lifetime.total_seconds() / 3600, 1),
@@ -68,7 +73,7 @@ async def login(request: Request, state: ServiceDep) -> Response:
     check_post(request, state, first(values, "csrf") or None, expected)
     opened = state.sessions.open(first(values, "token"))
     if opened is None:
-        return _login_page(request, state, status=401, failed=True)
+        return _login_page(request, state, status=401, failed=True, next_path=first(values, "next"))
     value, _ = opened
     target = safe_next(first(values, "next"))
     lang = request.query_params.get("lang")
