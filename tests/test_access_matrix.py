@@ -194,6 +194,11 @@ ROUTES: list[Route] = [
     _r("POST", "/rdf-graphs/matrix", "editor", 200, params=DRY, headers=TURTLE, content=TRIPLE),
     _r("DELETE", GSP, "editor", 200, params={"graph": GRAPH, **DRY}),
     _r("DELETE", GSP, "editor", 404, params={"graph": "urn:no-such-graph"}),
+    # Proposals are not public: an editor reads and decides on them (four eyes).
+    _r("GET", "/api/proposals", "editor", 200),
+    _r("GET", "/api/proposals/999", "editor", 404),
+    _r("POST", "/api/proposals/999/approve", "editor", 404, json={}),
+    _r("POST", "/api/proposals/999/reject", "editor", 404, json={"comment": "no"}),
     # -- administration: an admin ---------------------------------------------------------
     _r("POST", "/api/changes/1/revert", "admin", 200, params=DRY),
     _r("POST", "/api/changes/999/revert", "admin", 404),
