@@ -553,7 +553,10 @@ def check_history(client: httpx.Client) -> None:
                 "date": date,
                 "assessor": "Anna Öberg",
                 "evidence": ["https://www.orebro.se/"],
-                "note": {"sv": "Planen är antagen. KF protokoll 2025-02-20 § 12.", "en": "Adopted."},
+                "note": {
+                    "sv": "Planen är antagen. KF protokoll 2025-02-20 § 12.",
+                    "en": "Adopted.",
+                },
             },
             headers={"Authorization": f"Bearer {EDITOR}"},
         )

@@ -3,7 +3,7 @@
 Malformed JSON is 400 with the line and column where reading stopped (as docs/api.md
 promises). A body or parameter that does not fit the schema is 422 with one entry in
 ``errors`` per problem: ``parameter`` (a dotted path into the body, ``evidence.0``), the
-pydantic error ``type`` and a message in Swedish and English written for people, not
+pydantic error ``type`` (also as ``code``, as the assessment rules name theirs) and a message in Swedish and English written for people, not
 the validator's own English.
 """
 
@@ -277,7 +277,12 @@ def invalid_request(errors: Sequence[Any]) -> dict[str, Any]:
             continue
         seen.add((name, kind))
         sv, en = _message(kind, ctx, str(err.get("msg", "")), name)
-        entry: dict[str, Any] = {"parameter": name, "type": kind, "message": {"sv": sv, "en": en}}
+        entry: dict[str, Any] = {
+            "parameter": name,
+            "type": kind,
+            "code": kind,
+            "message": {"sv": sv, "en": en},
+        }
         if "expected" in ctx:
             entry["allowed"] = ctx["expected"]
         out.append(entry)
