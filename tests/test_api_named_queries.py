@@ -281,7 +281,7 @@ def test_text_search_finds_the_statements_with_the_words(http: Client) -> None:
 def test_a_missing_required_parameter_is_422(http: Client, query: Query, param: Param) -> None:
     params = {k: v for k, v in query.sample(optional=False).items() if k != param.name}
     body = assert_problem(run(http, query.name, **params), 422)
-    assert "required" in error_for(body, param.name)["message"]
+    assert "required" in error_for(body, param.name)["message"]["en"]
 
 
 @pytest.mark.parametrize(("query", "param"), _cases(lambda p: p.type in WRONG))

@@ -1,7 +1,8 @@
 """Hostile and malformed requests, from the corpus in tests/bad_inputs/, against a real server.
 
 Every case must be refused with a 4xx whose message names the problem (a JSON problem
-document with a "detail", unless the case says the HTTP layer itself answers), never a
+document with a "detail" and its ``errors`` in Swedish and English, unless the case says
+the HTTP layer itself answers), never a
 5xx, never a stack trace, never a token; and the whole corpus must leave the store as it
 was: the same N-Quads dump (sorted lines), the same change log, the same tokens.
 
@@ -348,11 +349,33 @@ def problems_with(case: Case, answer: Answer) -> list[str]:
         if not isinstance(doc, dict) or not isinstance(doc.get("detail"), str):
             found.append(f"not a problem document with a 'detail' ({answer.content_type})")
         else:
+            found += bilingual_problems(doc)
             message = " ".join(
                 [str(doc.get("title", "")), doc["detail"], json.dumps(doc.get("errors", ""))]
             )
     if not re.search(case.message, message, re.IGNORECASE):
         found.append(f"the message does not match /{case.message}/")
+    return found
+
+
+def bilingual_problems(doc: dict[str, Any]) -> list[str]:
+    """What keeps a problem document from saying its errors in Swedish and English: every
+    entry of ``errors`` has ``message.sv`` and ``message.en``, and the Swedish is not the
+    English."""
+    errors = doc.get("errors")
+    if not isinstance(errors, list) or not errors:
+        return ["no 'errors' with messages in Swedish and English"]
+    found: list[str] = []
+    for entry in errors:
+        message = entry.get("message") if isinstance(entry, dict) else None
+        if not isinstance(message, dict):
+            found.append(f"an error without a bilingual message: {entry!r}"[:200])
+            continue
+        sv, en = message.get("sv"), message.get("en")
+        if not (isinstance(sv, str) and sv.strip() and isinstance(en, str) and en.strip()):
+            found.append(f"an error without both 'sv' and 'en': {message!r}"[:200])
+        elif sv == en:
+            found.append(f"the Swedish message is the English one: {en!r}"[:200])
     return found
 
 

@@ -552,8 +552,11 @@ def check_history(client: httpx.Client) -> None:
                 "status": status,
                 "date": date,
                 "assessor": "Anna Öberg",
-                "evidence": ["https://www.orebro.se/", "KF protokoll 2025-02-20 § 12"],
-                "note": "Planen är antagen.",
+                "evidence": ["https://www.orebro.se/"],
+                "note": {
+                    "sv": "Planen är antagen. KF protokoll 2025-02-20 § 12.",
+                    "en": "Adopted.",
+                },
             },
             headers={"Authorization": f"Bearer {EDITOR}"},
         )
@@ -565,8 +568,8 @@ def check_history(client: httpx.Client) -> None:
     assert "Avstannat" in text
     assert "Pågår" in text
     assert "Anna Öberg" in text
-    assert "KF protokoll 2025-02-20 § 12" in text
-    assert "Planen är antagen." in text
+    assert "Planen är antagen. KF protokoll 2025-02-20 § 12." in text
+    assert "Adopted." not in text  # the Swedish page shows the Swedish note
     assert "https://www.orebro.se/" in page.links
     assert "/id/status/stalled" in page.links
     # The pages follow the data at once: the status chart counts the new status.

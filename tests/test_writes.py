@@ -63,8 +63,8 @@ ASSESSMENT = {
     "status": "in-progress",
     "date": "2025-03-01",
     "assessor": "Anna Öberg",
-    "evidence": ["https://www.orebro.se/", "Kommunfullmäktige, protokoll 2025-02-20 § 12"],
-    "note": "Planen är antagen men inte genomförd.",
+    "evidence": ["https://www.orebro.se/", "https://www.orebro.se/kommun-och-politik.html"],
+    "note": "Planen är antagen men inte genomförd. Kommunfullmäktige, protokoll 2025-02-20 § 12.",
 }
 
 

@@ -20,6 +20,7 @@ from platform_graph.http import (
     assessments,
     auth,
     changes,
+    follow_up,
     linked_data,
     named_queries,
     openapi_doc,
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(linked_data.router)
     app.include_router(changes.router)
     app.include_router(assessments.router)
+    app.include_router(follow_up.router)
     app.include_router(update.router)
     app.include_router(graph_store.router)
     app.include_router(tokens.router)

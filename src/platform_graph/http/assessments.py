@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from rdflib import URIRef
 
 from platform_graph.http.auth import EditorDep
@@ -20,56 +19,134 @@ from platform_graph.http.writing import (
     outcome_response,
     submit,
 )
+from platform_graph.service.parts import Service
 from platform_graph.store import Quad
 from platform_graph.vocab.identifiers import SLUG
 from platform_graph.vocab.namespaces import ID
 from platform_graph.vocab.scales import Status
+from platform_graph.write.assessment_rules import (
+    ASSESSOR_MAX,
+    DATE_REASON_MAX,
+    EVIDENCE_MAX,
+    NOTE_MAX,
+    FieldError,
+    assessment_term,
+    check_assessment,
+)
 from platform_graph.write.assessments import AssessmentInput, assessment_change
 
-__all__ = ["router"]
+__all__ = ["AssessmentIn", "NoteIn", "field_errors", "router"]
 
 router = APIRouter(tags=["Writing"])
 
 
-class AssessmentIn(BaseModel):
+class NoteIn(BaseModel):
+    """A note in Swedish, and optionally the same in English."""
+
     model_config = ConfigDict(extra="forbid")
 
-    status: Status
-    date: date
-    assessor: str = Field(min_length=1, max_length=200, description="A name, or an IRI.")
-    evidence: list[str] = Field(
-        min_length=1, max_length=50, description="IRIs (http or https) or citations."
+    sv: str = Field(min_length=1, max_length=NOTE_MAX, description="The note in Swedish.")
+    en: str | None = Field(None, max_length=NOTE_MAX, description="The note in English.")
+
+
+class AssessmentIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "partially-fulfilled",
+                    "date": "2025-06-30",
+                    "assessor": "Anna Öberg",
+                    "evidence": ["https://www.orebro.se/"],
+                    "note": {
+                        "sv": "Planen antogs; genomförandet pågår. Kommunstyrelsens protokoll "
+                        "2025-06-12 § 4.",
+                        "en": "The plan was adopted; it is being carried out.",
+                    },
+                }
+            ]
+        },
     )
-    note: str | None = Field(None, max_length=4000)
+
+    status: Status = Field(description="The verdict, from the status scale.")
+    date: dt.date = Field(
+        description="When the verdict holds (YYYY-MM-DD): not after today, nor before the "
+        "platform's term begins, unless `date_reason` says why."
+    )
+    assessor: str = Field(
+        min_length=1, max_length=ASSESSOR_MAX, description="Who assessed: a name, or an IRI."
+    )
+    evidence: list[str] = Field(
+        min_length=1,
+        max_length=EVIDENCE_MAX,
+        description="Web addresses (http or https) of the evidence. A citation of a document "
+        "without an address goes in the note.",
+    )
+    note: str | NoteIn | None = Field(
+        None,
+        description='A note in Swedish (a string), or `{"sv": …, "en": …}` with an '
+        f"English one too; at most {NOTE_MAX} characters each.",
+    )
+    date_reason: str | None = Field(
+        None,
+        max_length=DATE_REASON_MAX,
+        description="Why the date is after today or before the term: without it such a date "
+        "is refused (422), so that one typo does not decide a commitment's status.",
+    )
     message: str | None = Field(None, max_length=2000, description="For the change log.")
 
-    @field_validator("assessor")
-    @classmethod
-    def _assessor(cls, value: str) -> str:
-        return _iri_or_text(value)
+    def as_input(self) -> AssessmentInput:
+        note_sv, note_en = (
+            (self.note.sv, self.note.en) if isinstance(self.note, NoteIn) else (self.note, None)
+        )
+        return AssessmentInput(
+            status=self.status.value,
+            date=self.date,
+            assessor=self.assessor,
+            evidence=tuple(self.evidence),
+            note=note_sv,
+            note_en=note_en,
+            date_reason=self.date_reason,
+        )
 
-    @field_validator("evidence")
-    @classmethod
-    def _evidence(cls, values: list[str]) -> list[str]:
-        return [_iri_or_text(v) for v in values]
+
+def field_errors(errors: list[FieldError]) -> ProblemError:
+    """The 422 for an assessment that breaks the rules: each error next to its field."""
+    names = ", ".join(dict.fromkeys(e.parameter for e in errors))
+    return ProblemError(
+        422,
+        "Invalid assessment",
+        f"the assessment breaks the rules for: {names}; nothing was changed",
+        sv=f"Bedömningen bryter mot reglerna för: {names}; inget ändrades.",
+        errors=[e.to_json() for e in errors],
+    )
 
 
-_HTTP_IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`\[\]]+$")
-
-
-def _iri_or_text(value: str) -> str:
-    """A value that starts like an IRI must be one; anything else is kept as text."""
-    if not value.strip():
-        raise ValueError("must not be empty")
-    if re.match(r"^https?:", value) and not _HTTP_IRI.match(value):
-        raise ValueError("looks like an IRI but is not a valid one (spaces, <, >, quotes?)")
-    return value
+def _commitment(state: Service, commitment_id: str) -> URIRef:
+    commitment = URIRef(ID[f"commitment/{commitment_id}"])
+    if not SLUG.match(commitment_id) or not state.store.quads(commitment):
+        raise ProblemError(
+            404,
+            "Not found",
+            f"no commitment with id {commitment_id!r}",
+            sv=f"Det finns inget åtagande med id {commitment_id!r}.",
+        )
+    return commitment
 
 
 @router.post(
     "/api/commitments/{commitment_id}/assessments",
     summary="Add an assessment of whether a commitment was kept",
     status_code=201,
+    responses={
+        422: {
+            "description": "The body does not fit the schema, the assessment breaks a rule "
+            "(a date after today or before the term without `date_reason`, evidence that is "
+            "not a web address), or the change would break a shape: each error names its "
+            "field (`parameter`) with a message in Swedish and English"
+        }
+    },
 )
 def post_assessment(
     commitment_id: str,
@@ -80,16 +157,11 @@ def post_assessment(
     dry_run: DryRun = False,
     if_match: IfMatch = None,
 ) -> Response:
-    commitment = URIRef(ID[f"commitment/{commitment_id}"])
-    if not SLUG.match(commitment_id) or not state.store.quads(commitment):
-        raise ProblemError(404, "Not found", f"no commitment with id {commitment_id!r}")
-    item = AssessmentInput(
-        status=assessment.status.value,
-        date=assessment.date,
-        assessor=assessment.assessor,
-        evidence=tuple(assessment.evidence),
-        note=assessment.note,
-    )
+    commitment = _commitment(state, commitment_id)
+    item = assessment.as_input()
+    broken = check_assessment(item, assessment_term(state.store, commitment))
+    if broken:
+        raise field_errors(broken)
     made: list[URIRef] = []
 
     def build() -> tuple[list[Quad], list[Quad]]:
@@ -124,8 +196,7 @@ def list_assessments(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> JSONResponse:
-    commitment = URIRef(ID[f"commitment/{commitment_id}"])
-    if not SLUG.match(commitment_id) or not state.store.quads(commitment):
-        raise ProblemError(404, "Not found", f"no commitment with id {commitment_id!r}")
+    _commitment(state, commitment_id)
     rows, total = state.read_model.assessments(commitment_id, limit=limit, offset=offset)
-    return JSONResponse({"items": rows, "total": total, "limit": limit, "offset": offset})
+    body: dict[str, Any] = {"items": rows, "total": total, "limit": limit, "offset": offset}
+    return JSONResponse(body)

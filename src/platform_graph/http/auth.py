@@ -46,8 +46,8 @@ _bearer = HTTPBearer(
 class AuthProblem(ProblemError):
     """A problem document that also carries a ``WWW-Authenticate`` header."""
 
-    def __init__(self, status: int, title: str, detail: str, challenge: str) -> None:
-        super().__init__(status, title, detail)
+    def __init__(self, status: int, title: str, detail: str, challenge: str, sv: str) -> None:
+        super().__init__(status, title, detail, sv=sv)
         self.headers = {"WWW-Authenticate": challenge}
 
 
@@ -57,7 +57,7 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AuthProblem)
     async def _auth_problem(_: Request, exc: AuthProblem) -> JSONResponse:
-        response = problem(exc.status, exc.title, exc.detail)
+        response = problem(exc.status, exc.title, exc.detail, sv=exc.sv)
         response.headers.update(exc.headers)
         return response
 
@@ -71,11 +71,11 @@ RegistryDep = Annotated[TokenRegistry, Depends(get_registry)]
 CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def _unauthorized(detail: str, error: str | None = None) -> AuthProblem:
+def _unauthorized(detail: str, sv: str, error: str | None = None) -> AuthProblem:
     challenge = f'Bearer realm="{REALM}"'
     if error:
         challenge += f', error="{error}"'
-    return AuthProblem(status.HTTP_401_UNAUTHORIZED, "Unauthorized", detail, challenge)
+    return AuthProblem(status.HTTP_401_UNAUTHORIZED, "Unauthorized", detail, challenge, sv)
 
 
 def require(role: Role | str) -> Callable[..., Principal]:
@@ -86,7 +86,9 @@ def require(role: Role | str) -> Callable[..., Principal]:
         if credentials is None:
             raise _unauthorized(
                 f"this requires a token with the {needed.value} role: "
-                "send the header 'Authorization: Bearer <token>'"
+                "send the header 'Authorization: Bearer <token>'",
+                f"Det här kräver en nyckel (token) med rollen {needed.value}: skicka "
+                "huvudet 'Authorization: Bearer <nyckel>'.",
             )
         try:
             principal = registry.check(credentials.credentials.strip())
@@ -94,10 +96,15 @@ def require(role: Role | str) -> Callable[..., Principal]:
             raise _unauthorized(
                 f"the bearer token has expired (at {exc.expires.isoformat()}): "
                 "ask an administrator for a new one",
+                f"Nyckeln har gått ut ({exc.expires.isoformat()}): be en administratör om en ny.",
                 "invalid_token",
             ) from None
         if principal is None:
-            raise _unauthorized("the bearer token is not valid or was revoked", "invalid_token")
+            raise _unauthorized(
+                "the bearer token is not valid or was revoked",
+                "Nyckeln är inte giltig eller har återkallats.",
+                "invalid_token",
+            )
         if not principal.role.includes(needed):
             raise AuthProblem(
                 status.HTTP_403_FORBIDDEN,
@@ -105,6 +112,8 @@ def require(role: Role | str) -> Callable[..., Principal]:
                 f"the token {principal.name!r} has the {principal.role.value} role; "
                 f"this requires {needed.value}",
                 f'Bearer realm="{REALM}", error="insufficient_scope"',
+                f"Nyckeln {principal.name!r} har rollen {principal.role.value}; det här kräver "
+                f"rollen {needed.value}.",
             )
         return principal
 

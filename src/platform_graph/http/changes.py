@@ -124,7 +124,9 @@ def _record_json(record: Any, *, summary: bool = False) -> dict[str, Any]:
 def get_change(change_id: int, state: ServiceDep) -> JSONResponse:
     record = state.writer.record(change_id)
     if record is None:
-        raise ProblemError(404, "Not found", f"no change {change_id}")
+        raise ProblemError(
+            404, "Not found", f"no change {change_id}", sv=f"Det finns ingen ändring {change_id}."
+        )
     return JSONResponse(_record_json(record), headers={"ETag": state.writer.etag()})
 
 
@@ -146,9 +148,18 @@ def _undo(
             change_id, author=principal.name, message=message, dry_run=dry_run, if_match=if_match
         )
     except LookupError as exc:
-        raise ProblemError(404, "Not found", str(exc)) from exc
+        raise ProblemError(
+            404, "Not found", str(exc), sv=f"Det finns ingen ändring {change_id}."
+        ) from exc
     except PreconditionFailed as exc:
-        raise ProblemError(412, "Precondition failed", str(exc), current_etag=exc.current) from exc
+        raise ProblemError(
+            412,
+            "Precondition failed",
+            str(exc),
+            sv=f"If-Match {exc.expected} stämmer inte med nuvarande ETag {exc.current}: "
+            "data har ändrats sedan du läste.",
+            current_etag=exc.current,
+        ) from exc
     return outcome_response(request, outcome)
 
 

@@ -50,12 +50,17 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 from uuid import uuid4
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from rdflib import BNode, URIRef
 
 from platform_graph.errors import InputError
 from platform_graph.http.auth import EditorDep
+from platform_graph.http.change_message import (
+    MessageHeader,
+    MessageHeaderExtended,
+    decode_change_message,
+)
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.sparql import _charset_ok
@@ -113,10 +118,6 @@ DefaultParam = Annotated[
     str | None,
     Query(description="Present (`?default`): the default graph, which here is the data graph."),
 ]
-MessageHeader = Annotated[
-    str | None,
-    Header(max_length=2000, description="Why: kept in the change log."),
-]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +144,16 @@ def _origin(base: str) -> str:
 
 def _checked_iri(value: str) -> URIRef:
     if not _ABSOLUTE.match(value):
-        raise ProblemError(400, "Bad graph IRI", f"the graph must be an absolute IRI: {value!r}")
+        raise ProblemError(
+            400,
+            "Bad graph IRI",
+            f"the graph must be an absolute IRI: {value!r}",
+            sv=f"Grafen måste anges med en absolut IRI: {value!r}.",
+        )
     if not is_iri(value):
-        raise ProblemError(400, "Bad graph IRI", f"{value!r} is not an IRI")
+        raise ProblemError(
+            400, "Bad graph IRI", f"{value!r} is not an IRI", sv=f"{value!r} är ingen IRI."
+        )
     return URIRef(value)
 
 
@@ -154,9 +162,19 @@ def _indirect(request: Request, state: Service) -> Target | None:
     graphs = request.query_params.getlist("graph")
     default = "default" in request.query_params
     if graphs and default:
-        raise ProblemError(400, "Bad request", "name either ?graph=<IRI> or ?default, not both")
+        raise ProblemError(
+            400,
+            "Bad request",
+            "name either ?graph=<IRI> or ?default, not both",
+            sv="Ange antingen ?graph=<IRI> eller ?default, inte båda.",
+        )
     if len(graphs) > 1:
-        raise ProblemError(400, "Bad request", "more than one 'graph' parameter")
+        raise ProblemError(
+            400,
+            "Bad request",
+            "more than one 'graph' parameter",
+            sv="Parametern 'graph' förekommer mer än en gång.",
+        )
     service = _base(request, state) + SERVICE
     if default:
         return Target(DATA_GRAPH, f"{service}?default", always_exists=True)
@@ -170,7 +188,10 @@ def _named(request: Request, state: Service) -> Target:
     target = _indirect(request, state)
     if target is None:
         raise ProblemError(
-            400, "Bad request", f"name the graph: {SERVICE}?graph=<IRI> or {SERVICE}?default"
+            400,
+            "Bad request",
+            f"name the graph: {SERVICE}?graph=<IRI> or {SERVICE}?default",
+            sv=f"Ange grafen: {SERVICE}?graph=<IRI> eller {SERVICE}?default.",
         )
     return target
 
@@ -184,6 +205,8 @@ def _direct(request: Request, state: Service) -> Target:
             "Bad request",
             f"{', '.join(sorted(extra))}: under {ROOT}/ the request IRI names the graph; "
             f"name a graph by parameter at {SERVICE}",
+            sv=f"{', '.join(sorted(extra))}: under {ROOT}/ anger adressen själv grafen; "
+            f"ange en graf med parameter på {SERVICE}.",
         )
     raw = request.scope.get("raw_path")
     path = raw.decode("latin-1") if isinstance(raw, bytes) else quote(request.url.path)
@@ -207,11 +230,20 @@ def _get(request: Request, state: Service, target: Target) -> Response:
         media = best_match(request.headers.get("accept"), OUT_TYPES, "text/turtle")
     except NotAcceptable as exc:
         raise ProblemError(
-            406, "Not acceptable", f"{exc}; a graph is served as {', '.join(OUT_TYPES)}"
+            406,
+            "Not acceptable",
+            f"{exc}; a graph is served as {', '.join(OUT_TYPES)}",
+            sv=f"Inget av de begärda formaten går att leverera; en graf finns som "
+            f"{', '.join(OUT_TYPES)}.",
         ) from exc
     quads = state.store.quads(graph=target.iri)
     if not quads and not target.always_exists:
-        raise ProblemError(404, "Not found", f"there is no graph <{target.iri}>")
+        raise ProblemError(
+            404,
+            "Not found",
+            f"there is no graph <{target.iri}>",
+            sv=f"Grafen <{target.iri}> finns inte.",
+        )
     triples = [(_deskolemized(s), p, _deskolemized(o)) for s, p, o, _ in quads]
     body = serialize_triples(triples, media, PREFIXES)
     content_type = media + ("; charset=utf-8" if media.startswith("text/") else "")
@@ -231,6 +263,8 @@ def _unsupported(media: str) -> ProblemError:
         "Unsupported media type",
         f"send RDF as one of {', '.join(sorted(BODY_TYPES))}"
         f" (or {MULTIPART} to POST); got {media or 'no content type'}",
+        sv=f"Skicka RDF som något av {', '.join(sorted(BODY_TYPES))} (eller {MULTIPART} med "
+        f"POST); fick {media or 'ingen innehållstyp'}.",
     )
 
 
@@ -241,7 +275,12 @@ def _rdf(data: bytes, content_type: str, target: Target, origin: str, source: st
     if media not in BODY_TYPES:
         raise _unsupported(media)
     if not _charset_ok(content_type):
-        raise ProblemError(415, "Unsupported media type", "only UTF-8 request bodies are accepted")
+        raise ProblemError(
+            415,
+            "Unsupported media type",
+            "only UTF-8 request bodies are accepted",
+            sv="Bara innehåll i UTF-8 tas emot.",
+        )
     try:
         quads = parse_quads(data, media, graph=target.iri, source=source)
     except InputError as exc:
@@ -253,6 +292,8 @@ def _rdf(data: bytes, content_type: str, target: Target, origin: str, source: st
             "Bad request",
             f"the {source} names other graphs ({', '.join(others)}): a Graph Store Protocol "
             "body is the content of one graph",
+            sv=f"{source} nämner andra grafer ({', '.join(others)}): innehållet i en begäran "
+            "enligt Graph Store Protocol är en enda grafs innehåll.",
         )
     return skolemize(quads, f"{origin}{GENID_PATH}")
 
@@ -262,7 +303,12 @@ def _parts(content_type: str, body: bytes) -> list[tuple[bytes, str, str]]:
     head = f"MIME-Version: 1.0\r\nContent-Type: {content_type}\r\n\r\n".encode("latin-1")
     message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
     if not message.is_multipart() or message.defects:
-        raise ProblemError(400, "Bad request", f"the {MULTIPART} body does not parse")
+        raise ProblemError(
+            400,
+            "Bad request",
+            f"the {MULTIPART} body does not parse",
+            sv=f"Innehållet ({MULTIPART}) går inte att läsa.",
+        )
     parts: list[tuple[bytes, str, str]] = []
     for i, part in enumerate(message.iter_parts(), 1):
         payload = part.get_payload(decode=True)
@@ -312,10 +358,18 @@ def _apply(
         existed = bool(existing) or target.always_exists
         if if_match is not None and if_match.strip() == "*" and not existed:
             raise ProblemError(
-                412, "Precondition failed", f"If-Match: * but there is no graph <{target.iri}>"
+                412,
+                "Precondition failed",
+                f"If-Match: * but there is no graph <{target.iri}>",
+                sv=f"If-Match: * men grafen <{target.iri}> finns inte.",
             )
         if method == "DELETE" and not existed:
-            raise ProblemError(404, "Not found", f"there is no graph <{target.iri}>")
+            raise ProblemError(
+                404,
+                "Not found",
+                f"there is no graph <{target.iri}>",
+                sv=f"Grafen <{target.iri}> finns inte.",
+            )
         remove = existing if method in ("PUT", "DELETE") else []
         if any(isinstance(s, BNode) or isinstance(o, BNode) for s, _, o, _ in remove):
             raise ProblemError(
@@ -323,6 +377,8 @@ def _apply(
                 "Conflict",
                 f"the graph <{target.iri}> holds blank nodes, which the validated write path "
                 "cannot remove: change it with SPARQL Update or a change set instead",
+                sv=f"Grafen <{target.iri}> innehåller tomma noder, som den validerade "
+                "skrivvägen inte kan ta bort: ändra den med SPARQL Update eller en ändringsmängd.",
             )
         review = needs_review(state, principal, dry_run)
         try:
@@ -340,15 +396,25 @@ def _apply(
         except PreconditionFailed as exc:
             if wanted is not None:
                 raise ProblemError(
-                    412, "Precondition failed", str(exc), current_etag=exc.current
+                    412,
+                    "Precondition failed",
+                    str(exc),
+                    sv=f"If-Match {exc.expected} stämmer inte med nuvarande ETag {exc.current}: "
+                    "data har ändrats sedan du läste.",
+                    current_etag=exc.current,
                 ) from exc
             if attempt == _RETRIES - 1:
                 raise ProblemError(
-                    409, "Conflict", "the dataset kept changing during the request: try again"
+                    409,
+                    "Conflict",
+                    "the dataset kept changing during the request: try again",
+                    sv="Data ändrades hela tiden under begäran: försök igen.",
                 ) from exc
             continue
         except PermissionError as exc:
-            raise ProblemError(400, "Bad change", str(exc)) from exc
+            raise ProblemError(
+                400, "Bad change", str(exc), sv="Ändringsloggen kan inte skrivas direkt."
+            ) from exc
         if review:
             outcome = propose(state, principal, outcome, message, kind="graph-store")
         return outcome, existed
@@ -372,12 +438,16 @@ async def _write(
             403,
             "Forbidden",
             f"<{CHANGES_GRAPH}> is the change log: only the server writes it",
+            sv=f"<{CHANGES_GRAPH}> är ändringsloggen: bara servern skriver den.",
         )
     origin = _origin(_base(request, state))
     add = await _body(request, target, origin, method)
     if create and not add:
         raise ProblemError(
-            400, "Bad request", "POST to the service creates a graph from RDF: the body has none"
+            400,
+            "Bad request",
+            "POST to the service creates a graph from RDF: the body has none",
+            sv="POST till tjänsten skapar en graf av RDF: innehållet har ingen.",
         )
     text = message or f"Graph Store Protocol {method} <{target.iri}>"
     outcome, existed = await asyncio.to_thread(
@@ -455,6 +525,7 @@ def _indirect_route(method: str) -> Callable[..., Any]:
         dry_run: DryRun = False,
         if_match: IfMatch = None,
         x_change_message: MessageHeader = None,
+        x_change_message_extended: MessageHeaderExtended = None,
     ) -> Response:
         target = _indirect(request, state) if method == "POST" else _named(request, state)
         create = target is None
@@ -467,7 +538,7 @@ def _indirect_route(method: str) -> Callable[..., Any]:
             principal,
             target,
             method,  # type: ignore[arg-type]
-            message=x_change_message,
+            message=decode_change_message(x_change_message, x_change_message_extended),
             dry_run=dry_run,
             if_match=if_match,
             create=create,
@@ -493,6 +564,7 @@ def _direct_route(method: str) -> Callable[..., Any]:
         dry_run: DryRun = False,
         if_match: IfMatch = None,
         x_change_message: MessageHeader = None,
+        x_change_message_extended: MessageHeaderExtended = None,
     ) -> Response:
         return await _write(
             request,
@@ -500,7 +572,7 @@ def _direct_route(method: str) -> Callable[..., Any]:
             principal,
             _direct(request, state),
             method,  # type: ignore[arg-type]
-            message=x_change_message,
+            message=decode_change_message(x_change_message, x_change_message_extended),
             dry_run=dry_run,
             if_match=if_match,
         )

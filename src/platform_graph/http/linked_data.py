@@ -55,7 +55,13 @@ def _negotiate(request: Request) -> tuple[str, str]:
     try:
         media = best_match(accept, (*RDF_TYPES, "text/html"), "text/turtle")
     except NotAcceptable as exc:
-        raise ProblemError(406, "Not acceptable", f"{exc}") from exc
+        raise ProblemError(
+            406,
+            "Not acceptable",
+            f"{exc}",
+            sv="Inget av de begärda formaten går att leverera; en resurs finns som Turtle, "
+            "N-Triples, JSON-LD, RDF/XML och HTML.",
+        ) from exc
     if media == "text/html":
         return "text/turtle", "text/plain; charset=utf-8"
     content_type = media + ("; charset=utf-8" if media.startswith("text/") else "")
@@ -85,14 +91,19 @@ def _graph() -> Graph:
 def resource(path: str, request: Request, state: ServiceDep) -> Response:
     if not _PATH.match(path):
         raise ProblemError(
-            404, "Not found", f"no resource {path!r}: not an identifier of this graph"
+            404,
+            "Not found",
+            f"no resource {path!r}: not an identifier of this graph",
+            sv=f"Ingen resurs {path!r}: det är inte en identifierare i den här grafen.",
         )
     iri = URIRef(ID[path])
     # Under the query time limit, as every read of the data.
     result = time_limited(state.store, state.pool).query(_DESCRIBE, bindings={"iri": iri})
     assert isinstance(result, GraphResult)
     if not result.triples:
-        raise ProblemError(404, "Not found", f"nothing is known about {iri}")
+        raise ProblemError(
+            404, "Not found", f"nothing is known about {iri}", sv=f"Inget är känt om {iri}."
+        )
     if _prefers_html(request):
         change = _CHANGE.match(path)
         if change is not None:
@@ -149,6 +160,7 @@ def dump(name: str, request: Request, state: ServiceDep) -> Response:
             404,
             "Not found",
             f"no download {name!r}; try one of {', '.join(sorted(_DUMPS))} or void.ttl",
+            sv=f"Ingen nedladdning {name!r}; prova {', '.join(sorted(_DUMPS))} eller void.ttl.",
         )
     media = _DUMPS[name]
     # Written once per version of the dataset and sent from disk, in chunks.

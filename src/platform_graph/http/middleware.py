@@ -126,6 +126,7 @@ class BodyLimit:
                     408,
                     "Request timeout",
                     f"the request body did not arrive within {self.timeout:g} s",
+                    sv=f"Innehållet i begäran kom inte fram inom {self.timeout:g} s.",
                 )
                 response.headers["Connection"] = "close"
                 await response(scope, receive, send)
@@ -145,7 +146,12 @@ class BodyLimit:
         await self.app(scope, _replay([whole], receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, "Request too large", f"the request body exceeds {self.limit} bytes")
+        response = problem(
+            413,
+            "Request too large",
+            f"the request body exceeds {self.limit} bytes",
+            sv=f"Innehållet i begäran är större än {self.limit} byte.",
+        )
         await response(scope, receive, send)
 
 

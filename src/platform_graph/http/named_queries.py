@@ -92,7 +92,13 @@ def build_router(queries: dict[str, NamedQuery]) -> APIRouter:
                     422,
                     "Invalid parameter",
                     str(exc),
-                    errors=[{"parameter": exc.name, "message": exc.message}],
+                    sv=f"{exc.name}: {exc.sv}",
+                    errors=[
+                        {
+                            "parameter": exc.name,
+                            "message": {"sv": f"{exc.name}: {exc.sv}", "en": exc.message},
+                        }
+                    ],
                 ) from exc
             # In a query worker, under the time limit: past it, StoreTimeout (a 503).
             store = time_limited(state.store, state.pool)
@@ -118,7 +124,17 @@ def build_router(queries: dict[str, NamedQuery]) -> APIRouter:
                     422,
                     "Invalid parameter",
                     "format must be json or csv",
-                    errors=[{"parameter": "format", "allowed": ["json", "csv"]}],
+                    sv="format måste vara json eller csv",
+                    errors=[
+                        {
+                            "parameter": "format",
+                            "allowed": ["json", "csv"],
+                            "message": {
+                                "sv": "format måste vara json eller csv.",
+                                "en": "format must be json or csv.",
+                            },
+                        }
+                    ],
                 ) from exc
             return _respond(
                 request, _format(request, explicit), body, rows, columns=result.variables

@@ -19,8 +19,29 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "What went wrong, each with a message in Swedish and English, and "
+            "where it helps the parameter, column, row or rule it concerns.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "message": {
+                        "type": "object",
+                        "properties": {"sv": {"type": "string"}, "en": {"type": "string"}},
+                        "required": ["sv", "en"],
+                    },
+                    "parameter": {"type": "string"},
+                    "column": {"type": "string"},
+                    "row": {"type": "integer"},
+                    "rule": {"type": "string"},
+                },
+                "required": ["message"],
+                "additionalProperties": True,
+            },
+        },
     },
-    "required": ["title", "status", "detail"],
+    "required": ["title", "status", "detail", "errors"],
     "additionalProperties": True,
 }
 ERROR_STATUSES = {
@@ -30,6 +51,7 @@ ERROR_STATUSES = {
     "404": "No such resource",
     "405": "Method not allowed",
     "406": "None of the acceptable media types can be produced",
+    "408": "The request's headers or body did not arrive in time",
     "409": "Conflict",
     "412": "If-Match does not match the dataset's ETag",
     "413": "Request body too large",
@@ -49,6 +71,11 @@ _RESULTS = [
 _SUCCESS_TYPES: dict[str, list[str]] = {
     "/sparql": [*_RESULTS, *_RDF, "text/plain", "text/html"],
     "/api/": ["application/json", "text/csv", "application/ld+json"],
+    "/api/assessments/template": [
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "text/csv",
+    ],
+    "/api/assessments/import": ["application/json"],
     "/id/": [*_RDF, "text/plain", "text/html"],
     "/ontology": [*_RDF, "text/plain", "text/html"],
     "/data/": [*_RDF, "application/n-quads", "application/trig"],

@@ -63,19 +63,24 @@ def browse(kinds: str, request: Request, state: ServiceDep) -> HTMLResponse:
             404,
             "Not found",
             f"nothing to browse as {kinds!r}; try {', '.join(render.BROWSE_PATHS)}",
+            sv=f"Inget att bläddra bland som {kinds!r}; prova {', '.join(render.BROWSE_PATHS)}.",
         )
     return render.browse_page(request, state.site, render.BROWSE_PATHS[kinds])
 
 
 def _as_file(path: str, ext: str, state: ServiceDep) -> Response:
     if not _PATH.match(path):
-        raise ProblemError(404, "Not found", f"no resource {path}.{ext}")
+        raise ProblemError(
+            404, "Not found", f"no resource {path}.{ext}", sv=f"Ingen resurs {path}.{ext}."
+        )
     iri = URIRef(ID[path])
     # Under the query time limit, as every read of the data.
     result = time_limited(state.store, state.pool).query(_DESCRIBE, bindings={"iri": iri})
     assert isinstance(result, GraphResult)
     if not result.triples:
-        raise ProblemError(404, "Not found", f"nothing is known about {iri}")
+        raise ProblemError(
+            404, "Not found", f"nothing is known about {iri}", sv=f"Inget är känt om {iri}."
+        )
     fmt, media = _AS_FILE[ext]
     g = _graph()
     for t in result.triples:

@@ -152,7 +152,12 @@ def _format(request: Request, explicit: OutputFormat | None) -> OutputFormat:
     try:
         media = best_match(request.headers.get("accept"), offered, "application/json")
     except NotAcceptable as exc:
-        raise ProblemError(406, "Not acceptable", f"{exc}") from exc
+        raise ProblemError(
+            406,
+            "Not acceptable",
+            f"{exc}",
+            sv="Inget av de begärda formaten går att leverera; prova JSON, CSV eller JSON-LD.",
+        ) from exc
     return {"text/csv": OutputFormat.csv, "application/ld+json": OutputFormat.jsonld}.get(
         media, OutputFormat.json
     )
@@ -212,6 +217,9 @@ def _respond(
     return JSONResponse(body, headers=headers)
 
 
+_KIND_SV = {"actor": "aktör", "area": "område", "theme": "tema", "section": "avsnitt"}
+
+
 def _check_slug(state: Service, kind: str, value: str | None) -> None:
     if value is None:
         return
@@ -222,7 +230,14 @@ def _check_slug(state: Service, kind: str, value: str | None) -> None:
             "Invalid parameter",
             f"unknown {kind} {value!r}",
             errors=[
-                {"parameter": kind, "message": f"unknown {kind} {value!r}", "allowed": allowed}
+                {
+                    "parameter": kind,
+                    "message": {
+                        "sv": f"Okänt id för {_KIND_SV.get(kind, kind)}: {value!r}.",
+                        "en": f"unknown {kind} {value!r}",
+                    },
+                    "allowed": allowed,
+                }
             ],
         )
 
@@ -293,7 +308,15 @@ def list_commitments(
                 422,
                 "Invalid parameter",
                 f"deadline_before: {deadline_before!r} is not a date",
-                errors=[{"parameter": "deadline_before", "message": "not a calendar date"}],
+                errors=[
+                    {
+                        "parameter": "deadline_before",
+                        "message": {
+                            "sv": "deadline_before är inget datum som finns (ÅÅÅÅ-MM-DD).",
+                            "en": "deadline_before is not a calendar date (YYYY-MM-DD).",
+                        },
+                    }
+                ],
             ) from exc
     for kind_name, value in (
         ("actor", actor),
@@ -330,7 +353,9 @@ def get_commitment(
     try:
         item = state.read_model.commitment(commitment_id).as_dict()
     except UnknownResource as exc:
-        raise ProblemError(404, "Not found", str(exc)) from exc
+        raise ProblemError(
+            404, "Not found", str(exc), sv=f"Det finns inget åtagande med id {commitment_id!r}."
+        ) from exc
     return _respond(
         request, _format(request, format), item, [item], kind="commitment", columns=COLUMNS
     )
@@ -358,7 +383,12 @@ def _resource_routes(kind: str, plural: str) -> None:
         try:
             item = state.read_model.resource(kind, resource_id)
         except UnknownResource as exc:
-            raise ProblemError(404, "Not found", str(exc)) from exc
+            raise ProblemError(
+                404,
+                "Not found",
+                str(exc),
+                sv=f"Det finns inget {_KIND_SV.get(kind, kind)} med id {resource_id!r}.",
+            ) from exc
         return _respond(
             request,
             _format(request, format),

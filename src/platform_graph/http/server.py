@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import logging
 import os
 import re
@@ -49,6 +50,26 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+_HEADERS_TOO_SLOW = json.dumps(
+    {
+        "type": "about:blank",
+        "title": "Request timeout",
+        "status": 408,
+        "detail": "the request headers did not arrive in time",
+        "errors": [
+            {
+                "message": {
+                    "sv": "Huvudena i begäran kom inte fram i tid.",
+                    "en": "The request headers did not arrive in time.",
+                }
+            }
+        ],
+    },
+    ensure_ascii=False,
+).encode("utf-8")
+"""The answer to a client too slow with its headers, written before any app runs."""
+
+
 class GuardedH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol, cutting off clients slow to send a request's headers."""
 
@@ -72,10 +93,10 @@ class GuardedH11Protocol(H11Protocol):
     def _headers_too_slow(self) -> None:
         self._header_timer = None
         if self._waiting_for_headers() and not self.transport.is_closing():
-            body = b"the request headers did not arrive in time\n"
+            body = _HEADERS_TOO_SLOW
             self.transport.write(
                 b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
-                b"Content-Type: text/plain; charset=utf-8\r\n"
+                b"Content-Type: application/problem+json\r\n"
                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
             )
             self.transport.close()

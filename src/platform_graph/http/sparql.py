@@ -43,13 +43,23 @@ def _decode(body: bytes) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProblemError(400, "Bad request", "the request body is not UTF-8") from exc
+        raise ProblemError(
+            400,
+            "Bad request",
+            "the request body is not UTF-8",
+            sv="Innehållet i begäran är inte UTF-8.",
+        ) from exc
 
 
 def _one(values: dict[str, list[str]], name: str) -> str | None:
     found = values.get(name, [])
     if len(found) > 1:
-        raise ProblemError(400, "Bad request", f"more than one '{name}' parameter")
+        raise ProblemError(
+            400,
+            "Bad request",
+            f"more than one '{name}' parameter",
+            sv=f"Parametern '{name}' förekommer mer än en gång.",
+        )
     return found[0] if found else None
 
 
@@ -59,34 +69,55 @@ async def _read_request(request: Request) -> tuple[str | None, dict[str, list[st
     if request.method == "GET":
         if "update" in params:
             raise ProblemError(
-                400, "Bad request", "updates are not accepted by GET: POST to /update"
+                400,
+                "Bad request",
+                "updates are not accepted by GET: POST to /update",
+                sv="Uppdateringar tas inte emot med GET: skicka dem med POST till /update.",
             )
         return _one(params, "query"), params
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";")[0].strip().lower()
     if not _charset_ok(content_type):
-        raise ProblemError(415, "Unsupported media type", "only UTF-8 request bodies are accepted")
+        raise ProblemError(
+            415,
+            "Unsupported media type",
+            "only UTF-8 request bodies are accepted",
+            sv="Bara innehåll i UTF-8 tas emot.",
+        )
     body = await request.body()
     if media == FORM:
         form = parse_qs(_decode(body), keep_blank_values=True)
         if "update" in form:
             raise ProblemError(
-                400, "Bad request", "this endpoint only answers queries: POST updates to /update"
+                400,
+                "Bad request",
+                "this endpoint only answers queries: POST updates to /update",
+                sv="Den här adressen svarar bara på frågor: skicka uppdateringar till /update.",
             )
         if "query" in params and "query" in form:
-            raise ProblemError(400, "Bad request", "more than one 'query' parameter")
+            raise ProblemError(
+                400,
+                "Bad request",
+                "more than one 'query' parameter",
+                sv="Parametern 'query' förekommer mer än en gång.",
+            )
         merged = {**params, **{k: params.get(k, []) + v for k, v in form.items()}}
         return _one(merged, "query"), merged
     if media == DIRECT:
         if "query" in params:
             raise ProblemError(
-                400, "Bad request", "a direct POST carries the query in its body only"
+                400,
+                "Bad request",
+                "a direct POST carries the query in its body only",
+                sv="En direkt POST har frågan i innehållet, inte som parameter.",
             )
         return _decode(body), params
     raise ProblemError(
         415,
         "Unsupported media type",
         f"POST a query as {FORM} (query=...) or as {DIRECT}; got {media or 'no content type'}",
+        sv=f"Skicka en fråga som {FORM} (query=...) eller som {DIRECT}; fick "
+        f"{media or 'ingen innehållstyp'}.",
     )
 
 
@@ -207,14 +238,23 @@ async def sparql(request: Request, state: ServiceDep) -> Response:
             allow_remote_from=state.settings.allow_remote_from or dataset is not None,
         )
     except RefusedQuery as exc:
-        raise ProblemError(400, "Query refused", str(exc)) from exc
+        raise ProblemError(
+            400,
+            "Query refused",
+            str(exc),
+            sv=f"Frågan avvisades innan den kördes: {exc}",
+        ) from exc
     offered = GRAPH_TYPES if analysis.result_kind == "graph" else SOLUTION_TYPES
     default = offered[0]
     try:
         media = best_match(accept, offered, default)
     except NotAcceptable as exc:
         raise ProblemError(
-            406, "Not acceptable", f"{exc}; this query can answer as {', '.join(offered)}"
+            406,
+            "Not acceptable",
+            f"{exc}; this query can answer as {', '.join(offered)}",
+            sv=f"Inget av de begärda formaten går att leverera; den här frågan kan svara som "
+            f"{', '.join(offered)}.",
         ) from exc
     if analysis.form == "ASK" and media in ("text/csv", "text/tab-separated-values"):
         media = default
@@ -228,9 +268,15 @@ async def sparql(request: Request, state: ServiceDep) -> Response:
     except StoreQueryError as exc:
         if exc.syntax:
             raise ProblemError(
-                400, "Malformed query", f"SPARQL syntax error: {exc}", **_where(str(exc))
+                400,
+                "Malformed query",
+                f"SPARQL syntax error: {exc}",
+                sv=f"Syntaxfel i SPARQL-frågan: {exc}",
+                **_where(str(exc)),
             ) from exc
-        raise ProblemError(400, "Query failed", str(exc)) from exc
+        raise ProblemError(
+            400, "Query failed", str(exc), sv=f"Frågan kunde inte köras: {exc}"
+        ) from exc
     headers = {"Vary": "Accept"}
     if answer.truncated:
         headers["X-Result-Truncated"] = (
@@ -258,7 +304,7 @@ def _run_on_store(
     return WorkerAnswer(serialize(result, media), bool(getattr(result, "truncated", False)), rows)
 
 
-def _where(message: str) -> dict[str, int]:
+def _where(message: str) -> dict[str, Any]:
     """Line and column from an engine message such as 'error at 3:17: expected ...'."""
     m = re.search(r"(\d+):(\d+)", message)
     return {"line": int(m.group(1)), "column": int(m.group(2))} if m else {}

@@ -88,10 +88,22 @@ class TokenIssued(TokenOut):
 
 def _problem(exc: Exception) -> ProblemError:
     if isinstance(exc, UnknownToken):
-        return ProblemError(404, "Not found", str(exc))
-    if isinstance(exc, TokenExists | ConfiguredToken):
-        return ProblemError(409, "Conflict", str(exc))
-    return ProblemError(422, "Invalid parameter", str(exc))
+        return ProblemError(404, "Not found", str(exc), sv="Det finns ingen nyckel med det namnet.")
+    if isinstance(exc, TokenExists):
+        return ProblemError(
+            409, "Conflict", str(exc), sv="Det finns redan en nyckel med det namnet."
+        )
+    if isinstance(exc, ConfiguredToken):
+        return ProblemError(
+            409,
+            "Conflict",
+            str(exc),
+            sv="Nyckeln är given i inställningarna (PLATFORM_GRAPH_TOKENS) och kan bara "
+            "ändras där.",
+        )
+    return ProblemError(
+        422, "Invalid parameter", str(exc), sv=f"Uppgifterna om nyckeln är ogiltiga: {exc}"
+    )
 
 
 @router.get("", summary="The tokens (names, roles, dates, expiries; never hashes)")

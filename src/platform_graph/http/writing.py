@@ -47,7 +47,16 @@ def bad_input(exc: InputError) -> ProblemError:
         extra["line"] = exc.line
     if exc.column is not None:
         extra["column"] = exc.column
-    return ProblemError(400, "Unreadable RDF", str(exc), **extra)
+    where = ""
+    if exc.line is not None:
+        where = f" (rad {exc.line}" + (f", kolumn {exc.column})" if exc.column else ")")
+    return ProblemError(
+        400,
+        "Unreadable RDF",
+        str(exc),
+        sv=f"RDF-innehållet ({exc.source}) går inte att läsa{where}: {exc}",
+        **extra,
+    )
 
 
 def outcome_response(request: Request, outcome: Outcome) -> Response:
@@ -99,11 +108,21 @@ def outcome_response(request: Request, outcome: Outcome) -> Response:
                 media_type="text/turtle; charset=utf-8",
                 headers=headers,
             )
+        violations = outcome.report.violations
         body.update(
             type="about:blank",
             title="The change is not valid",
             http_status=422,
-            detail=f"{len(outcome.report.violations)} violation(s): nothing was changed",
+            detail=f"{len(violations)} violation(s): nothing was changed",
+            errors=[
+                {
+                    "focus_node": r.focus,
+                    "path": r.path,
+                    "value": r.value,
+                    "message": {"sv": r.message_sv, "en": r.message_en},
+                }
+                for r in violations
+            ],
         )
         return JSONResponse(
             body, status_code=422, headers=headers, media_type="application/problem+json"
@@ -173,9 +192,18 @@ def submit(state: Service, principal: Principal, **kwargs: Any) -> Outcome:
                 author=principal.name, admin=is_admin(principal), **kwargs
             )
     except PreconditionFailed as exc:
-        raise ProblemError(412, "Precondition failed", str(exc), current_etag=exc.current) from exc
+        raise ProblemError(
+            412,
+            "Precondition failed",
+            str(exc),
+            sv=f"If-Match {exc.expected} stämmer inte med nuvarande ETag {exc.current}: "
+            "data har ändrats sedan du läste. Läs igen och försök på nytt.",
+            current_etag=exc.current,
+        ) from exc
     except PermissionError as exc:
-        raise ProblemError(400, "Bad change", str(exc)) from exc
+        raise ProblemError(
+            400, "Bad change", str(exc), sv="Ändringsloggen kan inte skrivas direkt."
+        ) from exc
     if review:
         return propose(state, principal, outcome, kwargs["message"], kind=kind)
     return outcome

@@ -44,6 +44,12 @@ class UnknownResource(LookupError):
         self.slug = slug
 
 
+def _note(sv: Any, en: Any) -> dict[str, str] | None:
+    """An assessment's note by language: {"sv": …, "en": …} with the ones it has."""
+    note = {lang: str(v) for lang, v in (("sv", sv), ("en", en)) if v is not None}
+    return note or None
+
+
 def fold(text: str) -> str:
     """Case- and diacritic-insensitive form: 'Örebro' and 'orebro' fold alike."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -331,14 +337,19 @@ WHERE {
         page = f" LIMIT {int(limit)}" if limit is not None else ""
         page += f" OFFSET {int(offset)}" if offset else ""
         rows = self._select(
-            """SELECT ?a ?status ?date ?assessor ?name ?note
+            # The note in Swedish (or, in older data, without a language) and in English.
+            """SELECT ?a ?status ?date ?assessor ?name ?note ?note_en ?reason
                    (GROUP_CONCAT(STR(?ev); SEPARATOR="\\n") AS ?evidence)
             WHERE { ?a pg:assesses ?c ; pg:status ?status ; dcterms:date ?date ;
                        prov:wasAttributedTo ?assessor .
                     OPTIONAL { ?assessor rdfs:label ?name }
-                    OPTIONAL { ?a rdfs:comment ?note }
+                    OPTIONAL { ?a rdfs:comment ?note
+                               FILTER (LANG(?note) = "" || LANGMATCHES(LANG(?note), "sv")) }
+                    OPTIONAL { ?a rdfs:comment ?note_en FILTER (LANGMATCHES(LANG(?note_en), "en")) }
+                    OPTIONAL { ?a pg:dateReason ?reason }
                     OPTIONAL { ?a pg:evidence ?ev } }
-            GROUP BY ?a ?status ?date ?assessor ?name ?note ORDER BY DESC(?date) DESC(?a)"""
+            GROUP BY ?a ?status ?date ?assessor ?name ?note ?note_en ?reason
+            ORDER BY DESC(?date) DESC(?a)"""
             + page,
             commitment,
         )
@@ -351,7 +362,8 @@ WHERE {
                 "assessor": _str(r.get("name")) or str(r["assessor"]),
                 "assessor_iri": str(r["assessor"]),
                 "evidence": [e for e in str(r.get("evidence", "")).split("\n") if e],
-                "note": _str(r.get("note")),
+                "note": _note(r.get("note"), r.get("note_en")),
+                "date_reason": _str(r.get("reason")),
             }
             for r in rows.dicts()
         ]

@@ -46,12 +46,14 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class ParameterError(PlatformGraphError):
-    """A parameter value that does not fit its declared type."""
+    """A parameter value that does not fit its declared type (``sv``: the message in
+    Swedish)."""
 
-    def __init__(self, name: str, message: str) -> None:
+    def __init__(self, name: str, message: str, sv: str | None = None) -> None:
         super().__init__(f"{name}: {message}")
         self.name = name
         self.message = message
+        self.sv = sv or f"ogiltigt värde: {message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,25 +68,37 @@ class Parameter:
         """Turn a request value into the RDF term bound to ``?name``."""
         if self.type in RESOURCE_KINDS:
             if not SLUG.match(raw):
-                raise ParameterError(self.name, f"expected a {self.type} slug such as 'vivalla'")
+                raise ParameterError(
+                    self.name,
+                    f"expected a {self.type} slug such as 'vivalla'",
+                    f"väntade ett id (slug) för {self.type}, t.ex. 'vivalla'",
+                )
             return URIRef(ID[f"{self.type}/{raw}"])
         if self.type == "integer":
             if not re.fullmatch(r"-?\d+", raw):
-                raise ParameterError(self.name, "expected an integer")
+                raise ParameterError(self.name, "expected an integer", "väntade ett heltal")
             return Literal(int(raw))
         if self.type == "boolean":
             if raw.lower() not in ("true", "false"):
-                raise ParameterError(self.name, "expected true or false")
+                raise ParameterError(
+                    self.name, "expected true or false", "väntade true eller false"
+                )
             return Literal(raw.lower() == "true")
         if self.type == "date":
             try:
                 date.fromisoformat(raw)
             except ValueError as exc:
-                raise ParameterError(self.name, "expected a date such as 2026-12-31") from exc
+                raise ParameterError(
+                    self.name,
+                    "expected a date such as 2026-12-31",
+                    "väntade ett datum som 2026-12-31",
+                ) from exc
             return Literal(raw, datatype=XSD.date)
         if self.type == "year":
             if not re.fullmatch(r"\d{4}", raw):
-                raise ParameterError(self.name, "expected a year such as 2027")
+                raise ParameterError(
+                    self.name, "expected a year such as 2027", "väntade ett år som 2027"
+                )
             return Literal(raw, datatype=XSD.gYear)
         return Literal(raw)
 
@@ -103,13 +117,19 @@ class NamedQuery:
         for name in values:
             if name not in known:
                 allowed = ", ".join(sorted(known)) or "none"
-                raise ParameterError(name, f"unknown parameter (this query takes: {allowed})")
+                raise ParameterError(
+                    name,
+                    f"unknown parameter (this query takes: {allowed})",
+                    f"okänd parameter (frågan tar: {allowed})",
+                )
         out: dict[str, Term] = {}
         for p in self.parameters:
             raw = values.get(p.name, p.default)
             if raw is None:
                 if p.required:
-                    raise ParameterError(p.name, "this parameter is required")
+                    raise ParameterError(
+                        p.name, "this parameter is required", "parametern måste anges"
+                    )
                 continue
             out[p.name] = p.bind(raw)
         return out

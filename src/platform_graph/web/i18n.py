@@ -154,6 +154,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "platform_doc": "Plattformen",
         "whole_text": "Hela texten",
         "none": "–",
+        "date_reason": "Skäl till datumet",
+        "not_found_title": "Sidan finns inte",
+        "not_found_lead": "Det finns ingen sida på den här adressen. Den kan ha flyttats, eller "
+        "så är adressen felstavad.",
+        "not_found_address": "Adressen",
+        "not_found_home": "Till översikten",
+        "not_found_search": "Sök i plattformen",
+        "not_found_browse": "Bläddra bland åtaganden, aktörer, områden och teman",
     },
     "en": {
         "site": "The political platform as a knowledge graph",
@@ -279,5 +287,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "platform_doc": "The platform",
         "whole_text": "The whole text",
         "none": "–",
+        "date_reason": "Reason for the date",
+        "not_found_title": "Page not found",
+        "not_found_lead": "There is no page at this address. It may have moved, or the address "
+        "may be misspelt.",
+        "not_found_address": "The address",
+        "not_found_home": "Go to the overview",
+        "not_found_search": "Search the platform",
+        "not_found_browse": "Browse commitments, actors, areas and themes",
     },
 }

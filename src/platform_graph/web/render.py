@@ -38,6 +38,7 @@ __all__ = [
     "View",
     "browse_page",
     "home_page",
+    "not_found_page",
     "platform_page",
     "resource_page",
     "search_page",
@@ -359,6 +360,25 @@ def _resource(
 
 def _literal(term: Term | None) -> str | None:
     return str(term) if isinstance(term, Literal) else None
+
+
+# --- a page that does not exist ------------------------------------------------------------
+
+
+def not_found_page(request: Request) -> HTMLResponse:
+    """The 404 page for a browser, in the site's layout: links home and to search.
+
+    Drawn without the graph's labels: a missing page must not wait for the store.
+    """
+    lang, explicit = choose_lang(
+        request.query_params.get("lang"), request.headers.get("accept-language")
+    )
+    view = View(request, lang, explicit, {})
+    response = _respond(
+        view, "not_found.html", vary="Accept, Accept-Language", path=request.url.path
+    )
+    response.status_code = 404
+    return response
 
 
 # --- /sparql ------------------------------------------------------------------------------

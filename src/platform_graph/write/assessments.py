@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,16 +15,24 @@ from platform_graph.vocab.identifiers import slugify
 from platform_graph.vocab.namespaces import DATA_GRAPH, ID, PG
 from platform_graph.write.writer import assessor_iri
 
-__all__ = ["AssessmentInput", "assessment_change", "slugify"]
+__all__ = ["AssessmentInput", "assessment_change", "assessments_change", "slugify"]
 
 
 @dataclass(frozen=True, slots=True)
 class AssessmentInput:
+    """One assessment as a person gives it (checked by ``assessment_rules.check_assessment``).
+
+    ``note`` is the note in Swedish, ``note_en`` the same in English (optional);
+    ``date_reason`` says why a date after today or before the term is right.
+    """
+
     status: str
     date: date
     assessor: str
     evidence: tuple[str, ...]
     note: str | None = None
+    note_en: str | None = None
+    date_reason: str | None = None
 
 
 def assessment_change(
@@ -34,43 +43,77 @@ def assessment_change(
     The commitment's pg:status follows the assessment with the latest date; an older
     assessment added later is kept but does not change the status.
     """
+    nodes, add, remove = assessments_change(store, [(commitment, item)])
+    return nodes[0], add, remove
+
+
+def assessments_change(
+    store: Store, items: Sequence[tuple[URIRef, AssessmentInput]]
+) -> tuple[list[URIRef], list[Quad], list[Quad]]:
+    """The nodes made, and the quads to add and remove, for several new assessments at
+    once (a spreadsheet's rows): each gets its own number, and each commitment's status
+    follows the latest date among its earlier and its new assessments."""
     g = DATA_GRAPH
-    existing = [s for s, _, _, _ in store.quads(None, PG.assesses, commitment)]
+    nodes: list[URIRef] = []
+    add: list[Quad] = []
+    taken: set[URIRef] = set()
+    latest_new: dict[URIRef, tuple[str, URIRef]] = {}
+    for commitment, item in items:
+        node = _fresh_node(store, commitment, taken)
+        taken.add(node)
+        nodes.append(node)
+        add += _quads(node, commitment, item)
+        status = URIRef(ID[f"status/{item.status}"])
+        day = item.date.isoformat()
+        # The last row of the latest date wins among the new ones.
+        if commitment not in latest_new or day >= latest_new[commitment][0]:
+            latest_new[commitment] = (day, status)
+    remove: list[Quad] = []
+    for commitment, (day, status) in latest_new.items():
+        existing = [s for s, _, _, _ in store.quads(None, PG.assesses, commitment)]
+        latest = max(
+            (str(o) for a in existing for _, _, o, _ in store.quads(a, DCTERMS.date, None)),
+            default="",
+        )
+        if day >= latest:
+            remove += store.quads(commitment, PG.status)
+            add.append((commitment, PG.status, status, g))
+    return nodes, list(dict.fromkeys(add)), remove
+
+
+def _fresh_node(store: Store, commitment: URIRef, taken: set[URIRef]) -> URIRef:
     slug = str(commitment).rsplit("/", 1)[-1]
-    n = len(existing) + 1
+    n = len(store.quads(None, PG.assesses, commitment)) + 1
     node = URIRef(ID[f"assessment/{slug}-{n}"])
-    while store.quads(node):
+    while node in taken or store.quads(node):
         n += 1
         node = URIRef(ID[f"assessment/{slug}-{n}"])
+    return node
+
+
+def _quads(node: URIRef, commitment: URIRef, item: AssessmentInput) -> list[Quad]:
+    g = DATA_GRAPH
     status = URIRef(ID[f"status/{item.status}"])
-    assessor = (
-        URIRef(item.assessor)
-        if re.match(r"^https?://", item.assessor)
-        else assessor_iri(slugify(item.assessor))
-    )
-    add: list[Quad] = [
+    named_by_iri = re.match(r"^https?://", item.assessor) is not None
+    assessor = URIRef(item.assessor) if named_by_iri else assessor_iri(slugify(item.assessor))
+    out: list[Quad] = [
         (node, RDF.type, PG.Assessment, g),
         (node, PG.assesses, commitment, g),
         (node, PG.status, status, g),
         (node, DCTERMS.date, Literal(item.date.isoformat(), datatype=XSD.date), g),
         (node, PROV.wasAttributedTo, assessor, g),
     ]
-    if not re.match(r"^https?://", item.assessor):
-        add += [
+    if not named_by_iri:
+        out += [
             (assessor, RDF.type, PROV.Agent, g),
-            (assessor, RDFS.label, Literal(item.assessor), g),
+            (assessor, RDFS.label, Literal(item.assessor.strip()), g),
         ]
-    for ev in item.evidence:
-        value = URIRef(ev) if re.match(r"^https?://\S+$", ev) else Literal(ev)
-        add.append((node, PG.evidence, value, g))
-    if item.note:
-        add.append((node, RDFS.comment, Literal(item.note), g))
-    latest = max(
-        (str(o) for a in existing for _, _, o, _ in store.quads(a, DCTERMS.date, None)),
-        default="",
-    )
-    remove: list[Quad] = []
-    if item.date.isoformat() >= latest:
-        remove = store.quads(commitment, PG.status)
-        add.append((commitment, PG.status, status, g))
-    return node, add, remove
+    for url in item.evidence:
+        out.append((node, PG.evidence, URIRef(url.strip()), g))
+    if item.note and item.note.strip():
+        out.append((node, RDFS.comment, Literal(item.note.strip(), lang="sv"), g))
+    if item.note_en and item.note_en.strip():
+        out.append((node, RDFS.comment, Literal(item.note_en.strip(), lang="en"), g))
+    if item.date_reason and item.date_reason.strip():
+        out.append((node, PG.dateReason, Literal(item.date_reason.strip()), g))
+    return out
