@@ -540,3 +540,145 @@ def test_the_change_log_reads_in_words_and_filters(wb: Client) -> None:
         .headers["content-type"]
         .startswith("text/turtle")
     )
+
+
+# --- follow-up --------------------------------------------------------------------------
+
+
+def _assessment(csrf: str, **values: str) -> dict[str, str]:
+    return {
+        "csrf": csrf,
+        "status": "in-progress",
+        "date": "2025-03-01",
+        "assessor": "Stadsledningskontoret",
+        "evidence": "https://www.orebro.se/a\nhttps://www.orebro.se/b",
+        "note": "Arbetet pågår.",
+        "note_en": "Work is under way.",
+        **values,
+    }
+
+
+def test_record_an_assessment_in_the_form(wb: Client) -> None:
+    csrf = sign_in(wb, EDITOR)
+    form = wb.get(f"/workbench/statements/{VIVALLA}/assess")
+    assert form.status_code == 200
+    r = wb.post(
+        f"/workbench/statements/{VIVALLA}/assess",
+        data=_assessment(csrf),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert "assessed=" in r.headers["location"]
+    assert wb.get(f"/api/commitments/{VIVALLA}").json()["status"] == "in-progress"
+    items = wb.get(f"/api/commitments/{VIVALLA}/assessments").json()["items"]
+    assert sorted(items[0]["evidence"]) == ["https://www.orebro.se/a", "https://www.orebro.se/b"]
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "words"),
+    [
+        ({"date": "2031-01-01"}, "date", "efter i dag"),
+        ({"date": "1999-05-05"}, "date", "före mandatperioden"),
+        ({"date": "31/12/2025"}, "date", "ÅÅÅÅ-MM-DD"),
+        ({"evidence": "x"}, "evidence", "ingen webbadress"),
+        ({"status": "done"}, "status", "finns inte på skalan"),
+        ({"assessor": ""}, "assessor", "Ange vem"),
+    ],
+    ids=["future", "before-term", "unreadable-date", "not-a-url", "no-such-status", "no-one"],
+)
+def test_a_bad_assessment_is_shown_next_to_its_field_and_changes_nothing(
+    wb: Client, values: dict[str, str], field: str, words: str
+) -> None:
+    csrf = sign_in(wb, EDITOR)
+    before = etag(wb)
+    r = wb.post(f"/workbench/statements/{VIVALLA}/assess", data=_assessment(csrf, **values))
+    assert r.status_code == 422
+    assert words in r.text
+    assert f'href="#field-{field}"' in r.text
+    assert etag(wb) == before
+
+
+def test_a_date_outside_the_term_is_kept_with_a_reason(wb: Client) -> None:
+    csrf = sign_in(wb, EDITOR)
+    r = wb.post(
+        f"/workbench/statements/{VIVALLA}/assess",
+        data=_assessment(
+            csrf, date="2021-11-30", date_reason="Beslutet fattades före mandatperioden."
+        ),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+
+
+def test_a_spreadsheet_is_checked_row_by_row_then_applied_as_one_change(wb: Client) -> None:
+    csrf = sign_in(wb, EDITOR)
+    template = wb.get("/workbench/follow-up-template.xlsx")
+    assert template.status_code == 200
+    assert template.content[:2] == b"PK"
+    good = (
+        "commitment;status;date;assessor;evidence;note\n"
+        f"{VIVALLA};in-progress;2025-02-01;Kansliet;https://www.orebro.se/x;Pågår\n"
+        f"{OTHER};fulfilled;2025-02-02;Kansliet;https://www.orebro.se/y;Klar\n"
+    ).encode()
+    before = etag(wb)
+    checked = wb.post(
+        "/workbench/import",
+        data={"csrf": csrf},
+        files={"file": ("uppfoljning.csv", good, "text/csv")},
+    )
+    assert checked.status_code == 200
+    assert "Alla 2 rader är giltiga" in checked.text
+    assert etag(wb) == before
+    upload = re.search(r'action="/workbench/import/([^"]+)"', checked.text)
+    assert upload
+    applied = wb.post(f"/workbench/import/{upload.group(1)}", data={"csrf": csrf})
+    assert applied.status_code == 201
+    assert wb.get(f"/api/commitments/{OTHER}").json()["status"] == "fulfilled"
+    log = wb.get("/api/changes?limit=5").json()
+    assert log["total"] == 1  # one change for both rows
+    # The same upload cannot be applied twice.
+    again = wb.post(f"/workbench/import/{upload.group(1)}", data={"csrf": csrf})
+    assert again.status_code == 410
+
+
+def test_a_spreadsheet_with_a_bad_row_applies_nothing(wb: Client) -> None:
+    csrf = sign_in(wb, EDITOR)
+    bad = (
+        "commitment,status,date,assessor,evidence,note\n"
+        f"{VIVALLA},in-progress,2025-02-01,Kansliet,https://www.orebro.se/x,\n"
+        "no-such-commitment,fulfilled,2025-02-02,Kansliet,https://www.orebro.se/y,\n"
+    ).encode()
+    before = etag(wb)
+    r = wb.post(
+        "/workbench/import", data={"csrf": csrf}, files={"file": ("f.csv", bad, "text/csv")}
+    )
+    assert r.status_code == 422
+    assert "1 rader har fel" in r.text
+    assert "no-such-commitment" in r.text
+    assert "/workbench/import/" not in r.text.split("<form")[-2]  # no button to save
+    assert etag(wb) == before
+    nothing = wb.post(
+        "/workbench/import",
+        data={"csrf": csrf},
+        files={"file": ("f.pdf", b"%PDF-1.4", "application/pdf")},
+    )
+    assert nothing.status_code in (400, 415)
+    assert etag(wb) == before
+
+
+def test_with_review_a_spreadsheet_becomes_one_proposal(wb_review: Client) -> None:
+    csrf = sign_in(wb_review, EDITOR)
+    good = (
+        "commitment;status;date;assessor;evidence;note\n"
+        f"{VIVALLA};in-progress;2025-02-01;Kansliet;https://www.orebro.se/x;Pågår\n"
+    ).encode()
+    checked = wb_review.post(
+        "/workbench/import", data={"csrf": csrf}, files={"file": ("u.csv", good, "text/csv")}
+    )
+    upload = re.search(r'action="/workbench/import/([^"]+)"', checked.text)
+    assert upload
+    before = etag(wb_review)
+    done = wb_review.post(f"/workbench/import/{upload.group(1)}", data={"csrf": csrf})
+    assert done.status_code == 201
+    assert "har blivit förslag" in done.text
+    assert etag(wb_review) == before

@@ -26,9 +26,14 @@ from platform_graph.http.change_message import (
 )
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError, bilingual
-from platform_graph.http.writing import DryRun, IfMatch, is_admin
+from platform_graph.http.writing import DryRun, IfMatch, is_admin, needs_review, propose
+from platform_graph.service.parts import Service
 from platform_graph.write.assessment_rules import today_in_sweden
-from platform_graph.write.follow_up_import import ImportResult, import_follow_up
+from platform_graph.write.follow_up_import import (
+    ImportResult,
+    follow_up_message,
+    import_follow_up,
+)
 from platform_graph.write.follow_up_sheets import (
     CSV_TYPES,
     MAX_ROWS,
@@ -39,9 +44,10 @@ from platform_graph.write.follow_up_sheets import (
     read_sheet,
 )
 from platform_graph.write.follow_up_template import follow_up_template, follow_up_template_csv
+from platform_graph.write.tokens import Principal
 from platform_graph.write.writer import PreconditionFailed
 
-__all__ = ["router"]
+__all__ = ["import_sheet", "read_upload", "router"]
 
 # Workbooks saved by Excel carry extensions openpyxl does not read (and says so): the
 # values are read all the same.
@@ -98,6 +104,11 @@ def _media(request: Request) -> tuple[str, str | None]:
     return media, "cp1252" if charset == "windows-1252" else charset
 
 
+def read_upload(data: bytes, media: str, charset: str | None = None) -> Sheet:
+    """A spreadsheet from its bytes, or ProblemError (400 unreadable, 413 too large)."""
+    return _sheet(data, media, charset)
+
+
 def _sheet(data: bytes, media: str, charset: str | None) -> Sheet:
     try:
         return read_sheet(data, media, charset)
@@ -130,6 +141,14 @@ def _answer(result: ImportResult) -> Response:
         }
         return JSONResponse(problem, status_code=422, media_type="application/problem+json")
     headers: dict[str, str] = {}
+    if result.proposal is not None:
+        n = result.proposal
+        body["proposal"] = {
+            "id": n,
+            "href": f"/api/proposals/{n}",
+            "page": f"/workbench/review/{n}",
+        }
+        return JSONResponse(body, status_code=202, headers={"Location": f"/api/proposals/{n}"})
     if result.outcome is not None:
         headers["ETag"] = result.outcome.etag
     if result.change is not None:
@@ -176,14 +195,31 @@ async def import_assessments(
     media, charset = _media(request)
     data = await request.body()
     sheet = await asyncio.to_thread(_sheet, data, media, charset)
+    result = await asyncio.to_thread(
+        import_sheet, state, principal, sheet, dry_run=dry_run, if_match=if_match, message=message
+    )
+    return _answer(result)
+
+
+def import_sheet(
+    state: Service,
+    principal: Principal,
+    sheet: Sheet,
+    *,
+    dry_run: bool = False,
+    if_match: str | None = None,
+    message: str | None = None,
+) -> ImportResult:
+    """The import in the principal's name (the API's and the workbench's): with four
+    eyes, an editor's valid rows become one proposal (``ImportResult.proposal``)."""
+    review = needs_review(state, principal, dry_run)
     try:
-        result = await asyncio.to_thread(
-            import_follow_up,
+        result = import_follow_up(
             state.writer,
             sheet,
             author=principal.name,
             admin=is_admin(principal),
-            dry_run=dry_run,
+            dry_run=dry_run or review,
             if_match=if_match,
             message=message,
         )
@@ -196,7 +232,16 @@ async def import_assessments(
             "data har ändrats sedan du läste.",
             current_etag=exc.current,
         ) from exc
-    return _answer(result)
+    if review and result.status == "dry-run" and result.outcome is not None:
+        outcome = propose(
+            state,
+            principal,
+            result.outcome,
+            message or follow_up_message(len(result.rows)),
+            kind="import",
+        )
+        result.proposal = outcome.proposal
+    return result
 
 
 class TemplateFormat(StrEnum):

@@ -66,7 +66,12 @@ def _summary(p: Proposal) -> dict[str, Any]:
 def _get(state: Service, proposal_id: int) -> Proposal:
     found = state.proposals.get(proposal_id)
     if found is None:
-        raise ProblemError(404, "Not found", f"no proposal {proposal_id}")
+        raise ProblemError(
+            404,
+            "Not found",
+            f"no proposal {proposal_id}",
+            sv=f"Det finns inget förslag {proposal_id}.",
+        )
     return found
 
 
@@ -90,14 +95,29 @@ def decide(
             return approve(state.writer, state.proposals, proposal_id, principal, comment)
         return reject(state.proposals, proposal_id, principal, comment)
     except OwnProposal as exc:
-        raise ProblemError(403, "Forbidden", str(exc), rule="four-eyes") from exc
+        raise ProblemError(
+            403,
+            "Forbidden",
+            str(exc),
+            sv=f"Förslag {proposal_id} är ditt eget: en annan redaktör eller en administratör "
+            "beslutar om det (fyra ögon).",
+            rule="four-eyes",
+        ) from exc
     except NotOpen as exc:
-        raise ProblemError(409, "Conflict", str(exc), state=exc.proposal.state) from exc
+        raise ProblemError(
+            409,
+            "Conflict",
+            str(exc),
+            sv=f"Förslag {proposal_id} är redan avgjort ({exc.proposal.state}).",
+            state=exc.proposal.state,
+        ) from exc
     except ProposalConflict as exc:
         raise ProblemError(
             409,
             "Conflict",
             f"{exc}: the data changed since the proposal; propose the change again",
+            sv="Data har ändrats sedan förslaget lämnades (tripler det tar bort finns inte "
+            "längre): lämna förslaget på nytt.",
         ) from exc
 
 

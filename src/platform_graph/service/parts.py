@@ -24,6 +24,7 @@ from platform_graph.web.site import Site
 from platform_graph.write.proposals import Proposals
 from platform_graph.write.sessions import Sessions
 from platform_graph.write.tokens import TokenRegistry
+from platform_graph.write.uploads import Uploads
 from platform_graph.write.workbench_db import WorkbenchDB
 from platform_graph.write.writer import WritePolicy, Writer
 
@@ -47,6 +48,7 @@ class Service:
     """The workbench's sessions, proposals and uploads (not graph data)."""
     sessions: Sessions
     proposals: Proposals
+    uploads: Uploads
 
     def close(self) -> None:
         self.workbench.close()
@@ -116,4 +118,5 @@ def start(
         workbench=workbench,
         sessions=Sessions(workbench, tokens, settings.session_hours),
         proposals=proposals,
+        uploads=Uploads(workbench),
     )

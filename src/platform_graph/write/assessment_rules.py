@@ -35,6 +35,7 @@ from platform_graph.validation.shacl import Result
 from platform_graph.vocab.namespaces import PG
 from platform_graph.vocab.scales import STATUSES
 from platform_graph.write.assessments import AssessmentInput
+from platform_graph.write.field_errors import FieldError
 
 __all__ = [
     "ASSESSOR_MAX",
@@ -70,32 +71,6 @@ FIELDS = (
 
 _TIMEZONE = "Europe/Stockholm"
 _URL_CHARS = re.compile(r"^[^\s<>\"{}|\\^`]+$")
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    """One broken rule: the field it concerns (``index``: which of several values, for
-    evidence), a stable ``code``, and the message in Swedish and English."""
-
-    field: str
-    code: str
-    sv: str
-    en: str
-    index: int | None = None
-
-    @property
-    def parameter(self) -> str:
-        """The field as a dotted path into the API's body (``evidence.1``, ``note.en``)."""
-        if self.field == "note_en":
-            return "note.en"
-        return self.field if self.index is None else f"{self.field}.{self.index}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "parameter": self.parameter,
-            "code": self.code,
-            "message": {"sv": self.sv, "en": self.en},
-        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,18 +14,29 @@ __all__ = ["FieldError", "violations_by_field"]
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
+    """One broken rule: the field it concerns (``""``: the whole form; ``index``: which of
+    several values, as for evidence), a stable ``code``, the message in Swedish and
+    English."""
+
     field: str
-    """The form field (or column) it concerns; ``""`` when it concerns the whole."""
     code: str
     sv: str
     en: str
+    index: int | None = None
+
+    @property
+    def parameter(self) -> str:
+        """The field as a dotted path into the API's body (``evidence.1``, ``note.en``)."""
+        if self.field == "note_en":
+            return "note.en"
+        return self.field if self.index is None else f"{self.field}.{self.index}"
 
     def text(self, lang: str) -> str:
         return self.sv if lang == "sv" else self.en
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
-            "parameter": self.field or None,
+            "parameter": self.parameter,
             "code": self.code,
             "message": {"sv": self.sv, "en": self.en},
         }

@@ -105,6 +105,8 @@ class ImportResult:
     sheet: Sheet
     outcome: Outcome | None = None
     change: int | None = None
+    proposal: int | None = None
+    """With four eyes: the proposal the rows became (nothing applied yet)."""
 
     @property
     def applied(self) -> int:

@@ -55,11 +55,12 @@ def done(request: Request, path: str, **params: str | int) -> RedirectResponse:
 
 async def form(request: Request) -> dict[str, list[str]]:
     """The posted form's fields, each with all its values."""
-    data = await request.form()
     out: dict[str, list[str]] = {}
-    for key, value in data.multi_items():
-        if isinstance(value, str):
-            out.setdefault(key, []).append(value)
+    # No form here takes a file: one sent all the same is dropped (and its spool closed).
+    async with request.form(max_files=0, max_fields=2000) as data:
+        for key, value in data.multi_items():
+            if isinstance(value, str):
+                out.setdefault(key, []).append(value)
     return out
 
 

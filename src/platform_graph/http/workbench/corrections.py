@@ -45,7 +45,9 @@ EMPTY_ACTOR_ROWS = 3
 def _node(state: Service, slug: str) -> URIRef:
     node = statement_node(state.store, slug)
     if node is None:
-        raise ProblemError(404, "Not found", f"no statement {slug!r}")
+        raise ProblemError(
+            404, "Not found", f"no statement {slug!r}", sv=f"Det finns inget påstående {slug!r}."
+        )
     return node
 
 
