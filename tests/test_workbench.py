@@ -653,7 +653,7 @@ def test_a_spreadsheet_with_a_bad_row_applies_nothing(wb: Client) -> None:
         "/workbench/import", data={"csrf": csrf}, files={"file": ("f.csv", bad, "text/csv")}
     )
     assert r.status_code == 422
-    assert "1 rader har fel" in r.text
+    assert "Rader med fel: 1." in r.text
     assert "no-such-commitment" in r.text
     assert "/workbench/import/" not in r.text.split("<form")[-2]  # no button to save
     assert etag(wb) == before

@@ -326,3 +326,81 @@ def test_an_admin_creates_and_revokes_a_token(
         lisa.page.goto("/workbench/")
         expect(lisa.page).to_have_url(re.compile(r"/workbench/login"))
     visit.assert_clean()
+
+
+# --- follow-up ------------------------------------------------------------------------------
+
+ORDNINGSVAKTER = "trygghet-vivalla-plan-i-dialog"
+
+
+def test_record_an_assessment_and_correct_a_typo_in_its_date(visit: Visit) -> None:
+    page = visit.page
+    sign_in(page, EDITOR, start=f"/workbench/statements/{ORDNINGSVAKTER}")
+    page.get_by_role("link", name="Följ upp", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ny bedömning")
+    accessible(visit, "assess", doc="assess")
+    page.get_by_label("Pågår").check()
+    # A typo: 2052 for 2025.
+    page.get_by_label("Datum", exact=True).fill("2052-03-14")
+    page.get_by_label("Bedömare").fill("Stadsledningskontoret")
+    page.get_by_label("Underlag").fill("https://www.orebro.se/protokoll/ks-2025-03-11\nx")
+    page.get_by_label("Kommentar på svenska").fill("Planen tas fram tillsammans med polisen.")
+    page.get_by_role("button", name="Spara bedömningen").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("ligger efter i dag")
+    expect(summary).to_contain_text("ingen webbadress")
+    expect(page.get_by_label("Datum", exact=True)).to_have_attribute("aria-invalid", "true")
+    accessible(visit, "assess-errors", doc="assess-errors")
+    page.get_by_label("Datum", exact=True).fill("2025-03-14")
+    page.get_by_label("Underlag").fill("https://www.orebro.se/protokoll/ks-2025-03-11")
+    page.get_by_role("button", name="Spara bedömningen").click()
+    expect(page.get_by_role("status")).to_contain_text("Bedömningen sparades som ändring")
+    expect(page.locator("table")).to_contain_text("2025-03-14")
+    expect(page.locator("table")).to_contain_text("Pågår")
+    visit.assert_clean()
+
+
+def test_follow_up_many_commitments_from_the_excel_template(visit: Visit, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    page = visit.page
+    sign_in(page, EDITOR, start="/workbench/import")
+    accessible(visit, "import", doc="import")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Hämta mallen (Excel)").click()
+    template = tmp_path / "uppfoljning.xlsx"
+    download.value.save_as(template)
+    # Fill it in as a data officer would in Excel: two rows, one with a mistake.
+    book = load_workbook(template)
+    sheet = book["Uppföljning"]
+    header = [c.value for c in sheet[1]]
+    col = {str(name).strip().lower(): i for i, name in enumerate(header)}
+    rows = {str(r[col["åtagande"]].value): r for r in sheet.iter_rows(min_row=2)}
+    first, second = rows[VIVALLA], rows[ORDNINGSVAKTER]
+    for row, status, day, evidence in (
+        (first, "Delvis uppfyllt", "2025-04-01", "https://www.orebro.se/a"),
+        (second, "Pågår", "2025-04-02", "www.orebro.se/utan-schema"),
+    ):
+        row[col["status"]].value = status
+        row[col["datum"]].value = day
+        row[col["bedömare"]].value = "Kommunledningskontoret"
+        row[col["underlag"]].value = evidence
+    book.save(template)
+    page.get_by_label("Kalkylblad (.xlsx eller .csv)").set_input_files(str(template))
+    page.get_by_role("button", name="Kontrollera").click()
+    expect(page.locator(".error-summary")).to_contain_text("Rader med fel: 1.")
+    expect(page.locator("table.report")).to_contain_text("www.orebro.se/utan-schema")
+    expect(page.get_by_role("button", name=re.compile("Spara"))).to_have_count(0)
+    accessible(visit, "import-errors", doc="import-errors")
+    # Corrected, uploaded again: the report, then one change.
+    second[col["underlag"]].value = "https://www.orebro.se/b"
+    book.save(template)
+    page.get_by_label("Kalkylblad (.xlsx eller .csv)").set_input_files(str(template))
+    page.get_by_role("button", name="Kontrollera").click()
+    expect(page.get_by_role("status")).to_contain_text("Alla 2 rader är giltiga")
+    accessible(visit, "import-report", doc="import-report")
+    page.get_by_role("button", name="Spara 2 bedömningar").click()
+    expect(page.get_by_role("status")).to_contain_text("2 bedömningar sparades som ändring")
+    page.goto(f"/id/commitment/{VIVALLA}")
+    expect(page.locator("dl.facts-list")).to_contain_text("Delvis uppfyllt")
+    visit.assert_clean()

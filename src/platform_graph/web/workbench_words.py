@@ -183,7 +183,7 @@ WORDS: dict[str, dict[str, str]] = {
         "ok": "OK",
         "problem": "Fel",
         "import_ok": "Alla {n} rader är giltiga.",
-        "import_errors": "{n} rader har fel. Ingenting sparas förrän alla rader är rätt: "
+        "import_errors": "Rader med fel: {n}. Ingenting sparas förrän alla rader är rätt: "
         "rätta kalkylbladet och ladda upp det igen.",
         "import_done": "{n} bedömningar sparades som ändring {change}.",
         "upload_gone": "Uppladdningen finns inte längre: ladda upp filen igen.",
@@ -379,7 +379,7 @@ WORDS: dict[str, dict[str, str]] = {
         "ok": "OK",
         "problem": "Error",
         "import_ok": "All {n} rows are valid.",
-        "import_errors": "{n} rows have errors. Nothing is saved until every row is right: "
+        "import_errors": "Rows with errors: {n}. Nothing is saved until every row is right: "
         "correct the spreadsheet and upload it again.",
         "import_done": "{n} assessments were saved as change {change}.",
         "upload_gone": "The upload is no longer there: upload the file again.",

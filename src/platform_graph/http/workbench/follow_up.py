@@ -175,7 +175,16 @@ async def template(state: ServiceDep, session: SessionDep) -> Response:
 @router.get("/workbench/import", response_class=HTMLResponse)
 def import_form(request: Request, state: ServiceDep, session: SessionDep) -> HTMLResponse:
     require(session, Role.editor)
-    return page(request, state, "import.html", session, result=None, upload=None, failure=None)
+    return page(
+        request,
+        state,
+        "import.html",
+        session,
+        result=None,
+        upload=None,
+        failure=None,
+        applied=False,
+    )
 
 
 def _media_of(upload: UploadFile) -> str:
