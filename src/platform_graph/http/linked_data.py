@@ -12,6 +12,7 @@ from rdflib.namespace import DCTERMS, RDF, XSD
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
+from platform_graph.read import research_dataset
 from platform_graph.store import GraphResult
 from platform_graph.store.time_limited import time_limited
 from platform_graph.vocab.namespaces import DATA_GRAPH, ID, ONTOLOGY_GRAPH, PREFIXES
@@ -126,11 +127,14 @@ _DUMPS = {
     "platform-graph.trig": "application/trig",
     "platform-graph.jsonld": "application/ld+json",
 }
+# The research dataset (read/research_dataset.py): tables, not RDF dumps.
+_TABLES = dict(research_dataset.MEDIA_TYPES)
 
 
 @router.get(
     "/data/{name}",
-    summary="The whole graph as a download (Turtle, N-Triples, N-Quads, TriG, JSON-LD)",
+    summary="The whole graph as a download (Turtle, N-Triples, N-Quads, TriG, JSON-LD), "
+    "or the research dataset (pledges.csv, pledges.xlsx, pledges.csv-metadata.json)",
 )
 def dump(name: str, request: Request, state: ServiceDep) -> Response:
     if name == "void.ttl":
@@ -138,18 +142,16 @@ def dump(name: str, request: Request, state: ServiceDep) -> Response:
             void(request, state).serialize(format="turtle", encoding="utf-8"),
             media_type="text/turtle; charset=utf-8",
         )
-    if name not in _DUMPS:
-        raise ProblemError(
-            404,
-            "Not found",
-            f"no download {name!r}; try one of {', '.join(sorted(_DUMPS))} or void.ttl",
-        )
-    media = _DUMPS[name]
+    if name not in _DUMPS and name not in _TABLES:
+        known = ", ".join(sorted([*_DUMPS, *_TABLES]))
+        detail = f"no download {name!r}; try one of {known} or void.ttl"
+        raise ProblemError(404, "Not found", detail)
+    media = _DUMPS.get(name) or _TABLES[name]
     # Written once per version of the dataset and sent from disk, in chunks.
     path = state.downloads.file(name, media)
     return FileResponse(
         path,
-        media_type=media,
+        media_type=media + ("; charset=utf-8" if media == "text/csv" else ""),
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

@@ -44,6 +44,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "footer": "Data: Örebro kommuns politiska plattform 2022–2026. "
         "Varje åtagande är länkat till sina exakta ord i källtexten.",
         "downloads": "Ladda ner grafen",
+        "research_data": "Forskningsdata (ett åtagande per rad)",
         "home_lead": "Plattformen i korthet: vem som styr, under vilken mandatperiod, och vad "
         "plattformen lovar, mening för mening.",
         "coalition": "Koalition",
@@ -168,6 +169,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "footer": "Data: Örebro kommun's political platform 2022–2026. "
         "Every commitment is linked to its exact words in the source text.",
         "downloads": "Download the graph",
+        "research_data": "Research dataset (one commitment per row)",
         "home_lead": "The platform at a glance: who governs, for which term, and what the "
         "platform promises, sentence by sentence.",
         "coalition": "Coalition",
