@@ -10,7 +10,7 @@ countryside, a lake, sites, a transport link), national actors and counties shar
 all, and assessments of fulfilment recorded, as the service records them, by changes in
 the change log. The ontology and the themes come from ``ontology/``.
 
-Proportions follow the real Örebro platform (about 190 commitments and 18 context
+Proportions follow the real Örebro platform (about 190 commitments and 19 context
 statements in 185 sentences; strengths, kinds, themes, actors and areas per statement
 as curated there); a quarter of the commitments carry one to three assessments.
 

@@ -9,72 +9,34 @@ alone). These checks are the reference for `platform-graph check` and the extrac
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
+from platform_graph.build.codebook import SIGNALS, Cue, CueTable, load_cue_table, normal
 from platform_graph.build.graph import BuildResult
 
 ROOT = Path(__file__).resolve().parents[1]
 CUES = ROOT / "data" / "codebook" / "cues.yaml"
 CODEBOOK = ROOT / "docs" / "codebook.md"
-SIGNALS = {"binding", "intent", "process", "aspirational", "hedge", "evaluation"}
-SIGNALS |= {"condition", "none"}
-
-
-@dataclass(frozen=True)
-class Cue:
-    id: str
-    signals: str
-    pattern: re.Pattern[str]
-    raw: dict[str, Any]
 
 
 @cache
-def table() -> dict[str, Any]:
-    doc: dict[str, Any] = yaml.safe_load(CUES.read_text(encoding="utf-8"))
-    return doc
+def table() -> CueTable:
+    return load_cue_table(CUES)
 
 
-@cache
 def cues() -> tuple[Cue, ...]:
-    return tuple(
-        Cue(c["id"], c["signals"], re.compile(c["pattern"], re.IGNORECASE), c)
-        for c in table()["cues"]
-    )
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.replace("...", " ").split()).lower()
+    return table().cues
 
 
 def matches(text: str) -> list[Cue]:
-    """The cues in ``text``; where two matches overlap, the longer one wins."""
-    t = _normal(text)
-    found = [(m.start(), m.end(), c) for c in cues() for m in c.pattern.finditer(t)]
-    return [
-        c
-        for s, e, c in found
-        if not any(
-            (s2 <= s and e <= e2) and (e2 - s2) > (e - s) for s2, e2, _c in found if _c is not c
-        )
-    ]
+    return table().matches(text)
 
 
 def derive(cue_text: str) -> str | None:
-    """The strength the cue table gives for a commitment's cue, or 'context'."""
-    order: list[str] = table()["order"]
-    signals = [c.signals for c in matches(cue_text)]
-    committing = [s for s in signals if s in order]
-    if committing:
-        return max(committing, key=order.index)
-    if any(s in ("hedge", "evaluation") for s in signals):
-        return "context"
-    return None
+    return table().derive(cue_text)
 
 
 def _rows(marker: str) -> list[list[str]]:
@@ -97,13 +59,14 @@ def _ticked(cell: str) -> list[str]:
 def test_the_cue_table_is_well_formed() -> None:
     ids = [c.id for c in cues()]
     assert len(ids) == len(set(ids))
-    assert table()["order"] == ["binding", "intent", "process", "aspirational"]
+    assert table().order == ("binding", "intent", "process", "aspirational")
+    assert 40 <= table().title_max_length <= 120
     for c in cues():
         assert c.signals in SIGNALS, c.id
-        assert c.raw["forms"], c.id
+        assert c.forms, c.id
         assert isinstance(c.raw["in_text"], bool), c.id
         if c.signals == "aspirational":
-            assert set(c.raw["title_marker"]) == {"sv", "en"}, c.id
+            assert set(c.title_marker) == {"sv", "en"}, c.id
 
 
 def test_every_example_is_in_the_sentence_it_names_and_matches_its_cue(
@@ -121,7 +84,7 @@ def test_every_example_is_in_the_sentence_it_names_and_matches_its_cue(
 
 
 def test_forms_the_text_does_not_use_are_marked_so(built: BuildResult) -> None:
-    text = _normal(built.source.text)
+    text = normal(built.source.text)
     for c in cues():
         if not c.raw["in_text"]:
             assert not c.pattern.search(text), c.id
@@ -173,9 +136,11 @@ def test_an_aspirational_title_keeps_its_modality(built: BuildResult) -> None:
         soft = [c for c in matches(st.cue or "") if c.signals == "aspirational"]
         assert soft, st.id
         for lang, title in (("sv", st.title_sv), ("en", st.title_en)):
-            assert any(
-                re.search(c.raw["title_marker"][lang], title or "", re.IGNORECASE) for c in soft
-            ), (st.id, lang, title)
+            assert any(c.title_marker[lang].search(title or "") for c in soft), (
+                st.id,
+                lang,
+                title,
+            )
 
 
 def test_the_codebook_lists_every_reference_back(built: BuildResult) -> None:

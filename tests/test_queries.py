@@ -45,6 +45,7 @@ SAMPLE_VALUES = {
 
 # Every query and the test below that checks its answer exactly.
 CHECKED = {
+    "pledges",
     "testable-by-theme",
     "strength-by-theme",
     "area-commitments",
@@ -476,6 +477,30 @@ def test_actor_commitments_for_every_actor(memory_store: OxigraphStore) -> None:
         got = [(slug(r["commitment"]), text(r["role"]), slug(r["named_actor"])) for r in rows]
         assert len(got) == len(expected), actor
         assert set(got) == expected, actor
+
+
+# --- 4b. pledges -------------------------------------------------------------------------
+
+
+def test_pledges_are_the_testable_commitments_in_text_order(memory_store: OxigraphStore) -> None:
+    # Read from the YAML: every commitment coded testable, in the order of the files and,
+    # within a file, of the quotes in the text (the files are in the text's order).
+    rows = run(memory_store, "pledges")
+    expected = [c.id for c in commitments() if c.testable]
+    got = [slug(r["pledge"]) for r in rows]
+    assert sorted(got) == sorted(expected)
+    assert len(got) == len(set(got)) == 123
+    by_id = {c.id: c for c in commitments()}
+    sections = [s.section for s in statements()]
+    order = {sec: i for i, sec in enumerate(dict.fromkeys(sections))}
+    assert [order[by_id[i].section] for i in got] == sorted(order[by_id[i].section] for i in got)
+    for r in rows:
+        c = by_id[slug(r["pledge"])]
+        assert slug(r["strength"]) == c.strength
+        assert slug(r["kind"]) == c.kind
+        assert slug(r["status"]) == "not-yet-rated"
+        assert " ".join(text(r["quote"]).split()) == c.quote
+        assert (text(r["deadline"]) if r.get("deadline") is not None else None) == c.deadline
 
 
 # --- 5. deadlines -----------------------------------------------------------------------

@@ -29,6 +29,7 @@ __all__ = [
     "STRENGTHS",
     "Actor",
     "Area",
+    "CodingException",
     "Curation",
     "Source",
     "Statement",
@@ -55,6 +56,14 @@ class Source:
     fact: str
     url: str
     date: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodingException:
+    """A recorded exception to one of the codebook's checked rules, with its reason."""
+
+    rule: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +125,7 @@ class Statement:
     note: str | None = None
     refers_to: tuple[str, ...] = ()
     formerly: str | None = None
+    exceptions: tuple[CodingException, ...] = ()
     start: int = -1
     end: int = -1
     sentence: int = -1
@@ -293,8 +303,22 @@ _STATEMENT_KEYS = frozenset(
         "note",
         "refers_to",
         "formerly",
+        "exceptions",
     }
 )
+
+
+def _exceptions(where: str, value: Any) -> tuple[CodingException, ...]:
+    """``exceptions: [{rule: ..., reason: ...}]``: a coding the codebook's check would
+    report, kept on purpose, and why."""
+    out: list[CodingException] = []
+    for raw in value or ():
+        if not isinstance(raw, Mapping) or set(raw) != {"rule", "reason"}:
+            raise CurationError(f"{where}: each exception is a mapping with rule and reason")
+        if not str(raw["reason"]).strip():
+            raise CurationError(f"{where}: an exception needs its reason")
+        out.append(CodingException(str(raw["rule"]), str(raw["reason"])))
+    return tuple(out)
 
 
 def _load_statements(path: Path) -> list[Statement]:
@@ -336,6 +360,7 @@ def _load_statements(path: Path) -> list[Statement]:
                 note=r.get("note"),
                 refers_to=_tuple(r.get("refers_to")),
                 formerly=_opt_str(r.get("formerly")),
+                exceptions=_exceptions(where, r.get("exceptions")),
             )
         )
     return out

@@ -19,6 +19,8 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, SKOS, TIME, XSD
 from rdflib.term import Node
 
 from platform_graph.build.curation import Actor, Area, Curation, Source, Statement, load_curation
+from platform_graph.build.reliability import measured_study
+from platform_graph.build.reliability_graph import add_reliability
 from platform_graph.build.source import SourceDocument
 from platform_graph.config import Paths
 from platform_graph.store import nquads
@@ -339,6 +341,9 @@ def _add_statement(g: Graph, st: Statement, doc: SourceDocument) -> None:
     g.add((node, PG.kind, ID[f"kind/{st.kind}"]))
     g.add((node, PG.changeType, ID[f"change-type/{st.change}"]))
     g.add((node, PG.testable, Literal(bool(st.testable))))
+    if st.testable:
+        # Derived, not curated: a pledge in the research sense is a testable commitment.
+        g.add((node, RDF.type, PG.Pledge))
     g.add((node, PG.status, ID["status/not-yet-rated"]))
     if st.cue:
         g.add((node, PG.strengthCue, Literal(st.cue)))
@@ -382,6 +387,11 @@ def build(paths: Paths, progress: Progress | None = None) -> BuildResult:
     for st in cur.statements:
         _add_statement(data, st, doc)
         _add_references(data, st, by_id)
+    reliability = paths.data / "reliability"
+    if (reliability / "study.yaml").exists():
+        step("measuring the coding's reliability")
+        study, whole, blind = measured_study(reliability)
+        add_reliability(data, study, whole, blind, lambda sid: statement_iri(by_id[sid]), DOCUMENT)
     if any(isinstance(t, BNode) for triple in data for t in triple):
         raise AssertionError("the data graph must not contain blank nodes")
     return BuildResult(ds, cur, doc)

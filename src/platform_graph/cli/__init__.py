@@ -13,6 +13,7 @@ from platform_graph import __version__
 from platform_graph.cli.common import EXIT_INVALID
 from platform_graph.cli.data import cmd_export, cmd_import, cmd_load
 from platform_graph.cli.graph import cmd_build, cmd_check, cmd_stats, cmd_validate
+from platform_graph.cli.reliability import cmd_reliability
 from platform_graph.cli.serve import cmd_serve
 from platform_graph.cli.tokens import cmd_token
 from platform_graph.config import Settings
@@ -64,6 +65,15 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="check the curation files against the source (for curators)")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "reliability",
+        help="Cohen's kappa per coded field from the two codings of the reliability sample",
+    )
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print JSON")
+    out.add_argument("--markdown", action="store_true", help="print the Markdown tables")
+    p.set_defaults(func=cmd_reliability)
 
     p = sub.add_parser("stats", help="counts of the built graph and the validation time")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
+from platform_graph.build.codebook import load_cue_table
+from platform_graph.build.codebook_check import check_codebook
 from platform_graph.build.curation import uncovered
 from platform_graph.build.graph import build, write_outputs
 from platform_graph.build.stats import graph_stats
@@ -129,9 +131,11 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    """Check the curation against the source: every problem at once, for curators."""
+    """Check the curation against the source and the codebook's mechanical rules: every
+    problem at once, for curators."""
     try:
         result = build(settings.paths)
+        table = load_cue_table(settings.paths.data / "codebook" / "cues.yaml")
     except CurationError as exc:
         sys.stdout.write(f"{exc}\n")
         return EXIT_INVALID
@@ -139,13 +143,18 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     for gap in gaps:
         sys.stdout.write(f"{gap}\n")
     statements = result.curation.statements
+    findings = check_codebook(statements, result.source, table)
+    for finding in findings:
+        sys.stdout.write(f"{finding.line()}\n")
     commitments = sum(st.commitment for st in statements)
+    excused = sum(len(st.exceptions) for st in statements)
     sys.stdout.write(
         f"{len(statements)} statements ({commitments} commitments, "
         f"{len(statements) - commitments} context) over {len(result.source.sentences)} "
-        f"sentences; {len(gaps)} sentence(s) not accounted for\n"
+        f"sentences; {len(gaps)} sentence(s) not accounted for; {len(findings)} code(s) "
+        f"against the codebook's rules ({excused} recorded exception(s))\n"
     )
-    return EXIT_INVALID if gaps else EXIT_OK
+    return EXIT_INVALID if gaps or findings else EXIT_OK
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:

@@ -13,6 +13,7 @@ from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.workbench.change_log import public_change
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
+from platform_graph.read import research_dataset
 from platform_graph.store import GraphResult
 from platform_graph.store.time_limited import time_limited
 from platform_graph.vocab.namespaces import DATA_GRAPH, ID, ONTOLOGY_GRAPH, PREFIXES
@@ -143,11 +144,14 @@ _DUMPS = {
     "platform-graph.trig": "application/trig",
     "platform-graph.jsonld": "application/ld+json",
 }
+# The research dataset (read/research_dataset.py): tables, not RDF dumps.
+_TABLES = dict(research_dataset.MEDIA_TYPES)
 
 
 @router.get(
     "/data/{name}",
-    summary="The whole graph as a download (Turtle, N-Triples, N-Quads, TriG, JSON-LD)",
+    summary="The whole graph as a download (Turtle, N-Triples, N-Quads, TriG, JSON-LD), "
+    "or the research dataset (pledges.csv, pledges.xlsx, pledges.csv-metadata.json)",
 )
 def dump(name: str, request: Request, state: ServiceDep) -> Response:
     if name == "void.ttl":
@@ -155,19 +159,20 @@ def dump(name: str, request: Request, state: ServiceDep) -> Response:
             void(request, state).serialize(format="turtle", encoding="utf-8"),
             media_type="text/turtle; charset=utf-8",
         )
-    if name not in _DUMPS:
+    if name not in _DUMPS and name not in _TABLES:
+        known = ", ".join(sorted([*_DUMPS, *_TABLES]))
         raise ProblemError(
             404,
             "Not found",
-            f"no download {name!r}; try one of {', '.join(sorted(_DUMPS))} or void.ttl",
-            sv=f"Ingen nedladdning {name!r}; prova {', '.join(sorted(_DUMPS))} eller void.ttl.",
+            f"no download {name!r}; try one of {known} or void.ttl",
+            sv=f"Ingen nedladdning {name!r}; prova {known} eller void.ttl.",
         )
-    media = _DUMPS[name]
+    media = _DUMPS.get(name) or _TABLES[name]
     # Written once per version of the dataset and sent from disk, in chunks.
     path = state.downloads.file(name, media)
     return FileResponse(
         path,
-        media_type=media,
+        media_type=media + ("; charset=utf-8" if media == "text/csv" else ""),
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

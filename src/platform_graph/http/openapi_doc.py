@@ -78,7 +78,14 @@ _SUCCESS_TYPES: dict[str, list[str]] = {
     "/api/assessments/import": ["application/json"],
     "/id/": [*_RDF, "text/plain", "text/html"],
     "/ontology": [*_RDF, "text/plain", "text/html"],
-    "/data/": [*_RDF, "application/n-quads", "application/trig"],
+    "/data/": [
+        *_RDF,
+        "application/n-quads",
+        "application/trig",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/csvm+json",
+    ],
     "/rdf-graphs": [*_RDF, "application/json"],
     "/update": ["application/json", "text/turtle"],
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from platform_graph.config import Settings
+from platform_graph.read import research_dataset
 from platform_graph.read.downloads import Downloads
 from platform_graph.read.model import ReadModel
 from platform_graph.read.named_queries import NamedQuery, load_queries
@@ -99,7 +100,8 @@ def start(
     )
     writer.on_commit(updates.changed)
     queries = queries if queries is not None else load_queries(settings.queries_dir)
-    read_model = ReadModel(time_limited(the_store, pool), read_version(writer.etag, pool))
+    limited = time_limited(the_store, pool)
+    read_model = ReadModel(limited, read_version(writer.etag, pool))
     tokens = TokenRegistry(settings.tokens_path, configured=settings.tokens)
     workbench = WorkbenchDB(settings.workbench_path)
     proposals = Proposals(workbench)
@@ -113,7 +115,15 @@ def start(
         tokens=tokens,
         writer=writer,
         updates=updates,
-        downloads=Downloads(settings.downloads_dir, the_store, writer.etag),
+        downloads=Downloads(
+            settings.downloads_dir,
+            the_store,
+            writer.etag,
+            # The research dataset's tables are read like the REST reads: in the query
+            # workers, under the time limit.
+            tables=research_dataset.producers(limited, settings.public_base),
+            tables_format=research_dataset.FORMAT,
+        ),
         site=Site(read_model, queries),
         workbench=workbench,
         sessions=Sessions(workbench, tokens, settings.session_hours),

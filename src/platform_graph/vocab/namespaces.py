@@ -12,6 +12,7 @@ __all__ = [
     "CV",
     "DATA_GRAPH",
     "DCTERMS",
+    "DQV",
     "FOAF",
     "GENID",
     "GEO",
@@ -52,6 +53,7 @@ GEO = Namespace("http://www.opengis.net/ont/geosparql#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 WD = Namespace("http://www.wikidata.org/entity/")
+DQV = Namespace("http://www.w3.org/ns/dqv#")
 
 # The named graphs of the dataset: the ontology and the theme scheme (changed by a build
 # or an admin), the data, and the change log (written by the writer alone).
@@ -83,6 +85,7 @@ PREFIXES: dict[str, str] = {
     "xsd": str(XSD),
     "sh": str(SH),
     "wd": str(WD),
+    "dqv": str(DQV),
 }
 
 

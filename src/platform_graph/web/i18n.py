@@ -45,6 +45,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "footer": "Data: Örebro kommuns politiska plattform 2022–2026. "
         "Varje åtagande är länkat till sina exakta ord i källtexten.",
         "downloads": "Ladda ner grafen",
+        "research_data": "Forskningsdata (ett åtagande per rad)",
         "home_lead": "Plattformen i korthet: vem som styr, under vilken mandatperiod, och vad "
         "plattformen lovar, mening för mening.",
         "coalition": "Koalition",
@@ -100,6 +101,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "status": "Status",
         "cue": "Signalord",
         "note": "Kommentar",
+        "refers_to": "Syftar på",
+        "referred_by": "Hänvisas till av",
+        "inherited_actors": "Ärvda aktörer",
+        "inherited_areas": "Ärvda områden",
+        "inherited_from": "från",
+        "inherited": "ärvt",
+        "inherited_note": "Ärvda: utsagan nämner dem inte själv utan tar dem från den utsaga den "
+        "syftar tillbaka på.",
+        "by_reference": "Genom hänvisning (ärvt)",
+        "by_reference_note": "Utsagor som inte nämner detta själva men syftar tillbaka på en "
+        "som gör det.",
+        "sourced_facts": "Uppgifter från andra källor",
+        "sourced_facts_note": "Uppgifter som inte står i plattformens text, med den offentliga "
+        "källan och dess datum. Övriga uppgifter kommer ur texten.",
+        "source": "Källa",
+        "source_date": "Datum",
+        "fact": "Uppgift",
         "history": "Bedömningar",
         "no_assessments": "Inga bedömningar ännu.",
         "assessments_shown": "De senaste {shown} av {total} bedömningar visas; alla finns i API:t:",
@@ -178,6 +196,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "footer": "Data: Örebro kommun's political platform 2022–2026. "
         "Every commitment is linked to its exact words in the source text.",
         "downloads": "Download the graph",
+        "research_data": "Research dataset (one commitment per row)",
         "home_lead": "The platform at a glance: who governs, for which term, and what the "
         "platform promises, sentence by sentence.",
         "coalition": "Coalition",
@@ -233,6 +252,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "status": "Status",
         "cue": "Cue words",
         "note": "Note",
+        "refers_to": "Refers to",
+        "referred_by": "Referred to by",
+        "inherited_actors": "Inherited actors",
+        "inherited_areas": "Inherited areas",
+        "inherited_from": "from",
+        "inherited": "inherited",
+        "inherited_note": "Inherited: the statement does not name them itself but takes them from "
+        "the statement it refers back to.",
+        "by_reference": "By reference (inherited)",
+        "by_reference_note": "Statements that do not name this themselves but refer back to one "
+        "that does.",
+        "sourced_facts": "Facts from other sources",
+        "sourced_facts_note": "Facts that the platform's text does not state, with the public "
+        "source and its date. Everything else comes from the text.",
+        "source": "Source",
+        "source_date": "Date",
+        "fact": "Fact",
         "history": "Assessments",
         "no_assessments": "No assessments yet.",
         "assessments_shown": "The latest {shown} of {total} assessments are shown; all are "

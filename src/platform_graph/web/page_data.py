@@ -36,7 +36,9 @@ __all__ = [
     "Memo",
     "Pages",
     "Piece",
+    "Provenance",
     "SectionText",
+    "SourcedFact",
     "Statement",
     "example_query",
     "local_path",
@@ -489,6 +491,69 @@ class Pages:
         ]
         return commitments, contexts
 
+    # --- provenance: references back, inherited codes, sourced facts ---------------------
+
+    def provenance(self, iri: str) -> Provenance:
+        """What a statement takes from the statements it refers back to, and where from;
+        and which statements refer back to it."""
+        node = {"s": URIRef(iri)}
+        refers = self._select(
+            "SELECT DISTINCT ?t WHERE { ?s pg:refersTo ?t } ORDER BY ?t", node
+        ).rows
+        referred = self._select(
+            "SELECT DISTINCT ?r WHERE { ?r pg:refersTo ?s } ORDER BY ?r", node
+        ).rows
+        # Each inherited code with the statement(s) in the chain of references that name it.
+        areas = self._select(
+            """SELECT DISTINCT ?x ?src WHERE { ?s pg:inheritedArea ?x .
+                 ?s pg:refersTo+ ?src . ?src pg:concernsArea ?x } ORDER BY ?x ?src""",
+            node,
+        ).rows
+        actors = self._select(
+            """SELECT DISTINCT ?x ?src WHERE { ?s pg:inheritedActor ?x .
+                 ?s pg:refersTo+ ?src . ?src ?role ?x .
+                 ?role rdfs:subPropertyOf pg:namesActor } ORDER BY ?x ?src""",
+            node,
+        ).rows
+        return Provenance(
+            refers_to=[str(r[0]) for r in refers],
+            referred_by=[str(r[0]) for r in referred],
+            inherited_areas=_grouped(areas),
+            inherited_actors=_grouped(actors),
+        )
+
+    def inheriting(self, kind: str, iri: str) -> list[tuple[str, list[str]]]:
+        """The statements that inherit an actor or area (by reference), each with the
+        statement(s) it comes from, in the order of the text."""
+        prop = {"actor": "pg:inheritedActor", "area": "pg:inheritedArea"}[kind]
+        named = {
+            "actor": "?src ?role ?x . ?role rdfs:subPropertyOf pg:namesActor .",
+            "area": "?src pg:concernsArea ?x .",
+        }[kind]
+        rows = self._select(
+            f"""SELECT DISTINCT ?s ?src ?start WHERE {{ ?s {prop} ?x ; pg:refersTo+ ?src .
+                 {named} ?s oa:hasSelector/oa:start ?start }} ORDER BY ?start ?s ?src""",
+            {"x": URIRef(iri)},
+        ).rows
+        out: dict[str, list[str]] = {}
+        for s, src, _start in rows:
+            out.setdefault(str(s), []).append(str(src))
+        return list(out.items())
+
+    def sourced_facts(self, iri: str) -> list[SourcedFact]:
+        """The facts about a record that come from outside the text, with their source."""
+        rows = self._select(
+            """SELECT ?p ?o ?source ?date WHERE { ?f a pg:SourcedFact ; rdf:subject ?x ;
+                 rdf:predicate ?p ; rdf:object ?o ; dcterms:source ?source ;
+                 dcterms:date ?date } ORDER BY ?p ?o ?source""",
+            {"x": URIRef(iri)},
+        ).rows
+        return [
+            SourcedFact(str(p), o, str(source), str(date))
+            for p, o, source, date in rows
+            if p is not None and o is not None
+        ]
+
     # --- scales --------------------------------------------------------------------------
 
     def scale(self, kind: str) -> list[str]:
@@ -532,6 +597,34 @@ class Pages:
             parts=parts,
             incoming=[(str(s), str(p)) for s, p in incoming],
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """A statement's references back and what it inherits through them: each inherited
+    actor or area (IRI) with the statements (IRIs) that name it."""
+
+    refers_to: list[str]
+    referred_by: list[str]
+    inherited_areas: list[tuple[str, list[str]]]
+    inherited_actors: list[tuple[str, list[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class SourcedFact:
+    """A fact from outside the text: the property, its value, the public source and date."""
+
+    predicate: str
+    value: Term
+    source: str
+    date: str
+
+
+def _grouped(rows: Sequence[Sequence[Term | None]]) -> list[tuple[str, list[str]]]:
+    out: dict[str, list[str]] = {}
+    for x, src in rows:
+        out.setdefault(str(x), []).append(str(src))
+    return list(out.items())
 
 
 def _opt(term: Term | None) -> str | None:

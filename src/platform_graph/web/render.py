@@ -309,6 +309,7 @@ def _commitment(
         assessments_total=assessments_total,
         cue=_literal(facts.get(PREFIXES["pg"] + "strengthCue")),
         note=_literal(facts.get(PREFIXES["skos"] + "editorialNote")),
+        prov=pages.provenance(c.iri),
         **common,
     )
 
@@ -330,6 +331,7 @@ def _context(
         paragraph=paragraph,
         before=before,
         after=after,
+        prov=pages.provenance(x.iri),
         **common,
     )
 
@@ -347,6 +349,13 @@ def _resource(
         for s, p in common["description"].incoming
         if not any((local_path(s) or "").startswith(x) for x in shown)
     ]
+    iri = common["iri"]
+    inheriting = pages.inheriting(kind, iri) if kind in ("actor", "area") else []
+    facts = [
+        (view.property(f.predicate), view.value(f.value), f.source, f.date)
+        for f in pages.sourced_facts(iri)
+        if safe_link(f.source)
+    ]
     return _respond(
         view,
         "resource.html",
@@ -354,6 +363,8 @@ def _resource(
         r=r,
         section=section,
         incoming=incoming,
+        inheriting=inheriting,
+        sourced=facts,
         **common,
     )
 
