@@ -396,6 +396,33 @@ def test_a_commitment_can_become_context_and_keeps_its_old_address(wb: Client) -
     assert wb.get(f"/api/commitments/{VIVALLA}").status_code == 404
 
 
+def _is_pledge(wb: Client, kind: str, slug: str) -> bool:
+    ask = (
+        "PREFIX pg: <https://w3id.org/platform-graph/ontology#> "
+        f"ASK {{ <https://w3id.org/platform-graph/id/{kind}/{slug}> a pg:Pledge }}"
+    )
+    r = wb.get(
+        "/sparql", params={"query": ask}, headers={"accept": "application/sparql-results+json"}
+    )
+    assert r.status_code == 200, r.text
+    return bool(r.json()["boolean"])
+
+
+def test_a_pledge_follows_the_testability_a_correction_gives(wb: Client) -> None:
+    """pg:Pledge is derived from the coding: a correction keeps it so, both ways."""
+    sign_in(wb, EDITOR)
+    assert _is_pledge(wb, "commitment", VIVALLA)
+    for testable, pledge in (("false", False), ("true", True)):
+        data = _correction(wb, VIVALLA, testable=testable, action="save")
+        r = wb.post(f"/workbench/statements/{VIVALLA}/edit", data=data, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        assert _is_pledge(wb, "commitment", VIVALLA) is pledge
+    data = _correction(wb, VIVALLA, commitment="context", action="save")
+    r = wb.post(f"/workbench/statements/{VIVALLA}/edit", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert not _is_pledge(wb, "context", VIVALLA)
+
+
 # --- review -----------------------------------------------------------------------------
 
 

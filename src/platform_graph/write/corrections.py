@@ -315,6 +315,9 @@ def _coding_quads(node: URIRef, c: Coding, coalition: Term | None) -> list[Quad]
         (node, PG.changeType, URIRef(ID[f"change-type/{c.change}"]), G),
         (node, PG.testable, Literal(bool(c.testable)), G),
     ]
+    if c.testable:
+        # A pledge is derived from the coding (a testable commitment), as the build does.
+        out.append((node, RDF.type, PG.Pledge, G))
     if c.cue:
         out.append((node, PG.strengthCue, Literal(c.cue), G))
     if c.deadline:
@@ -363,7 +366,7 @@ def coding_change(store: Store, node: URIRef, new: Coding) -> tuple[URIRef, list
     target = URIRef(ID[f"{kind}/{slug_of(node)}"])
     delta = _Delta()
     mine = store.quads(node, None, None, G)
-    types = {PG.Commitment, PG.ContextStatement}
+    types = {PG.Commitment, PG.ContextStatement, PG.Pledge}
     for q in mine:
         _, p, o, _ = q
         coding = p in _CODING_PREDICATES or (p == RDF.type and o in types)
