@@ -192,6 +192,7 @@ def test_next_never_leads_off_the_workbench(wb: Client) -> None:
 def test_signing_out_ends_the_session_even_for_a_copied_cookie(wb: Client) -> None:
     csrf = sign_in(wb, EDITOR)
     copied = wb.cookies.get("pg_session")
+    assert copied
     r = wb.post("/workbench/logout", data={"csrf": csrf}, follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"].startswith("/workbench/login?ended=1")
