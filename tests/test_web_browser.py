@@ -97,7 +97,7 @@ def test_search_for_vivalla_reaches_the_commitment_about_2027(visit: Visit) -> N
     facts = page.locator("dl.facts-list")
     expect(facts).to_contain_text("Tidsgräns")
     expect(facts).to_contain_text("2027")
-    expect(facts.get_by_role("link", name="Vivalla")).to_be_visible()
+    expect(facts.get_by_role("link", name="Vivalla", exact=True)).to_be_visible()
     expect(page.locator(".in-context .current")).to_contain_text("senast år 2027")
     visit.shot("commitment")
     visit.assert_clean()

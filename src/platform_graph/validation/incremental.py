@@ -110,22 +110,29 @@ class Validator:
         self._untargeted = Graph()
         self._targets: dict[URIRef, list[Node]] = {}
         self._subject_targets: dict[URIRef, list[Node]] = {}
+        self._object_targets: dict[URIRef, list[Node]] = {}
         for s, p, o in shapes:
             if p == SH.targetClass and isinstance(o, URIRef):
                 self._targets.setdefault(o, []).append(s)  # type: ignore[arg-type]
             elif p == SH.targetSubjectsOf and isinstance(o, URIRef):
                 self._subject_targets.setdefault(o, []).append(s)  # type: ignore[arg-type]
+            elif p == SH.targetObjectsOf and isinstance(o, URIRef):
+                self._object_targets.setdefault(o, []).append(s)  # type: ignore[arg-type]
             else:
                 self._untargeted.add((s, p, o))
         for prefix, ns in shapes.namespaces():
             self._untargeted.bind(prefix, ns)
 
-    def _shapes_for(self, graph: Graph, focus: Iterable[URIRef]) -> Graph:
-        """The shapes, each targeting exactly the focus nodes of its target classes.
+    def _shapes_for(
+        self, graph: Graph, focus: Iterable[URIRef], view: _View
+    ) -> tuple[Graph, set[Node]]:
+        """The shapes, each targeting exactly the focus nodes of its targets; and the nodes
+        targeted (a blank node a focus node owns can be a target of its own).
 
         Validating the subgraph with class targets would also validate every node at its
         edge, cut off from its own neighbourhood: wasted work, and false results.
         """
+        targeted_nodes: set[Node] = set(focus)
         shapes = Graph()
         for t in self._untargeted:
             shapes.add(t)
@@ -145,7 +152,20 @@ class Validator:
                 if (node, predicate, None) in graph:
                     for shape in targeted:
                         shapes.add((shape, SH.targetNode, node))
-        return shapes
+            for predicate, targeted in self._object_targets.items():
+                # The node as an object (from the store: the subgraph holds only the
+                # incoming edges the inverse paths need), and the blank nodes it owns.
+                objects: set[Node] = set()
+                if view.after_in(node, predicate):
+                    objects.add(node)
+                for o in graph.objects(node, predicate):
+                    if isinstance(o, BNode):
+                        objects.add(o)
+                for o in objects:
+                    targeted_nodes.add(o)
+                    for shape in targeted:
+                        shapes.add((shape, SH.targetNode, o))
+        return shapes, targeted_nodes
 
     def scope(self, store: Store, remove: Sequence[Quad], add: Sequence[Quad]) -> Scope:
         view = _View(store, remove, add)
@@ -215,9 +235,11 @@ class Validator:
             return validate(full_graph_after(store, remove, add), self.shapes), scope
         if not scope.focus:
             return Report(True), scope
-        graph = self._neighbourhood(store, scope.focus, _View(store, remove, add))
-        report = validate(graph, self._shapes_for(graph, scope.focus))
-        keep = {str(n) for n in scope.focus}
+        view = _View(store, remove, add)
+        graph = self._neighbourhood(store, scope.focus, view)
+        shapes, targeted = self._shapes_for(graph, scope.focus, view)
+        report = validate(graph, shapes)
+        keep = {str(n) if isinstance(n, URIRef) else n.n3() for n in targeted}
         results = [r for r in report.results if r.focus in keep]
         conforms = not any(r.severity == "violation" for r in results)
         return Report(conforms, results, report.seconds, None), scope

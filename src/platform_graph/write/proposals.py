@@ -80,6 +80,10 @@ class Proposal:
         }
 
 
+# The largest row id SQLite stores; ids from a request beyond it name no proposal.
+_MAX_ROWID = 2**63 - 1
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -141,6 +145,8 @@ class Proposals:
         return found
 
     def get(self, proposal_id: int) -> Proposal | None:
+        if not 0 < proposal_id <= _MAX_ROWID:
+            return None  # SQLite's ids are 64-bit: a larger one names nothing
         rows = self.db.rows("SELECT * FROM proposal WHERE id = ?", (proposal_id,))
         return self._from_row(rows[0]) if rows else None
 
