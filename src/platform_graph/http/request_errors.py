@@ -3,8 +3,8 @@
 Malformed JSON is 400 with the line and column where reading stopped (as docs/api.md
 promises). A body or parameter that does not fit the schema is 422 with one entry in
 ``errors`` per problem: ``parameter`` (a dotted path into the body, ``evidence.0``), the
-pydantic error ``type`` (also as ``code``, as the assessment rules name theirs) and a message in Swedish and English written for people, not
-the validator's own English.
+pydantic error ``type`` (also as ``code``, as the assessment rules name theirs) and a
+message in Swedish and English written for people, not the validator's own English.
 """
 
 from __future__ import annotations
