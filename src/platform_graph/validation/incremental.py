@@ -53,7 +53,8 @@ class _View:
         # A quad removed and added back stays (remove, then add, as the store applies it).
         self.removed = {(s, p, o) for s, p, o, _ in remove} - set(self.added)
         # The added triples by subject and by object: a change of thousands of triples
-        # (a spreadsheet's 400 assessments) walked them all at every step, 45 s of 47.
+        # (a spreadsheet's 400 assessments) walked them all at every step (the 400-row
+        # import test: 16 s before, 7 s after, on a loaded 2-core machine).
         self._added_out: dict[Node, list[Triple3]] = {}
         self._added_in: dict[Term, list[Triple3]] = {}
         for t in self.added:
