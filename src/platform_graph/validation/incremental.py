@@ -52,6 +52,14 @@ class _View:
         self.added: list[Triple3] = [(s, p, o) for s, p, o, _ in add]
         # A quad removed and added back stays (remove, then add, as the store applies it).
         self.removed = {(s, p, o) for s, p, o, _ in remove} - set(self.added)
+        # The added triples by subject and by object: a change of thousands of triples
+        # (a spreadsheet's 400 assessments) walked them all at every step (the 400-row
+        # import test: 16 s before, 7 s after, on a loaded 2-core machine).
+        self._added_out: dict[Node, list[Triple3]] = {}
+        self._added_in: dict[Term, list[Triple3]] = {}
+        for t in self.added:
+            self._added_out.setdefault(t[0], []).append(t)
+            self._added_in.setdefault(t[2], []).append(t)
 
     def before_out(self, node: Node, predicate: URIRef | None = None) -> list[Triple3]:
         return [(s, p, o) for s, p, o, _ in self.store.quads(subject=node, predicate=predicate)]
@@ -61,13 +69,13 @@ class _View:
 
     def after_out(self, node: Node, predicate: URIRef | None = None) -> list[Triple3]:
         found = self.before_out(node, predicate) + [
-            t for t in self.added if t[0] == node and predicate in (None, t[1])
+            t for t in self._added_out.get(node, ()) if predicate in (None, t[1])
         ]
         return [t for t in found if t not in self.removed]
 
     def after_in(self, node: Node, predicate: URIRef | None = None) -> list[Triple3]:
         found = self.before_in(node, predicate) + [
-            t for t in self.added if t[2] == node and predicate in (None, t[1])
+            t for t in self._added_in.get(node, ()) if predicate in (None, t[1])
         ]
         return [t for t in found if t not in self.removed]
 
