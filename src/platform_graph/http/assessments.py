@@ -13,6 +13,7 @@ from rdflib import URIRef
 
 from platform_graph.http.auth import EditorDep
 from platform_graph.http.dependencies import ServiceDep
+from platform_graph.http.etags import tag
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.writing import (
     DryRun,
@@ -24,7 +25,12 @@ from platform_graph.store import Quad
 from platform_graph.vocab.identifiers import SLUG
 from platform_graph.vocab.namespaces import ID
 from platform_graph.vocab.scales import Status
-from platform_graph.write.assessments import AssessmentInput, assessment_change
+from platform_graph.write.assessments import (
+    AssessmentInput,
+    assessment_change,
+    assessment_message,
+)
+from platform_graph.write.writer import Message
 
 __all__ = ["router"]
 
@@ -69,7 +75,17 @@ def _iri_or_text(value: str) -> str:
 @router.post(
     "/api/commitments/{commitment_id}/assessments",
     summary="Add an assessment of whether a commitment was kept",
+    description="The commitment's status follows its latest assessment (the latest date; "
+    "on the same date, the one recorded last), derived by the write path in the same "
+    "change. `If-Match` takes the commitment's ETag (from `GET /api/commitments/{id}`) "
+    "or the dataset's; the answer's `ETag` is the commitment's new one.",
     status_code=201,
+    responses={
+        412: {
+            "description": "The commitment changed since its ETag was read: which "
+            "resource, its current ETag and the change that changed it last"
+        },
+    },
 )
 def post_assessment(
     commitment_id: str,
@@ -99,16 +115,21 @@ def post_assessment(
         made.append(node)
         return remove, add
 
-    message = assessment.message or f"Assessment of {commitment_id}: {item.status}"
+    message: Message = assessment.message or assessment_message(state.store, commitment, item)
     outcome = submit(
         state,
         principal,
         build=build,
         message=message,
         dry_run=dry_run,
+        # A write about this commitment: its own ETag (or the dataset's) in If-Match.
         if_match=if_match,
+        resources=(commitment,),
     )
     response = outcome_response(request, outcome)
+    if commitment in outcome.resource_etags:
+        # The commitment's new version: the If-Match of a next write about it.
+        response.headers["ETag"] = outcome.resource_etags[commitment]
     if outcome.status == "applied" and made:
         response.headers["Content-Location"] = f"/id/assessment/{str(made[-1]).rsplit('/', 1)[-1]}"
     return response
@@ -128,4 +149,5 @@ def list_assessments(
     if not SLUG.match(commitment_id) or not state.store.quads(commitment):
         raise ProblemError(404, "Not found", f"no commitment with id {commitment_id!r}")
     rows, total = state.read_model.assessments(commitment_id, limit=limit, offset=offset)
-    return JSONResponse({"items": rows, "total": total, "limit": limit, "offset": offset})
+    # The assessors' names are other resources' data: a validator of the answer itself.
+    return tag(JSONResponse({"items": rows, "total": total, "limit": limit, "offset": offset}))

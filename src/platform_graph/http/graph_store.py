@@ -59,7 +59,14 @@ from platform_graph.http.auth import EditorDep
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.sparql import _charset_ok
-from platform_graph.http.writing import DryRun, IfMatch, bad_input, is_admin, outcome_response
+from platform_graph.http.writing import (
+    DryRun,
+    IfMatch,
+    bad_input,
+    is_admin,
+    outcome_response,
+    precondition_problem,
+)
 from platform_graph.rdf import media_types
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.rdf.terms import skolemize
@@ -330,9 +337,7 @@ def _apply(
             )
         except PreconditionFailed as exc:
             if wanted is not None:
-                raise ProblemError(
-                    412, "Precondition failed", str(exc), current_etag=exc.current
-                ) from exc
+                raise precondition_problem(exc) from exc
             if attempt == _RETRIES - 1:
                 raise ProblemError(
                     409, "Conflict", "the dataset kept changing during the request: try again"

@@ -10,6 +10,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
 from platform_graph.http.dependencies import ServiceDep
+from platform_graph.http.etags import tag
 from platform_graph.http.problems import ProblemError
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.store import GraphResult
@@ -86,24 +87,38 @@ def resource(path: str, request: Request, state: ServiceDep) -> Response:
             404, "Not found", f"no resource {path!r}: not an identifier of this graph"
         )
     iri = URIRef(ID[path])
+    html = _prefers_html(request)
+    media, content_type = _negotiate(request)
+    # The resource's own version, read before its description (see rest.get_commitment).
+    etag = "" if html else state.writer.resource_etag(iri, RDF_VARIANTS[media])
     # Under the query time limit, as every read of the data.
     result = time_limited(state.store, state.pool).query(_DESCRIBE, bindings={"iri": iri})
     assert isinstance(result, GraphResult)
     if not result.triples:
         raise ProblemError(404, "Not found", f"nothing is known about {iri}")
-    if _prefers_html(request):
+    if html:
         page = resource_page(request, state.site, path)
         page.headers["Link"] = f'<{iri}>; rel="canonical"'
-        return page
-    media, content_type = _negotiate(request)
+        # The page shows its neighbours and the labels of what it links to as well.
+        return tag(page)
     g = _graph()
     for t in result.triples:
         g.add(t)
     return Response(
         g.serialize(format=_RDFLIB[media], encoding="utf-8"),
         media_type=content_type,
-        headers={"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"'},
+        headers={"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"', "ETag": etag},
     )
+
+
+RDF_VARIANTS = {
+    "text/turtle": "ttl",
+    "application/ld+json": "jsonld",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "rdf",
+}
+"""The format part of a resource's ETag in each RDF format (a strong ETag names one
+representation)."""
 
 
 @router.get("/ontology", summary="The ontology, as RDF")

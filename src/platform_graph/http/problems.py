@@ -18,7 +18,7 @@ from platform_graph.store import (
     StoreTimeout,
     StoreUnavailable,
 )
-from platform_graph.write.writer import Forbidden, RevertBlocked
+from platform_graph.write.writer import Forbidden, RevertBlocked, UndoRefused
 
 __all__ = ["ProblemError", "install_handlers", "problem"]
 
@@ -145,6 +145,16 @@ def install_handlers(app: FastAPI) -> None:
             str(exc),
             blocked_by=[{"id": n, "href": f"/api/changes/{n}"} for n in exc.blockers],
             restore=f"/api/changes/{exc.seq}/restore",
+        )
+
+    @app.exception_handler(UndoRefused)
+    async def _refused(_: Request, exc: UndoRefused) -> JSONResponse:
+        return problem(
+            409,
+            "Cannot be undone",
+            exc.en,
+            change={"id": exc.seq, "href": f"/api/changes/{exc.seq}"},
+            errors=[{"message": {"sv": exc.sv, "en": exc.en}}],
         )
 
     @app.exception_handler(Exception)

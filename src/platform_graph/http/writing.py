@@ -18,17 +18,30 @@ from platform_graph.http.problems import ProblemError
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.service.parts import Service
 from platform_graph.store import nquad_line
+from platform_graph.vocab.namespaces import ID
 from platform_graph.write.tokens import Principal, Role
 from platform_graph.write.writer import Outcome, PreconditionFailed
 
-__all__ = ["DryRun", "IfMatch", "bad_input", "is_admin", "outcome_response", "submit"]
+__all__ = [
+    "DryRun",
+    "IfMatch",
+    "bad_input",
+    "is_admin",
+    "outcome_response",
+    "precondition_problem",
+    "submit",
+]
 
 DryRun = Annotated[
     bool, Query(description="Validate and report what would change, without changing anything.")
 ]
 IfMatch = Annotated[
     str | None,
-    Header(description="The ETag the change is based on; a stale one gives 412 and no change."),
+    Header(
+        description="The ETag the change is based on; a stale one gives 412 and no change. "
+        "On a write about one resource (an assessment of a commitment): that resource's "
+        'ETag (`"r-…"`, from its GET), or the dataset\'s (`"N"`); elsewhere the dataset\'s.'
+    ),
 ]
 
 
@@ -56,6 +69,13 @@ def outcome_response(request: Request, outcome: Outcome) -> Response:
         "focus_nodes": outcome.focus_nodes,
         "milliseconds": round(outcome.seconds * 1000, 1),
     }
+    if outcome.derived:
+        # What the write path derived from the change's own triples (a commitment's status).
+        body["derived"] = [nquad_line(q) for q in outcome.derived]
+    if outcome.resource_etags:
+        body["resources"] = [
+            {"iri": str(iri), "etag": etag} for iri, etag in outcome.resource_etags.items()
+        ]
     headers = {"ETag": outcome.etag}
     if outcome.change is not None:
         seq = str(outcome.change).rsplit("/", 1)[-1]
@@ -104,6 +124,39 @@ def submit(state: Service, principal: Principal, **kwargs: Any) -> Outcome:
             )
         return state.writer.submit(author=principal.name, admin=is_admin(principal), **kwargs)
     except PreconditionFailed as exc:
-        raise ProblemError(412, "Precondition failed", str(exc), current_etag=exc.current) from exc
+        raise precondition_problem(exc) from exc
     except PermissionError as exc:
         raise ProblemError(400, "Bad change", str(exc)) from exc
+
+
+def precondition_problem(exc: PreconditionFailed) -> ProblemError:
+    """412: which resource changed, its current ETag, and the change that changed it
+    last, so that a client (the workbench's conflict page) can show both versions."""
+    changed_by: dict[str, Any] | None = None
+    if exc.last_change is not None:
+        n = exc.last_change
+        changed_by = {"id": n, "iri": str(ID[f"change/{n}"]), "href": f"/api/changes/{n}"}
+    if exc.resource is not None:
+        by_sv = f" (ändring {exc.last_change})" if exc.last_change is not None else ""
+        by_en = f" (change {exc.last_change})" if exc.last_change is not None else ""
+        sv = (
+            f"<{exc.resource}> har ändrats sedan du läste den{by_sv}. Läs den igen och gör "
+            "om din ändring utifrån det nya läget."
+        )
+        en = (
+            f"<{exc.resource}> has changed since you read it{by_en}. Read it again and "
+            "make your change on what it is now."
+        )
+    else:
+        sv = "Datan har ändrats sedan du läste den. Läs den igen och gör om din ändring."
+        en = "The data has changed since you read it. Read it again and make your change again."
+    return ProblemError(
+        412,
+        "Precondition failed",
+        str(exc),
+        resource=str(exc.resource) if exc.resource is not None else None,
+        current_etag=exc.current,
+        dataset_etag=exc.dataset,
+        changed_by=changed_by,
+        errors=[{"message": {"sv": sv, "en": en}}],
+    )

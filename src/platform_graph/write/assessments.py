@@ -1,4 +1,8 @@
-"""Assessments of fulfilment: each verdict its own node; the latest sets the status."""
+"""Assessments of fulfilment: each verdict its own node.
+
+The commitment's status is not set here: the writer derives it from the latest of its
+assessments (``write.derived``) for every change, whatever the way in.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from platform_graph.store import Quad, Store
 from platform_graph.vocab.identifiers import slugify
 from platform_graph.vocab.namespaces import DATA_GRAPH, ID, PG
 from platform_graph.write.writer import assessor_iri
 
-__all__ = ["AssessmentInput", "assessment_change", "slugify"]
+__all__ = ["AssessmentInput", "assessment_change", "assessment_message", "slugify"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +33,10 @@ class AssessmentInput:
 def assessment_change(
     store: Store, commitment: URIRef, item: AssessmentInput
 ) -> tuple[URIRef, list[Quad], list[Quad]]:
-    """The quads to add (and remove) for a new assessment of ``commitment``.
+    """The quads to add (and remove: none) for a new assessment of ``commitment``.
 
-    The commitment's pg:status follows the assessment with the latest date; an older
-    assessment added later is kept but does not change the status.
+    The commitment's pg:status follows from the writer's derivation (the latest
+    assessment decides), in the same change.
     """
     g = DATA_GRAPH
     existing = [s for s, _, _, _ in store.quads(None, PG.assesses, commitment)]
@@ -65,12 +69,20 @@ def assessment_change(
         add.append((node, PG.evidence, value, g))
     if item.note:
         add.append((node, RDFS.comment, Literal(item.note), g))
-    latest = max(
-        (str(o) for a in existing for _, _, o, _ in store.quads(a, DCTERMS.date, None)),
-        default="",
-    )
-    remove: list[Quad] = []
-    if item.date.isoformat() >= latest:
-        remove = store.quads(commitment, PG.status)
-        add.append((commitment, PG.status, status, g))
-    return node, add, remove
+    return node, add, []
+
+
+def assessment_message(store: Store, commitment: URIRef, item: AssessmentInput) -> dict[str, str]:
+    """The change log's message for a new assessment, in Swedish and English."""
+    slug = str(commitment).rsplit("/", 1)[-1]
+    status = URIRef(ID[f"status/{item.status}"])
+    labels = {
+        o.language: str(o)
+        for _, _, o, _ in store.quads(status, SKOS.prefLabel)
+        if isinstance(o, Literal) and o.language
+    }
+    when = item.date.isoformat()
+    return {
+        "sv": f"Bedömning av {slug} ({when}): {labels.get('sv', item.status)}",
+        "en": f"Assessment of {slug} ({when}): {labels.get('en', item.status)}",
+    }
