@@ -31,11 +31,46 @@ ERROR_STATUSES = {
     "405": "Method not allowed",
     "406": "None of the acceptable media types can be produced",
     "409": "Conflict",
-    "412": "If-Match does not match the dataset's ETag",
+    "412": "If-Match does not match: on a write about one resource (an assessment of a "
+    "commitment) that resource's ETag, elsewhere the dataset's; the problem names the "
+    "resource, its current ETag and the change that changed it last",
     "413": "Request body too large",
     "415": "Unsupported request media type or charset",
     "422": "Invalid parameter, or a change that breaks a shape",
     "503": "A query past its time limit",
+}
+PRECONDITION_SCHEMA: dict[str, Any] = {
+    "allOf": [
+        {"$ref": "#/components/schemas/Problem"},
+        {
+            "type": "object",
+            "properties": {
+                "resource": {
+                    "type": ["string", "null"],
+                    "description": "The resource that changed (null: the dataset's ETag).",
+                },
+                "current_etag": {"type": "string", "description": "Its ETag now."},
+                "dataset_etag": {"type": "string", "description": 'The dataset\'s, "N".'},
+                "changed_by": {
+                    "type": ["object", "null"],
+                    "description": "The change that changed it last (null: none since the "
+                    "base was built).",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "iri": {"type": "string"},
+                        "href": {"type": "string"},
+                    },
+                },
+            },
+        },
+    ]
+}
+ETAG_HEADER: dict[str, Any] = {
+    "description": 'The version of what was read: a resource\'s own (`"r-…"`) for '
+    "`/api/commitments/{id}` and `/id/…` as RDF (what `If-Match` takes on a write about "
+    'it), a validator of the answer (`"h-…"`) for answers that also show other '
+    'resources, else the dataset\'s (`"N"`).',
+    "schema": {"type": "string"},
 }
 _RDF = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
 _RESULTS = [
@@ -73,15 +108,21 @@ def document(app: FastAPI) -> None:
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["Problem"] = PROBLEM_SCHEMA
+        components["PreconditionFailed"] = PRECONDITION_SCHEMA
         ref = {"$ref": "#/components/schemas/Problem"}
         for path, operations in schema.get("paths", {}).items():
             types = _success_types(path)
             for op in operations.values():
                 responses = op.setdefault("responses", {})
                 for code, description in ERROR_STATUSES.items():
+                    schema_ref = (
+                        {"$ref": "#/components/schemas/PreconditionFailed"}
+                        if code == "412"
+                        else ref
+                    )
                     responses[code] = {
                         "description": description,
-                        "content": {PROBLEM: {"schema": ref}},
+                        "content": {PROBLEM: {"schema": schema_ref}},
                     }
                 if types is None:
                     continue
@@ -92,8 +133,9 @@ def document(app: FastAPI) -> None:
                     content = entry.setdefault("content", {})
                     for media in types:
                         content.setdefault(media, {})
-                # Reads may answer 304 to If-None-Match.
+                # Reads carry an ETag and may answer 304 to If-None-Match.
                 if "get" in operations and op is operations["get"]:
+                    responses["200"].setdefault("headers", {})["ETag"] = ETAG_HEADER
                     responses.setdefault("304", {"description": "Not modified (If-None-Match)"})
         app.openapi_schema = schema
         return schema
