@@ -166,6 +166,30 @@ def test_the_log_marks_the_derived_status_and_says_it_in_both_languages(
     assert mine["messages"] == {"sv": "Vivallaplanen – rättning", "en": "Vivallaplanen – rättning"}
 
 
+def test_openapi_describes_the_change_log_as_it_answers(
+    svc: TestClient, commitments: Iterator[str]
+) -> None:
+    n = change_id(assess(svc, next(commitments), "stalled", "2025-04-04"))
+    doc = svc.get("/openapi.json").json()
+    change = doc["components"]["schemas"]["Change"]
+    listing = doc["paths"]["/api/changes"]["get"]["responses"]["200"]["content"]
+    assert listing["application/json"]["schema"]["properties"]["items"]["items"] == {
+        "$ref": "#/components/schemas/Change"
+    }
+    one = doc["paths"]["/api/changes/{change_id}"]["get"]["responses"]["200"]["content"]
+    assert one["application/json"]["schema"] == {"$ref": "#/components/schemas/Change"}
+    records = [
+        svc.get(f"/api/changes/{n}").json(),
+        *svc.get("/api/changes", params={"limit": 5}).json()["items"],
+    ]
+    for record in records:
+        assert set(change["required"]) <= set(record), record
+        assert set(record) <= set(change["properties"]), record
+        assert record["applied"] is True
+        assert record["unapplied"] is None
+    assert set(records[0]["triples"]) == set(change["properties"]["triples"]["properties"])
+
+
 def _assessment_turtle(node: str, commitment: str, status: str, day: str) -> str:
     return f"""
         @prefix pg: <{PG}> . @prefix dcterms: <http://purl.org/dc/terms/> .
