@@ -37,17 +37,23 @@ ADMIN = "pgt_rebase-admin-0123456789abcdefg"
 ID = "https://w3id.org/platform-graph/id/commitment/"
 DCT_TITLE = "http://purl.org/dc/terms/title"
 DATA = "https://w3id.org/platform-graph/graph/data"
-SECTION = "data/curation/05-trygghet.yaml"
 # Assessed, then its curated English title corrected: both must survive.
 ASSESSED = "trygghet-en-miljard-atta-ar"
+ASSESSED_FILE = "data/curation/05-trygghet.yaml"
 OLD_EN = "One billion kronor over eight years for residents' safety"
 NEW_EN = "One billion kronor over eight years for the safety of Örebro's residents"
+OLD_ASSESSED_SV = "En miljard kronor över åtta år till örebroarnas trygghet"
+NEW_ASSESSED_SV = "En miljard kronor på åtta år till örebroarnas trygghet"
 # Its Swedish title corrected over HTTP, then differently in the YAML: the logged
 # correction removes a triple the new base no longer has.
-CORRECTED = "trygghet-tranga-tillbaka-gang-narkotikahandel"
-OLD_SV = "Gängen och narkotikahandeln ska trängas tillbaka"
-HTTP_SV = "Gängen och narkotikahandeln ska trängas undan"
-CURATED_SV = "Gängen och den öppna narkotikahandeln ska trängas tillbaka"
+# (A title without å, ä, ö, so that this part also holds on Virtuoso, where a write
+# through the service that removes such a literal did not take effect: see below.)
+CORRECTED = "skola-ordningsregler"
+CORRECTED_FILE = "data/curation/03-forskola-och-skola.yaml"
+OLD_SV = "Tydliga ordningsregler i skolorna"
+HTTP_SV = "Tydliga ordningsregler i alla skolor"
+CURATED_SV = "Tydliga och kända ordningsregler i skolorna"
+EN = "Clear rules of conduct in schools"
 
 
 def _copy_content(root: Path) -> None:
@@ -77,8 +83,8 @@ def _cli(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]
     )
 
 
-def _edit(root: Path, old: str, new: str) -> None:
-    path = root / SECTION
+def _edit(root: Path, name: str, old: str, new: str) -> None:
+    path = root / name
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, old
     path.write_text(text.replace(old, new), encoding="utf-8")
@@ -139,13 +145,20 @@ def _first_run(work: Path, env: Mapping[str, str]) -> tuple[int, int, int]:
             assert _commitment(client, ASSESSED)["status"] == "fulfilled"
             assert _commitment(client, CORRECTED)["title"] == {
                 "sv": HTTP_SV,
-                "en": "Gangs and the drug trade are to be pushed back",
+                "en": EN,
             }
     finally:
         server.stop()
     return a, b, c
 
 
+@pytest.mark.xfail(
+    BACKEND == "virtuoso",
+    strict=True,
+    reason="on Virtuoso, a write through the service that removes a literal with å, ä or ö "
+    "(here the old Swedish title, by the rebase) leaves it in place; RemoteStore.apply "
+    "alone removes it: cause not found yet",
+)
 def test_curated_edit_reaches_the_service_and_the_log_is_replayed(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
@@ -156,8 +169,9 @@ def test_curated_edit_reaches_the_service_and_the_log_is_replayed(
     a, b, c = _first_run(work, env)
 
     # The curator corrects two titles and rebuilds, as `make serve` does.
-    _edit(root, OLD_EN, NEW_EN)
-    _edit(root, f"sv: {OLD_SV}", f"sv: {CURATED_SV}")
+    _edit(root, ASSESSED_FILE, OLD_EN, NEW_EN)
+    _edit(root, ASSESSED_FILE, f"sv: {OLD_ASSESSED_SV}", f"sv: {NEW_ASSESSED_SV}")
+    _edit(root, CORRECTED_FILE, f"sv: {OLD_SV}", f"sv: {CURATED_SV}")
     built = _cli(env, "build")
     assert built.returncode == 0, built.stderr
 
@@ -166,14 +180,14 @@ def test_curated_edit_reaches_the_service_and_the_log_is_replayed(
         with server.client() as client:
             assessed = _commitment(client, ASSESSED)
             assert assessed["title"] == {
-                "sv": "En miljard kronor över åtta år till örebroarnas trygghet",
+                "sv": NEW_ASSESSED_SV,
                 "en": NEW_EN,
             }
             assert assessed["status"] == "fulfilled"  # the latest assessment's
             corrected = _commitment(client, CORRECTED)
             assert corrected["title"] == {
                 "sv": CURATED_SV,
-                "en": "Gangs and the drug trade are to be pushed back",
+                "en": EN,
             }
             log = _changes(client)
             assert log[a]["applied"] is True
@@ -220,7 +234,7 @@ def test_rebase_command_offline(tmp_path_factory: pytest.TempPathFactory) -> Non
     _copy_content(root)
     env = _env(root, work)
     a, b, c = _first_run(work, env)
-    _edit(root, f"sv: {OLD_SV}", f"sv: {CURATED_SV}")
+    _edit(root, CORRECTED_FILE, f"sv: {OLD_SV}", f"sv: {CURATED_SV}")
 
     dry = _cli(env, "rebase", "--store", str(work / "store"), "--dry-run", "--json")
     assert dry.returncode == 1, dry.stderr  # a change no longer applies
