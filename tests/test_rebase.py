@@ -150,13 +150,6 @@ def _first_run(work: Path, env: Mapping[str, str]) -> tuple[int, int, int]:
     return a, b, c
 
 
-@pytest.mark.xfail(
-    BACKEND == "virtuoso",
-    strict=True,
-    reason="on Virtuoso, once assessments were written through the service, a change "
-    "removing a Swedish title (å, ä, ö) leaves it in place, the change set's as the "
-    "rebase's; RemoteStore.apply on a freshly loaded store removes it: cause not found",
-)
 def test_curated_edit_reaches_the_service_and_the_log_is_replayed(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
