@@ -40,7 +40,7 @@ VIRTUOSO_TESTS := tests/test_smoke_server.py tests/test_sparql_endpoint.py \
 	tests/test_w3c_protocol.py tests/test_graph_store.py tests/test_api_rest.py \
 	tests/test_api_named_queries.py tests/test_api_linked_data.py tests/test_writes.py \
 	tests/test_durability.py tests/test_bad_inputs.py \
-	tests/test_no_outbound.py tests/test_time_limits.py
+	tests/test_no_outbound.py tests/test_time_limits.py tests/test_rebase.py
 
 test: $(STAMP) lint
 	$(BIN)/pytest

@@ -13,6 +13,7 @@ from platform_graph import __version__
 from platform_graph.cli.common import EXIT_INVALID
 from platform_graph.cli.data import cmd_export, cmd_import, cmd_load
 from platform_graph.cli.graph import cmd_build, cmd_check, cmd_stats, cmd_validate
+from platform_graph.cli.rebase import cmd_rebase
 from platform_graph.cli.reliability import cmd_reliability
 from platform_graph.cli.serve import cmd_serve
 from platform_graph.cli.tokens import cmd_token
@@ -113,6 +114,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--store", help="the store's folder (default var/store)")
     p.add_argument("--replace", action="store_true", help="replace a store that holds data")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "rebase",
+        help="replay the change log onto the graph built from the curated files (the "
+        "service does it when it starts on a new build); prints what no longer applies",
+    )
+    p.add_argument("--store", help="the store's folder (default var/store)")
+    p.add_argument(
+        "--no-build", action="store_true", help="use the built graph as it is (default: build)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="replay and report; change nothing")
+    p.add_argument("--json", action="store_true", help="the report as JSON")
+    p.set_defaults(func=cmd_rebase)
 
     p = sub.add_parser("token", help="bearer tokens: create, list, revoke, hash")
     tokens = p.add_subparsers(dest="token_command", required=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -12,6 +12,7 @@ from rdflib import URIRef
 
 from platform_graph.http.auth import EditorDep
 from platform_graph.http.dependencies import ServiceDep
+from platform_graph.http.etags import tag
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.writing import (
     DryRun,
@@ -33,7 +34,12 @@ from platform_graph.write.assessment_rules import (
     assessment_term,
     check_assessment,
 )
-from platform_graph.write.assessments import AssessmentInput, assessment_change
+from platform_graph.write.assessments import (
+    AssessmentInput,
+    assessment_change,
+    assessment_message,
+)
+from platform_graph.write.writer import Message
 
 __all__ = ["AssessmentIn", "NoteIn", "field_errors", "router"]
 
@@ -138,6 +144,10 @@ def _commitment(state: Service, commitment_id: str) -> URIRef:
 @router.post(
     "/api/commitments/{commitment_id}/assessments",
     summary="Add an assessment of whether a commitment was kept",
+    description="The commitment's status follows its latest assessment (the latest date; "
+    "on the same date, the one recorded last), derived by the write path in the same "
+    "change. `If-Match` takes the commitment's ETag (from `GET /api/commitments/{id}`) "
+    "or the dataset's; the answer's `ETag` is the commitment's new one.",
     status_code=201,
     responses={
         422: {
@@ -145,7 +155,11 @@ def _commitment(state: Service, commitment_id: str) -> URIRef:
             "(a date after today or before the term without `date_reason`, evidence that is "
             "not a web address), or the change would break a shape: each error names its "
             "field (`parameter`) with a message in Swedish and English"
-        }
+        },
+        412: {
+            "description": "The commitment changed since its ETag was read: which "
+            "resource, its current ETag and the change that changed it last"
+        },
     },
 )
 def post_assessment(
@@ -171,16 +185,21 @@ def post_assessment(
         made.append(node)
         return remove, add
 
-    message = assessment.message or f"Assessment of {commitment_id}: {item.status}"
+    message: Message = assessment.message or assessment_message(state.store, commitment, item)
     outcome = submit(
         state,
         principal,
         build=build,
         message=message,
         dry_run=dry_run,
+        # A write about this commitment: its own ETag (or the dataset's) in If-Match.
         if_match=if_match,
+        resources=(commitment,),
     )
     response = outcome_response(request, outcome)
+    if commitment in outcome.resource_etags:
+        # The commitment's new version: the If-Match of a next write about it.
+        response.headers["ETag"] = outcome.resource_etags[commitment]
     if outcome.status == "applied" and made:
         response.headers["Content-Location"] = f"/id/assessment/{str(made[-1]).rsplit('/', 1)[-1]}"
     return response
@@ -198,5 +217,5 @@ def list_assessments(
 ) -> JSONResponse:
     _commitment(state, commitment_id)
     rows, total = state.read_model.assessments(commitment_id, limit=limit, offset=offset)
-    body: dict[str, Any] = {"items": rows, "total": total, "limit": limit, "offset": offset}
-    return JSONResponse(body)
+    # The assessors' names are other resources' data: a validator of the answer itself.
+    return tag(JSONResponse({"items": rows, "total": total, "limit": limit, "offset": offset}))

@@ -12,19 +12,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from platform_graph.errors import InputError
 from platform_graph.http.auth import AdminDep, EditorDep
 from platform_graph.http.dependencies import ServiceDep
+from platform_graph.http.etags import tag
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.writing import (
     DryRun,
     IfMatch,
     bad_input,
     outcome_response,
+    precondition_problem,
     submit,
 )
 from platform_graph.store import nquad_line
 from platform_graph.vocab.namespaces import DATA_GRAPH
 from platform_graph.write.change_sets import read_change_set
 from platform_graph.write.tokens import Principal
-from platform_graph.write.writer import Outcome, PreconditionFailed
+from platform_graph.write.writer import ChangeRecord, Outcome, PreconditionFailed
 
 __all__ = ["router"]
 
@@ -100,22 +102,39 @@ def list_changes(
     )
 
 
-def _record_json(record: Any, *, summary: bool = False) -> dict[str, Any]:
+def _record_json(record: ChangeRecord, *, summary: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": record.sequence,
         "iri": str(record.iri),
+        "kind": record.kind,
         "author": record.author,
         "time": record.time,
         "message": record.message,
+        "messages": record.messages,
         "added": len(record.added),
         "removed": len(record.removed),
         "reverts": str(record.reverts) if record.reverts else None,
         "reverted_by": str(record.reverted_by) if record.reverted_by else None,
+        "applied": record.applied,
+        "unapplied": None
+        if record.unapplied is None
+        else {
+            "rule": record.unapplied.rule,
+            "reason": {"sv": record.unapplied.sv, "en": record.unapplied.en},
+            "base": record.unapplied.base,
+            "found_by": {
+                "id": record.unapplied.rebase,
+                "href": f"/api/changes/{record.unapplied.rebase}",
+            },
+        },
     }
+    if record.kind == "rebase":
+        out["base"] = record.base
     if not summary:
         out["triples"] = {
             "added": [nquad_line(q) for q in record.added],
             "removed": [nquad_line(q) for q in record.removed],
+            "derived": [nquad_line(q) for q in record.derived],
         }
     return out
 
@@ -127,7 +146,8 @@ def get_change(change_id: int, state: ServiceDep) -> JSONResponse:
         raise ProblemError(
             404, "Not found", f"no change {change_id}", sv=f"Det finns ingen ändring {change_id}."
         )
-    return JSONResponse(_record_json(record), headers={"ETag": state.writer.etag()})
+    # A record changes only when it is reverted or found not to apply on a new base.
+    return tag(JSONResponse(_record_json(record)))
 
 
 Message = Annotated[str | None, Query(max_length=2000, description="For the change log.")]
@@ -152,14 +172,7 @@ def _undo(
             404, "Not found", str(exc), sv=f"Det finns ingen ändring {change_id}."
         ) from exc
     except PreconditionFailed as exc:
-        raise ProblemError(
-            412,
-            "Precondition failed",
-            str(exc),
-            sv=f"If-Match {exc.expected} stämmer inte med nuvarande ETag {exc.current}: "
-            "data har ändrats sedan du läste.",
-            current_etag=exc.current,
-        ) from exc
+        raise precondition_problem(exc) from exc
     return outcome_response(request, outcome)
 
 

@@ -71,6 +71,7 @@ from platform_graph.http.writing import (
     is_admin,
     needs_review,
     outcome_response,
+    precondition_problem,
     propose,
 )
 from platform_graph.rdf import media_types
@@ -395,14 +396,7 @@ def _apply(
             )
         except PreconditionFailed as exc:
             if wanted is not None:
-                raise ProblemError(
-                    412,
-                    "Precondition failed",
-                    str(exc),
-                    sv=f"If-Match {exc.expected} stämmer inte med nuvarande ETag {exc.current}: "
-                    "data har ändrats sedan du läste.",
-                    current_etag=exc.current,
-                ) from exc
+                raise precondition_problem(exc) from exc
             if attempt == _RETRIES - 1:
                 raise ProblemError(
                     409,

@@ -10,6 +10,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
 from platform_graph.http.dependencies import ServiceDep
+from platform_graph.http.etags import tag
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.workbench.change_log import public_change
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
@@ -98,6 +99,10 @@ def resource(path: str, request: Request, state: ServiceDep) -> Response:
             sv=f"Ingen resurs {path!r}: det är inte en identifierare i den här grafen.",
         )
     iri = URIRef(ID[path])
+    html = _prefers_html(request)
+    media, content_type = _negotiate(request)
+    # The resource's own version, read before its description (see rest.get_commitment).
+    etag = "" if html else state.writer.resource_etag(iri, RDF_VARIANTS[media])
     # Under the query time limit, as every read of the data.
     result = time_limited(state.store, state.pool).query(_DESCRIBE, bindings={"iri": iri})
     assert isinstance(result, GraphResult)
@@ -105,23 +110,33 @@ def resource(path: str, request: Request, state: ServiceDep) -> Response:
         raise ProblemError(
             404, "Not found", f"nothing is known about {iri}", sv=f"Inget är känt om {iri}."
         )
-    if _prefers_html(request):
+    if html:
         change = _CHANGE.match(path)
         if change is not None:
             # A change of the log, for a browser: what it did, in words.
             return public_change(request, state, int(change.group(1)))
         page = resource_page(request, state.site, path)
         page.headers["Link"] = f'<{iri}>; rel="canonical"'
-        return page
-    media, content_type = _negotiate(request)
+        # The page shows its neighbours and the labels of what it links to as well.
+        return tag(page)
     g = _graph()
     for t in result.triples:
         g.add(t)
     return Response(
         g.serialize(format=_RDFLIB[media], encoding="utf-8"),
         media_type=content_type,
-        headers={"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"'},
+        headers={"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"', "ETag": etag},
     )
+
+
+RDF_VARIANTS = {
+    "text/turtle": "ttl",
+    "application/ld+json": "jsonld",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "rdf",
+}
+"""The format part of a resource's ETag in each RDF format (a strong ETag names one
+representation)."""
 
 
 @router.get("/ontology", summary="The ontology, as RDF")

@@ -53,11 +53,113 @@ ERROR_STATUSES = {
     "406": "None of the acceptable media types can be produced",
     "408": "The request's headers or body did not arrive in time",
     "409": "Conflict",
-    "412": "If-Match does not match the dataset's ETag",
+    "412": "If-Match does not match: on a write about one resource (an assessment of a "
+    "commitment) that resource's ETag, elsewhere the dataset's; the problem names the "
+    "resource, its current ETag and the change that changed it last",
     "413": "Request body too large",
     "415": "Unsupported request media type or charset",
     "422": "Invalid parameter, or a change that breaks a shape",
     "503": "A query past its time limit",
+}
+PRECONDITION_SCHEMA: dict[str, Any] = {
+    "allOf": [
+        {"$ref": "#/components/schemas/Problem"},
+        {
+            "type": "object",
+            "properties": {
+                "resource": {
+                    "type": ["string", "null"],
+                    "description": "The resource that changed (null: the dataset's ETag).",
+                },
+                "current_etag": {"type": "string", "description": "Its ETag now."},
+                "dataset_etag": {"type": "string", "description": 'The dataset\'s, "N".'},
+                "changed_by": {
+                    "type": ["object", "null"],
+                    "description": "The change that changed it last (null: none since the "
+                    "base was built).",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "iri": {"type": "string"},
+                        "href": {"type": "string"},
+                    },
+                },
+            },
+        },
+    ]
+}
+_BILINGUAL: dict[str, Any] = {
+    "type": "object",
+    "properties": {"sv": {"type": "string"}, "en": {"type": "string"}},
+}
+CHANGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "One change of the log. `GET /api/changes/{n}` adds `triples`.",
+    "properties": {
+        "id": {"type": "integer"},
+        "iri": {"type": "string"},
+        "kind": {
+            "enum": ["change", "rebase"],
+            "description": "`rebase`: the store moved onto a new build of the curated files.",
+        },
+        "author": {"type": "string"},
+        "time": {"type": "string", "format": "date-time"},
+        "message": {"type": "string"},
+        "messages": {**_BILINGUAL, "description": "The message in Swedish and English."},
+        "added": {"type": "integer"},
+        "removed": {"type": "integer"},
+        "reverts": {"type": ["string", "null"]},
+        "reverted_by": {"type": ["string", "null"]},
+        "applied": {
+            "type": "boolean",
+            "description": "False: it no longer applied when the log was replayed onto a "
+            "new base; kept in the log, its triples not in the data.",
+        },
+        "unapplied": {
+            "type": ["object", "null"],
+            "properties": {
+                "rule": {"enum": ["triple-gone", "invalid", "reverts-unapplied"]},
+                "reason": _BILINGUAL,
+                "base": {"type": "string", "description": "The base it failed on (sha256:…)."},
+                "found_by": {
+                    "type": "object",
+                    "description": "The rebase change that found it.",
+                    "properties": {"id": {"type": "integer"}, "href": {"type": "string"}},
+                },
+            },
+        },
+        "base": {"type": "string", "description": "For a rebase: the base it moved onto."},
+        "triples": {
+            "type": "object",
+            "description": "N-Quads lines; `derived`: those the write path derived.",
+            "properties": {
+                k: {"type": "array", "items": {"type": "string"}}
+                for k in ("added", "removed", "derived")
+            },
+        },
+    },
+    "required": ["id", "kind", "author", "time", "message", "applied"],
+}
+CHANGE_LIST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}},
+        "total": {"type": "integer"},
+        "limit": {"type": "integer"},
+        "offset": {"type": "integer"},
+    },
+    "required": ["items", "total", "limit", "offset"],
+}
+# Answers whose JSON the route builds itself, described here.
+_JSON_ANSWERS: dict[str, dict[str, Any]] = {
+    "/api/changes": CHANGE_LIST_SCHEMA,
+    "/api/changes/{change_id}": {"$ref": "#/components/schemas/Change"},
+}
+ETAG_HEADER: dict[str, Any] = {
+    "description": 'The version of what was read: a resource\'s own (`"r-…"`) for '
+    "`/api/commitments/{id}` and `/id/…` as RDF (what `If-Match` takes on a write about "
+    'it), a validator of the answer (`"h-…"`) for answers that also show other '
+    'resources, else the dataset\'s (`"N"`).',
+    "schema": {"type": "string"},
 }
 _RDF = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
 _RESULTS = [
@@ -107,15 +209,22 @@ def document(app: FastAPI) -> None:
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["Problem"] = PROBLEM_SCHEMA
+        components["PreconditionFailed"] = PRECONDITION_SCHEMA
+        components["Change"] = CHANGE_SCHEMA
         ref = {"$ref": "#/components/schemas/Problem"}
         for path, operations in schema.get("paths", {}).items():
             types = _success_types(path)
             for op in operations.values():
                 responses = op.setdefault("responses", {})
                 for code, description in ERROR_STATUSES.items():
+                    schema_ref = (
+                        {"$ref": "#/components/schemas/PreconditionFailed"}
+                        if code == "412"
+                        else ref
+                    )
                     responses[code] = {
                         "description": description,
-                        "content": {PROBLEM: {"schema": ref}},
+                        "content": {PROBLEM: {"schema": schema_ref}},
                     }
                 if types is None:
                     continue
@@ -126,9 +235,15 @@ def document(app: FastAPI) -> None:
                     content = entry.setdefault("content", {})
                     for media in types:
                         content.setdefault(media, {})
-                # Reads may answer 304 to If-None-Match.
+                # Reads carry an ETag and may answer 304 to If-None-Match.
                 if "get" in operations and op is operations["get"]:
+                    responses["200"].setdefault("headers", {})["ETag"] = ETAG_HEADER
                     responses.setdefault("304", {"description": "Not modified (If-None-Match)"})
+        for path, answer in _JSON_ANSWERS.items():
+            get = schema.get("paths", {}).get(path, {}).get("get")
+            if get is not None:
+                ok = get["responses"].setdefault("200", {"description": "Success"})
+                ok.setdefault("content", {})["application/json"] = {"schema": answer}
         app.openapi_schema = schema
         return schema
 

@@ -74,6 +74,8 @@ def _as_file(path: str, ext: str, state: ServiceDep) -> Response:
             404, "Not found", f"no resource {path}.{ext}", sv=f"Ingen resurs {path}.{ext}."
         )
     iri = URIRef(ID[path])
+    # The resource's own version, read before its description.
+    etag = state.writer.resource_etag(iri, ext)
     # Under the query time limit, as every read of the data.
     result = time_limited(state.store, state.pool).query(_DESCRIBE, bindings={"iri": iri})
     assert isinstance(result, GraphResult)
@@ -88,7 +90,7 @@ def _as_file(path: str, ext: str, state: ServiceDep) -> Response:
     return Response(
         g.serialize(format=fmt, encoding="utf-8"),
         media_type=media,
-        headers={"Link": f'<{iri}>; rel="canonical"'},
+        headers={"Link": f'<{iri}>; rel="canonical"', "ETag": etag},
     )
 
 

@@ -33,7 +33,7 @@ from platform_graph.store import (
     StoreUnavailable,
 )
 from platform_graph.web.render import not_found_page
-from platform_graph.write.writer import Forbidden, RevertBlocked
+from platform_graph.write.writer import Forbidden, RevertBlocked, UndoRefused
 
 __all__ = ["GENERAL_SV", "ProblemError", "bilingual", "install_handlers", "problem"]
 
@@ -289,6 +289,16 @@ def install_handlers(app: FastAPI) -> None:
             f"samma tripler. Ångra dem först, eller återställ läget före ändring {exc.seq}.",
             blocked_by=[{"id": n, "href": f"/api/changes/{n}"} for n in exc.blockers],
             restore=f"/api/changes/{exc.seq}/restore",
+        )
+
+    @app.exception_handler(UndoRefused)
+    async def _refused(_: Request, exc: UndoRefused) -> JSONResponse:
+        return problem(
+            409,
+            "Cannot be undone",
+            exc.en,
+            change={"id": exc.seq, "href": f"/api/changes/{exc.seq}"},
+            errors=[{"message": {"sv": exc.sv, "en": exc.en}}],
         )
 
     @app.exception_handler(Exception)

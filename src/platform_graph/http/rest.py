@@ -11,13 +11,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from rdflib import URIRef
 
 from platform_graph.http.dependencies import ServiceDep
+from platform_graph.http.etags import tag
 from platform_graph.http.problems import ProblemError
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.rdf.spreadsheets import neutralise_cell
 from platform_graph.read.model import COMMITMENT_SORTS, CommitmentFilter, UnknownResource
 from platform_graph.service.parts import Service
+from platform_graph.vocab.identifiers import SLUG
+from platform_graph.vocab.namespaces import ID
 from platform_graph.vocab.scales import Kind, Status, Strength
 
 __all__ = ["router"]
@@ -350,15 +354,25 @@ def list_commitments(
 def get_commitment(
     commitment_id: str, request: Request, state: ServiceDep, format: OutputFormat | None = None
 ) -> Response:
+    fmt = _format(request, format)
+    # The commitment's own version (what If-Match on a write about it takes), read before
+    # the answer: a write in between leaves the client an older ETag, never a newer one.
+    etag = (
+        state.writer.resource_etag(URIRef(ID[f"commitment/{commitment_id}"]), _VARIANT[fmt])
+        if SLUG.match(commitment_id)
+        else None
+    )
     try:
         item = state.read_model.commitment(commitment_id).as_dict()
     except UnknownResource as exc:
         raise ProblemError(
             404, "Not found", str(exc), sv=f"Det finns inget åtagande med id {commitment_id!r}."
         ) from exc
-    return _respond(
-        request, _format(request, format), item, [item], kind="commitment", columns=COLUMNS
-    )
+    response = _respond(request, fmt, item, [item], kind="commitment", columns=COLUMNS)
+    return tag(response, etag)
+
+
+_VARIANT = {OutputFormat.json: None, OutputFormat.csv: "csv", OutputFormat.jsonld: "jsonld"}
 
 
 def _resource_routes(kind: str, plural: str) -> None:
@@ -389,7 +403,7 @@ def _resource_routes(kind: str, plural: str) -> None:
                 str(exc),
                 sv=f"Det finns inget {_KIND_SV.get(kind, kind)} med id {resource_id!r}.",
             ) from exc
-        return _respond(
+        response = _respond(
             request,
             _format(request, format),
             item,
@@ -397,6 +411,8 @@ def _resource_routes(kind: str, plural: str) -> None:
             kind=kind,
             columns=["id", "title", "roles"] if kind == "actor" else ["id", "title"],
         )
+        # It shows its commitments' titles too: a validator of the answer itself.
+        return tag(response)
 
 
 for _kind, _plural in (

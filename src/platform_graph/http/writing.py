@@ -18,6 +18,8 @@ from platform_graph.http.problems import ProblemError
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.service.parts import Service
 from platform_graph.store import nquad_line
+from platform_graph.vocab.namespaces import ID
+from platform_graph.write.change_log import Message
 from platform_graph.write.tokens import Principal, Role
 from platform_graph.write.writer import Outcome, PreconditionFailed
 
@@ -28,6 +30,7 @@ __all__ = [
     "is_admin",
     "needs_review",
     "outcome_response",
+    "precondition_problem",
     "propose",
     "submit",
 ]
@@ -37,7 +40,11 @@ DryRun = Annotated[
 ]
 IfMatch = Annotated[
     str | None,
-    Header(description="The ETag the change is based on; a stale one gives 412 and no change."),
+    Header(
+        description="The ETag the change is based on; a stale one gives 412 and no change. "
+        "On a write about one resource (an assessment of a commitment): that resource's "
+        'ETag (`"r-…"`, from its GET), or the dataset\'s (`"N"`); elsewhere the dataset\'s.'
+    ),
 ]
 
 
@@ -74,6 +81,13 @@ def outcome_response(request: Request, outcome: Outcome) -> Response:
         "focus_nodes": outcome.focus_nodes,
         "milliseconds": round(outcome.seconds * 1000, 1),
     }
+    if outcome.derived:
+        # What the write path derived from the change's own triples (a commitment's status).
+        body["derived"] = [nquad_line(q) for q in outcome.derived]
+    if outcome.resource_etags:
+        body["resources"] = [
+            {"iri": str(iri), "etag": etag} for iri, etag in outcome.resource_etags.items()
+        ]
     headers = {"ETag": outcome.etag}
     if outcome.status == "proposed" and outcome.proposal is not None:
         n = outcome.proposal
@@ -145,7 +159,7 @@ def propose(
     state: Service,
     principal: Principal,
     outcome: Outcome,
-    message: str,
+    message: Message,
     *,
     kind: str = "change",
     payload: dict[str, Any] | None = None,
@@ -159,6 +173,8 @@ def propose(
     if not outcome.added and not outcome.removed:
         return outcome
     resources = sorted({str(s) for s, *_ in [*outcome.added, *outcome.removed]})
+    if not isinstance(message, str):  # both languages, kept as one line until approved
+        message = " / ".join(dict.fromkeys(t for t in (message.get("sv"), message.get("en")) if t))
     proposal = state.proposals.propose(
         kind=kind,
         author=principal.name,
@@ -192,14 +208,7 @@ def submit(state: Service, principal: Principal, **kwargs: Any) -> Outcome:
                 author=principal.name, admin=is_admin(principal), **kwargs
             )
     except PreconditionFailed as exc:
-        raise ProblemError(
-            412,
-            "Precondition failed",
-            str(exc),
-            sv=f"If-Match {exc.expected} stämmer inte med nuvarande ETag {exc.current}: "
-            "data har ändrats sedan du läste. Läs igen och försök på nytt.",
-            current_etag=exc.current,
-        ) from exc
+        raise precondition_problem(exc) from exc
     except PermissionError as exc:
         raise ProblemError(
             400, "Bad change", str(exc), sv="Ändringsloggen kan inte skrivas direkt."
@@ -207,3 +216,36 @@ def submit(state: Service, principal: Principal, **kwargs: Any) -> Outcome:
     if review:
         return propose(state, principal, outcome, kwargs["message"], kind=kind)
     return outcome
+
+
+def precondition_problem(exc: PreconditionFailed) -> ProblemError:
+    """412: which resource changed, its current ETag, and the change that changed it
+    last, so that a client (the workbench's conflict page) can show both versions."""
+    changed_by: dict[str, Any] | None = None
+    if exc.last_change is not None:
+        n = exc.last_change
+        changed_by = {"id": n, "iri": str(ID[f"change/{n}"]), "href": f"/api/changes/{n}"}
+    if exc.resource is not None:
+        by_sv = f" (ändring {exc.last_change})" if exc.last_change is not None else ""
+        by_en = f" (change {exc.last_change})" if exc.last_change is not None else ""
+        sv = (
+            f"<{exc.resource}> har ändrats sedan du läste den{by_sv}. Läs den igen och gör "
+            "om din ändring utifrån det nya läget."
+        )
+        en = (
+            f"<{exc.resource}> has changed since you read it{by_en}. Read it again and "
+            "make your change on what it is now."
+        )
+    else:
+        sv = "Datan har ändrats sedan du läste den. Läs den igen och gör om din ändring."
+        en = "The data has changed since you read it. Read it again and make your change again."
+    return ProblemError(
+        412,
+        "Precondition failed",
+        str(exc),
+        resource=str(exc.resource) if exc.resource is not None else None,
+        current_etag=exc.current,
+        dataset_etag=exc.dataset,
+        changed_by=changed_by,
+        errors=[{"message": {"sv": sv, "en": en}}],
+    )

@@ -1,4 +1,8 @@
-"""Assessments of fulfilment: each verdict its own node; the latest sets the status."""
+"""Assessments of fulfilment: each verdict its own node.
+
+The commitment's status is not set here: the writer derives it from the latest of its
+assessments (``write.derived``) for every change, whatever the way in.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,20 @@ from dataclasses import dataclass
 from datetime import date
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from platform_graph.store import Quad, Store
 from platform_graph.vocab.identifiers import slugify
 from platform_graph.vocab.namespaces import DATA_GRAPH, ID, PG
 from platform_graph.write.writer import assessor_iri
 
-__all__ = ["AssessmentInput", "assessment_change", "assessments_change", "slugify"]
+__all__ = [
+    "AssessmentInput",
+    "assessment_change",
+    "assessment_message",
+    "assessments_change",
+    "slugify",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +48,10 @@ class AssessmentInput:
 def assessment_change(
     store: Store, commitment: URIRef, item: AssessmentInput
 ) -> tuple[URIRef, list[Quad], list[Quad]]:
-    """The quads to add (and remove) for a new assessment of ``commitment``.
+    """The quads to add (and remove: none) for a new assessment of ``commitment``.
 
-    The commitment's pg:status follows the assessment with the latest date; an older
-    assessment added later is kept but does not change the status.
+    The commitment's pg:status follows from the writer's derivation (the latest
+    assessment decides), in the same change.
     """
     nodes, add, remove = assessments_change(store, [(commitment, item)])
     return nodes[0], add, remove
@@ -50,35 +60,19 @@ def assessment_change(
 def assessments_change(
     store: Store, items: Sequence[tuple[URIRef, AssessmentInput]]
 ) -> tuple[list[URIRef], list[Quad], list[Quad]]:
-    """The nodes made, and the quads to add and remove, for several new assessments at
-    once (a spreadsheet's rows): each gets its own number, and each commitment's status
-    follows the latest date among its earlier and its new assessments."""
-    g = DATA_GRAPH
+    """The nodes made, and the quads to add and remove (none), for several new assessments
+    at once (a spreadsheet's rows): each gets its own number."""
     nodes: list[URIRef] = []
     add: list[Quad] = []
     taken: set[URIRef] = set()
-    latest_new: dict[URIRef, tuple[str, URIRef]] = {}
     for commitment, item in items:
         node = _fresh_node(store, commitment, taken)
         taken.add(node)
         nodes.append(node)
         add += _quads(node, commitment, item)
-        status = URIRef(ID[f"status/{item.status}"])
-        day = item.date.isoformat()
-        # The last row of the latest date wins among the new ones.
-        if commitment not in latest_new or day >= latest_new[commitment][0]:
-            latest_new[commitment] = (day, status)
-    remove: list[Quad] = []
-    for commitment, (day, status) in latest_new.items():
-        existing = [s for s, _, _, _ in store.quads(None, PG.assesses, commitment)]
-        latest = max(
-            (str(o) for a in existing for _, _, o, _ in store.quads(a, DCTERMS.date, None)),
-            default="",
-        )
-        if day >= latest:
-            remove += store.quads(commitment, PG.status)
-            add.append((commitment, PG.status, status, g))
-    return nodes, list(dict.fromkeys(add)), remove
+    # The commitments' status is not set here: the writer derives it from the latest
+    # remaining assessment, in the same change (write/derived.py).
+    return nodes, list(dict.fromkeys(add)), []
 
 
 def _fresh_node(store: Store, commitment: URIRef, taken: set[URIRef]) -> URIRef:
@@ -117,3 +111,19 @@ def _quads(node: URIRef, commitment: URIRef, item: AssessmentInput) -> list[Quad
     if item.date_reason and item.date_reason.strip():
         out.append((node, PG.dateReason, Literal(item.date_reason.strip()), g))
     return out
+
+
+def assessment_message(store: Store, commitment: URIRef, item: AssessmentInput) -> dict[str, str]:
+    """The change log's message for a new assessment, in Swedish and English."""
+    slug = str(commitment).rsplit("/", 1)[-1]
+    status = URIRef(ID[f"status/{item.status}"])
+    labels = {
+        o.language: str(o)
+        for _, _, o, _ in store.quads(status, SKOS.prefLabel)
+        if isinstance(o, Literal) and o.language
+    }
+    when = item.date.isoformat()
+    return {
+        "sv": f"Bedömning av {slug} ({when}): {labels.get('sv', item.status)}",
+        "en": f"Assessment of {slug} ({when}): {labels.get('en', item.status)}",
+    }

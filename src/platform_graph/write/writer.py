@@ -13,29 +13,48 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from typing import Any
 from typing import Literal as LiteralType
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from platform_graph.rdf.terms import skolemize
 from platform_graph.store import Quad, Store
 from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import Report
 from platform_graph.vocab.namespaces import CHANGES_GRAPH, GENID, ID, PG
+from platform_graph.write.change_log import (
+    ChangeRecord,
+    Message,
+    Review,
+    account_iri,
+    change_iri,
+    head,
+    read_record,
+    record_quads,
+)
+from platform_graph.write.derived import Derive, is_derived, status_follows_assessments
+from platform_graph.write.resource_versions import (
+    last_change,
+    matches,
+    parse_if_match,
+    resource_etag,
+)
 
 __all__ = [
     "ChangeRecord",
     "Forbidden",
+    "Message",
     "Outcome",
     "PreconditionFailed",
     "RevertBlocked",
     "Review",
+    "UndoRefused",
     "WritePolicy",
     "Writer",
     "account_iri",
     "assessor_iri",
+    "effective",
 ]
 
 
@@ -44,12 +63,28 @@ Status = LiteralType["applied", "rejected", "unchanged", "dry-run", "proposed"]
 
 
 class PreconditionFailed(Exception):
-    """The client's If-Match no longer matches the dataset's ETag."""
+    """The client's If-Match no longer matches: the dataset's ETag, or, for a write
+    about one resource, that resource's (``resource``, last changed by ``last_change``)."""
 
-    def __init__(self, expected: str, current: str) -> None:
-        super().__init__(f"If-Match {expected} does not match the current ETag {current}")
+    def __init__(
+        self,
+        expected: str,
+        current: str,
+        *,
+        resource: URIRef | None = None,
+        last_change: int | None = None,
+        dataset: str | None = None,
+    ) -> None:
+        what = f"<{resource}>" if resource is not None else "the dataset"
+        super().__init__(
+            f"If-Match {expected} does not match the current ETag of {what}, {current}"
+            + (f" (last changed by change {last_change})" if last_change is not None else "")
+        )
         self.expected = expected
         self.current = current
+        self.resource = resource
+        self.last_change = last_change
+        self.dataset = dataset if dataset is not None else current
 
 
 class Forbidden(Exception):
@@ -73,6 +108,17 @@ class RevertBlocked(Exception):
         )
         self.seq = seq
         self.blockers = blockers
+
+
+class UndoRefused(Exception):
+    """A change that cannot be undone at all (a rebase; one that was never applied),
+    or a restore that would reach back past a rebase."""
+
+    def __init__(self, seq: int, sv: str, en: str) -> None:
+        super().__init__(en)
+        self.seq = seq
+        self.sv = sv
+        self.en = en
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,23 +149,9 @@ class WritePolicy:
             )
 
 
-def account_iri(name: str) -> URIRef:
-    """The IRI of a token's holder: who made a change (the change log's agent)."""
-    return URIRef(ID[f"account/{name}"])
-
-
 def assessor_iri(slug: str) -> URIRef:
     """The IRI of a person named as an assessor in the data (not a token's holder)."""
     return URIRef(ID[f"assessor/{slug}"])
-
-
-@dataclass(frozen=True, slots=True)
-class Review:
-    """Who approved a proposed change (four eyes), with their comment: in the log."""
-
-    reviewer: str
-    comment: str | None
-    proposal: int
 
 
 @dataclass(slots=True)
@@ -132,6 +164,10 @@ class Outcome:
     etag: str = '"0"'
     focus_nodes: int | None = None
     seconds: float = 0.0
+    derived: list[Quad] = field(default_factory=list)
+    """Those of ``added`` and ``removed`` the write path derived (a commitment's status)."""
+    resource_etags: dict[URIRef, str] = field(default_factory=dict)
+    """The ETags of the resources named in the precondition, after the change."""
     proposal: int | None = None
     """The proposal that holds the change, when it is ``proposed``."""
 
@@ -140,24 +176,6 @@ class Outcome:
         return self.status in ("applied", "unchanged") or (
             self.status == "dry-run" and self.report.conforms
         )
-
-
-@dataclass(slots=True)
-class ChangeRecord:
-    iri: URIRef
-    sequence: int
-    author: str
-    time: str
-    message: str
-    added: list[Quad] = field(default_factory=list)
-    removed: list[Quad] = field(default_factory=list)
-    reverts: URIRef | None = None
-    """The (first) change this one undoes; a restore undoes several (``undoes``)."""
-    reverted_by: URIRef | None = None
-    undoes: list[URIRef] = field(default_factory=list)
-    reviewer: str | None = None
-    """Who approved it, when it was a proposal (four eyes)."""
-    review_comment: str | None = None
 
 
 Listener = Callable[[Sequence[Quad], Sequence[Quad]], None]
@@ -169,11 +187,17 @@ class Writer:
     """Serialises writers and owns the validated write path over one store."""
 
     def __init__(
-        self, store: Store, validator: Validator, policy: WritePolicy | None = None
+        self,
+        store: Store,
+        validator: Validator,
+        policy: WritePolicy | None = None,
+        derive: Derive = status_follows_assessments,
     ) -> None:
         self.store = store
         self.validator = validator
         self.policy = policy or WritePolicy()
+        self.derive = derive
+        """What a change implies beyond its own triples (a commitment's status)."""
         self.lock = threading.Lock()
         self._listeners: list[Listener] = []
 
@@ -181,19 +205,47 @@ class Writer:
         """Call ``listener(removed, added)`` after every applied change (log included)."""
         self._listeners.append(listener)
 
-    # --- the dataset's version -------------------------------------------------------
+    # --- versions: the dataset's and each resource's ----------------------------------
 
     def head(self) -> tuple[int, URIRef | None]:
-        found = self.store.quads(CHANGES_GRAPH, PG.head, None, CHANGES_GRAPH)
-        if not found:
-            return 0, None
-        change = found[0][2]
-        assert isinstance(change, URIRef)
-        seq = self.store.quads(change, PG.sequence, None, CHANGES_GRAPH)
-        return int(str(seq[0][2])), change
+        return head(self.store)
 
     def etag(self) -> str:
+        """The dataset's ETag: the change log's head, ``"N"``."""
         return f'"{self.head()[0]}"'
+
+    def resource_etag(self, iri: URIRef, variant: str | None = None) -> str:
+        """The ETag of one resource (``resource_versions``): it moves only when a change
+        touches that resource."""
+        return resource_etag(self.store, iri, variant)
+
+    def last_change(self, iri: URIRef) -> int | None:
+        """The latest applied change that touched the resource (None: none since the base)."""
+        return last_change(self.store, iri)
+
+    def check_precondition(self, if_match: str, resources: Sequence[URIRef] = ()) -> None:
+        """Raise ``PreconditionFailed`` unless ``if_match`` holds now.
+
+        Without ``resources`` it must name the dataset's ETag (or be ``*``). With
+        ``resources`` it must name the current ETag of each of them; the dataset's ETag
+        is still taken (clients written against it), as is ``*``.
+        """
+        tags = parse_if_match(if_match)
+        dataset = self.etag()
+        if matches(tags, dataset):
+            return
+        if not resources:
+            raise PreconditionFailed(if_match, dataset)
+        for iri in resources:
+            current = self.resource_etag(iri)
+            if not matches(tags, current):
+                raise PreconditionFailed(
+                    if_match,
+                    current,
+                    resource=iri,
+                    last_change=self.last_change(iri),
+                    dataset=dataset,
+                )
 
     # --- writing -------------------------------------------------------------------
 
@@ -203,9 +255,10 @@ class Writer:
         add: Sequence[Quad],
         remove: Sequence[Quad],
         author: str,
-        message: str,
+        message: Message,
         dry_run: bool = False,
         if_match: str | None = None,
+        resources: Sequence[URIRef] = (),
         reverts: Sequence[URIRef] = (),
         admin: bool = False,
     ) -> Outcome:
@@ -216,6 +269,7 @@ class Writer:
             message=message,
             dry_run=dry_run,
             if_match=if_match,
+            resources=resources,
             reverts=reverts,
             admin=admin,
         )
@@ -225,9 +279,10 @@ class Writer:
         build: Callable[[], Delta],
         *,
         author: str,
-        message: str,
+        message: Message,
         dry_run: bool = False,
         if_match: str | None = None,
+        resources: Sequence[URIRef] = (),
         reverts: Sequence[URIRef] = (),
         admin: bool = False,
         review: Review | None = None,
@@ -235,61 +290,88 @@ class Writer:
         """Compute a change with ``build`` under the writer's lock, then validate it and
         apply it: the change is computed from the very state it is applied to, so two
         requests at once never build on the same state (two assessments, an update's
-        WHERE)."""
+        WHERE).
+
+        ``if_match`` is checked first, under the same lock (``check_precondition``):
+        against the ETags of ``resources`` when the write is about them, else the
+        dataset's. What the change implies (``derive``: a commitment's status) is added
+        to it before it is validated, and recorded as derived.
+        """
         started = time.perf_counter()
+
+        def finish(status: Status, report: Report, **extra: Any) -> Outcome:
+            return Outcome(
+                status,
+                report,
+                seconds=time.perf_counter() - started,
+                resource_etags={iri: self.resource_etag(iri) for iri in resources},
+                **extra,
+            )
+
         # The store's transaction also keeps out writers in other processes (remote store).
         with self.lock, self.store.transaction():
             current = self.etag()
-            if if_match is not None and if_match.strip() not in ("*", current):
-                raise PreconditionFailed(if_match, current)
+            if if_match is not None:
+                self.check_precondition(if_match, resources)
             remove, add = build()
             removed, added = self._effective(remove, add)
             if not admin:
                 self.policy.check(removed, added)
+            derivation = self.derive(self.store, removed, added)
+            if derivation.conflicts:
+                return finish(
+                    "rejected",
+                    Report(False, derivation.conflicts),
+                    added=added,
+                    removed=removed,
+                    etag=current,
+                )
+            derived = [*derivation.remove, *derivation.add]
+            removed, added = [*removed, *derivation.remove], [*added, *derivation.add]
             if not removed and not added:
-                return Outcome(
-                    "unchanged",
-                    Report(True),
-                    [],
-                    [],
-                    None,
-                    current,
-                    0,
-                    time.perf_counter() - started,
+                return finish(
+                    "unchanged", Report(True), added=[], removed=[], etag=current, focus_nodes=0
                 )
             report, scope = self.validator.validate_change(self.store, removed, added)
             focus = None if scope.focus is None else len(scope.focus)
             if not report.conforms or dry_run:
-                status: Status = "dry-run" if dry_run else "rejected"
-                return Outcome(
-                    status,
+                return finish(
+                    "dry-run" if dry_run else "rejected",
                     report,
-                    added,
-                    removed,
-                    None,
-                    current,
-                    focus,
-                    time.perf_counter() - started,
+                    added=added,
+                    removed=removed,
+                    etag=current,
+                    focus_nodes=focus,
+                    derived=derived,
                 )
             seq = self.head()[0] + 1
-            change = URIRef(ID[f"change/{seq}"])
-            record_add, record_remove = self._record(
-                change, seq, author, message, added, removed, reverts, review
+            record_add, record_remove = record_quads(
+                self.store,
+                seq,
+                author=author,
+                message=message,
+                added=added,
+                removed=removed,
+                derived=derived,
+                reverts=reverts,
+                review=review,
             )
-            all_removed, all_added = [*removed, *record_remove], [*added, *record_add]
-            self.store.apply(all_removed, all_added)
-            for listener in self._listeners:
-                listener(all_removed, all_added)
-            return Outcome(
+            self._apply([*removed, *record_remove], [*added, *record_add])
+            return finish(
                 "applied",
                 report,
-                added,
-                removed,
-                change,
-                f'"{seq}"',
-                focus,
-                time.perf_counter() - started,
+                added=added,
+                removed=removed,
+                change=change_iri(seq),
+                etag=f'"{seq}"',
+                focus_nodes=focus,
+                derived=derived,
             )
+
+    def _apply(self, removed: Sequence[Quad], added: Sequence[Quad]) -> None:
+        self.store.apply(removed, added)
+        for listener in self._listeners:
+            listener(removed, added)
 
     def _effective(
         self, remove: Sequence[Quad], add: Sequence[Quad]
@@ -298,111 +380,12 @@ class Writer:
         for *_, g in [*remove, *add]:
             if g == CHANGES_GRAPH:
                 raise PermissionError("the change log cannot be written directly")
-        removed = [q for q in dict.fromkeys(remove) if self.store.quads(*q)]
-        gone = set(removed)
-        added = [
-            q for q in dict.fromkeys(skolemize(add, GENID)) if q in gone or not self.store.quads(*q)
-        ]
-        # A triple both removed and added stays as it is.
-        both = set(removed) & set(added)
-        return [q for q in removed if q not in both], [q for q in added if q not in both]
-
-    def _record(
-        self,
-        change: URIRef,
-        seq: int,
-        author: str,
-        message: str,
-        added: Sequence[Quad],
-        removed: Sequence[Quad],
-        reverts: Sequence[URIRef],
-        review: Review | None = None,
-    ) -> tuple[list[Quad], list[Quad]]:
-        g = CHANGES_GRAPH
-        agent = account_iri(author)
-        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        out: list[Quad] = [
-            (change, RDF.type, PG.Change, g),
-            (change, RDF.type, PROV.Activity, g),
-            (change, PG.sequence, Literal(seq), g),
-            (change, PROV.wasAssociatedWith, agent, g),
-            (agent, RDF.type, PROV.Agent, g),
-            (agent, RDFS.label, Literal(author), g),
-            (change, PROV.startedAtTime, Literal(now, datatype=XSD.dateTime), g),
-            (change, RDFS.comment, Literal(message), g),
-            (CHANGES_GRAPH, PG.head, change, g),
-        ]
-        for reverted in reverts:
-            out.append((change, PG.reverts, reverted, g))
-        if review is not None:
-            reviewer = account_iri(review.reviewer)
-            out += [
-                (change, PG.reviewedBy, reviewer, g),
-                (reviewer, RDF.type, PROV.Agent, g),
-                (reviewer, RDFS.label, Literal(review.reviewer), g),
-                (change, PG.fromProposal, Literal(review.proposal), g),
-            ]
-            if review.comment:
-                out.append((change, PG.reviewComment, Literal(review.comment), g))
-        for kind, quads in (("added", added), ("removed", removed)):
-            for i, (s, p, o, graph) in enumerate(quads):
-                st = URIRef(f"{change}#{kind}-{i + 1}")
-                out += [
-                    (change, PG[kind], st, g),
-                    (st, RDF.type, RDF.Statement, g),
-                    (st, RDF.subject, s, g),
-                    (st, RDF.predicate, p, g),
-                    (st, RDF.object, o, g),
-                    (st, PG.graph, graph, g),
-                ]
-        old = self.store.quads(CHANGES_GRAPH, PG.head, None, g)
-        return out, old
+        return effective(self.store, remove, add)
 
     # --- reading the log -------------------------------------------------------------
 
     def record(self, seq: int) -> ChangeRecord | None:
-        change = URIRef(ID[f"change/{seq}"])
-        triples = self.store.quads(change, None, None, CHANGES_GRAPH)
-        if not triples:
-            return None
-        values = {p: o for _, p, o, _ in triples}
-        agent = values.get(PROV.wasAssociatedWith)
-        name = (
-            self.store.quads(agent, RDFS.label, None, CHANGES_GRAPH)
-            if isinstance(agent, URIRef)
-            else []
-        )
-        record = ChangeRecord(
-            iri=change,
-            sequence=seq,
-            author=str(name[0][2]) if name else "",
-            time=str(values.get(PROV.startedAtTime, "")),
-            message=str(values.get(RDFS.comment, "")),
-        )
-        record.undoes = sorted(
-            (o for _, p, o, _ in triples if p == PG.reverts and isinstance(o, URIRef)),
-            key=lambda iri: int(str(iri).rsplit("/", 1)[-1]),
-        )
-        record.reverts = record.undoes[0] if record.undoes else None
-        reviewer = values.get(PG.reviewedBy)
-        if isinstance(reviewer, URIRef):
-            label = self.store.quads(reviewer, RDFS.label, None, CHANGES_GRAPH)
-            record.reviewer = str(label[0][2]) if label else str(reviewer)
-        comment = values.get(PG.reviewComment)
-        record.review_comment = str(comment) if comment is not None else None
-        for kind, target in (("added", record.added), ("removed", record.removed)):
-            statements = sorted(
-                (o for _, p, o, _ in triples if p == PG[kind]),
-                key=lambda n: int(str(n).rsplit("-", 1)[-1]),
-            )
-            for st in statements:
-                parts = {p: o for _, p, o, _ in self.store.quads(st, None, None, CHANGES_GRAPH)}  # type: ignore[arg-type]
-                target.append(
-                    (parts[RDF.subject], parts[RDF.predicate], parts[RDF.object], parts[PG.graph])  # type: ignore[arg-type]
-                )
-        later = self.store.quads(None, PG.reverts, change, CHANGES_GRAPH)
-        record.reverted_by = later[0][0] if later else None  # type: ignore[assignment]
-        return record
+        return read_record(self.store, seq)
 
     def change_for_proposal(self, proposal: int) -> int | None:
         """The number of the change that applied a proposal, if one did."""
@@ -417,12 +400,15 @@ class Writer:
         seq: int,
         *,
         author: str,
-        message: str | None = None,
+        message: Message | None = None,
         dry_run: bool = False,
         if_match: str | None = None,
     ) -> Outcome:
         """Undo one change, as a change of its own (an administrator's).
 
+        Only the change's own triples are undone; what the write path derived from them
+        (a commitment's status) is derived again from the state the undo leaves, so
+        reverting an earlier assessment leaves the status of the latest remaining one.
         ``RevertBlocked`` names the later changes that changed the same triples, or whose
         triples the undone change's resources still need, when the undo alone would not
         apply or would break a shape; ``restore`` undoes them all in one step.
@@ -430,19 +416,26 @@ class Writer:
         record = self.record(seq)
         if record is None:
             raise LookupError(f"no change {seq}")
+        self._undoable(record)
 
         def build() -> Delta:
-            moved = [q for q in record.added if not self.store.quads(*q)] + [
-                q for q in record.removed if self.store.quads(*q)
+            own_added = [q for q in record.added if not is_derived(self.store, q)]
+            own_removed = [q for q in record.removed if not is_derived(self.store, q)]
+            moved = [q for q in own_added if not self.store.quads(*q)] + [
+                q for q in own_removed if self.store.quads(*q)
             ]
             if moved:
                 raise RevertBlocked(seq, self._later_touching(seq, set(moved), by_node=False))
-            return record.added, record.removed
+            return own_added, own_removed
 
         outcome = self.submit_with(
             build,
             author=author,
-            message=message or f"Revert change {seq}: {record.message}",
+            message=message
+            or {
+                "sv": f"Ångrar ändring {seq}: {record.message_in('sv')}",
+                "en": f"Revert change {seq}: {record.message_in('en')}",
+            },
             dry_run=dry_run,
             if_match=if_match,
             reverts=(record.iri,),
@@ -459,12 +452,14 @@ class Writer:
         seq: int,
         *,
         author: str,
-        message: str | None = None,
+        message: Message | None = None,
         dry_run: bool = False,
         if_match: str | None = None,
     ) -> Outcome:
         """Bring the data back to the state just before change ``seq``, in one change:
-        that change and every later one undone together (an administrator's)."""
+        that change and every later one undone together (an administrator's). Changes
+        that were never applied are passed over; a rebase cannot be undone (the curated
+        files are the base), so a restore cannot reach back past one."""
         if self.record(seq) is None:
             raise LookupError(f"no change {seq}")
         iris: list[URIRef] = []
@@ -473,26 +468,59 @@ class Writer:
             before: dict[Quad, bool] = {}
             for n in range(seq, self.head()[0] + 1):
                 record = self.record(n)
-                if record is None:
+                if record is None or not record.applied:
                     continue
+                if record.kind == "rebase":
+                    raise UndoRefused(
+                        seq,
+                        f"Läget före ändring {seq} kan inte återställas: ändring {n} flyttade "
+                        "datan till en ny bas (de kurerade filerna), och den går inte att ångra.",
+                        f"The state before change {seq} cannot be restored: change {n} moved "
+                        "the data onto a new base (the curated files), which cannot be undone.",
+                    )
                 iris.append(record.iri)
                 for q in record.added:
                     before.setdefault(q, False)
                 for q in record.removed:
                     before.setdefault(q, True)
-            remove = [q for q, was in before.items() if not was]
-            add = [q for q, was in before.items() if was]
+            # A commitment's status is derived again from the restored assessments.
+            remove = [q for q, was in before.items() if not was and not is_derived(self.store, q)]
+            add = [q for q, was in before.items() if was and not is_derived(self.store, q)]
             return remove, add
 
         return self.submit_with(
             build,
             author=author,
-            message=message or f"Restore the state before change {seq}",
+            message=message
+            or {
+                "sv": f"Återställer läget före ändring {seq}",
+                "en": f"Restore the state before change {seq}",
+            },
             dry_run=dry_run,
             if_match=if_match,
             reverts=iris,
             admin=True,
         )
+
+    @staticmethod
+    def _undoable(record: ChangeRecord) -> None:
+        seq = record.sequence
+        if record.kind == "rebase":
+            raise UndoRefused(
+                seq,
+                f"Ändring {seq} flyttade datan till en ny bas (de kurerade filerna) och går "
+                "inte att ångra: ändra i de kurerade filerna och bygg om i stället.",
+                f"Change {seq} moved the data onto a new base (the curated files) and cannot "
+                "be reverted: edit the curated files and rebuild instead.",
+            )
+        if record.unapplied is not None:
+            raise UndoRefused(
+                seq,
+                f"Ändring {seq} tillämpades inte på den nuvarande basen "
+                f"({record.unapplied.sv}): det finns inget att ångra.",
+                f"Change {seq} was not applied on the current base ({record.unapplied.en}): "
+                "there is nothing to revert.",
+            )
 
     def _later_touching(self, seq: int, quads: set[Quad], *, by_node: bool) -> list[int]:
         """Later changes (not reverted since) that changed one of ``quads``, or, with
@@ -501,11 +529,23 @@ class Writer:
         found: list[int] = []
         for n in range(seq + 1, self.head()[0] + 1):
             record = self.record(n)
-            if record is None or record.reverted_by is not None:
+            if record is None or record.reverted_by is not None or not record.applied:
                 continue
-            touched = {*record.added, *record.removed}
+            touched = {*record.own_added, *record.own_removed}
             if touched & quads or (
                 by_node and any(s in nodes or o in nodes for s, _, o, _ in touched)
             ):
                 found.append(n)
         return found
+
+
+def effective(
+    store: Store, remove: Sequence[Quad], add: Sequence[Quad]
+) -> tuple[list[Quad], list[Quad]]:
+    """What a change really does on ``store``: removes what is there, adds what is not
+    (blank nodes skolemized); a triple both removed and added stays as it is."""
+    removed = [q for q in dict.fromkeys(remove) if store.quads(*q)]
+    gone = set(removed)
+    added = [q for q in dict.fromkeys(skolemize(add, GENID)) if q in gone or not store.quads(*q)]
+    both = set(removed) & set(added)
+    return [q for q in removed if q not in both], [q for q in added if q not in both]
