@@ -710,3 +710,34 @@ def test_with_review_a_spreadsheet_becomes_one_proposal(wb_review: Client) -> No
     assert done.status_code == 201
     assert "har blivit förslag" in done.text
     assert etag(wb_review) == before
+
+
+def _assessed(wb: Client, csrf: str, **values: str) -> int:
+    r = wb.post(
+        f"/workbench/statements/{VIVALLA}/assess",
+        data=_assessment(csrf, **values),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return int(re.search(r"assessed=(\d+)", r.headers["location"]).group(1))  # type: ignore[union-attr]
+
+
+def test_an_admin_reverts_an_earlier_assessment_and_the_later_one_decides(wb: Client) -> None:
+    csrf = sign_in(wb, EDITOR)
+    first = _assessed(wb, csrf, status="stalled", date="2025-01-10")
+    _assessed(wb, csrf, status="in-progress", date="2025-03-01")
+    csrf = sign_in(wb, ADMIN)
+    page = wb.get(f"/workbench/changes/{first}")
+    assert "Ta tillbaka" in page.text
+    r = wb.post(
+        f"/workbench/changes/{first}/revert",
+        data={"csrf": csrf, "confirm": "yes"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert wb.get(f"/api/commitments/{VIVALLA}").json()["status"] == "in-progress"
+    items = wb.get(f"/api/commitments/{VIVALLA}/assessments").json()["items"]
+    assert [i["status"] for i in items] == ["in-progress"]
+    # The log shows the derived status with the revert, in the page's language.
+    revert = wb.get(f"/workbench/changes/{first}").text
+    assert "Tillbakatagen av" in revert

@@ -151,6 +151,7 @@ WORDS: dict[str, dict[str, str]] = {
         "author": "Författare",
         "reverts": "Tar tillbaka",
         "reverted_by": "Tillbakatagen av",
+        "not_applied": "Gäller inte längre",
         "reviewed_by": "Granskad av",
         "revert": "Ta tillbaka ändringen",
         "revert_lead": "Ta tillbaka den här ändringen som en ny ändring. Det som beror på "
@@ -348,6 +349,7 @@ WORDS: dict[str, dict[str, str]] = {
         "author": "Author",
         "reverts": "Reverts",
         "reverted_by": "Reverted by",
+        "not_applied": "No longer applied",
         "reviewed_by": "Reviewed by",
         "revert": "Revert the change",
         "revert_lead": "Take this change back as a new change. What depends on it is "

@@ -160,9 +160,9 @@ def _check_date(item: AssessmentInput, term: Term | None, now: date) -> list[Fie
                 "date",
                 "date-in-future",
                 f"Datumet {day} ligger efter i dag ({now.isoformat()}). Rätta datumet, eller "
-                "ange ett skäl (date_reason) om det verkligen ska vara så.",
+                "ange ett skäl till datumet om det verkligen ska vara så.",
                 f"The date {day} is after today ({now.isoformat()}). Correct it, or give a "
-                "reason (date_reason) if it really is so.",
+                "reason for the date if it really is so.",
             )
         ]
     if term is not None and item.date < term.begins:
@@ -171,10 +171,10 @@ def _check_date(item: AssessmentInput, term: Term | None, now: date) -> list[Fie
                 "date",
                 "date-before-term",
                 f"Datumet {day} ligger före mandatperioden, som börjar "
-                f"{term.begins.isoformat()}. Rätta datumet, eller ange ett skäl (date_reason) "
+                f"{term.begins.isoformat()}. Rätta datumet, eller ange ett skäl till datumet "
                 "om det verkligen ska vara så.",
                 f"The date {day} is before the term, which begins {term.begins.isoformat()}. "
-                "Correct it, or give a reason (date_reason) if it really is so.",
+                "Correct it, or give a reason for the date if it really is so.",
             )
         ]
     return []

@@ -14,7 +14,12 @@ from platform_graph.vocab.namespaces import ID
 from platform_graph.web.workbench import change_in_words
 from platform_graph.write.sessions import Session
 from platform_graph.write.tokens import Role
-from platform_graph.write.writer import ChangeRecord, PreconditionFailed, RevertBlocked
+from platform_graph.write.writer import (
+    ChangeRecord,
+    PreconditionFailed,
+    RevertBlocked,
+    UndoRefused,
+)
 
 __all__ = ["change_page", "router"]
 
@@ -125,6 +130,9 @@ async def revert(seq: int, request: Request, state: ServiceDep, session: Session
         return page(request, state, "not_found.html", session, status=404)
     except RevertBlocked as exc:
         return change_page(request, state, seq, session, status=409, blocked=exc.blockers)
+    except UndoRefused as exc:
+        refused = {"sv": exc.sv, "en": exc.en}
+        return change_page(request, state, seq, session, status=409, refused=refused)
     except PreconditionFailed:
         return change_page(request, state, seq, session, status=412, stale=True)
     if outcome.status == "rejected":
