@@ -29,6 +29,7 @@ from platform_graph.http import (
     tokens,
     update,
 )
+from platform_graph.http.cors import Cors
 from platform_graph.http.middleware import BodyLimit, DatasetETag, RequestScope, SecurityHeaders
 from platform_graph.http.problems import install_handlers
 from platform_graph.read.named_queries import load_queries
@@ -121,6 +122,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         DatasetETag, prefixes=_VERSIONED, etag=_dataset_etag, excluded=("/api/tokens",)
     )
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
+    # Reads open to pages on other origins (never writes, never with credentials).
+    app.add_middleware(Cors, origins=settings.cors_origins)
     # Outermost: the time limit starts when the request arrives.
     app.add_middleware(RequestScope, timeout=settings.query_timeout)
 

@@ -12,9 +12,16 @@ from rdflib.namespace import DCTERMS, RDF, XSD
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
+from platform_graph.read.describe import DESCRIBE
 from platform_graph.store import GraphResult
 from platform_graph.store.time_limited import time_limited
-from platform_graph.vocab.namespaces import DATA_GRAPH, ID, ONTOLOGY_GRAPH, PREFIXES
+from platform_graph.vocab.namespaces import (
+    DATA_GRAPH,
+    ID,
+    INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+)
 from platform_graph.web.render import resource_page
 
 __all__ = ["router"]
@@ -31,16 +38,7 @@ _RDFLIB = {
 }
 VOID = "http://rdfs.org/ns/void#"
 
-# The resource's own triples, and those of the nodes it owns (its #position and #quote
-# selectors, its #geometry): IRIs under its own, after a "#".
-_DESCRIBE = """
-CONSTRUCT { ?iri ?p ?o . ?o ?xp ?xo } WHERE {
-  ?iri ?p ?o .
-  OPTIONAL {
-    ?o ?xp ?xo .
-    FILTER (isIRI(?o) && STRSTARTS(STR(?o), CONCAT(STR(?iri), "#")))
-  }
-}"""
+_DESCRIBE = DESCRIBE  # the asserted description (read.describe)
 
 
 def _negotiate(request: Request) -> tuple[str, str]:
@@ -178,7 +176,16 @@ def void(request: Request, state: ServiceDep) -> Graph:
     )
     g.add((ds, URIRef(VOID + "sparqlEndpoint"), URIRef(f"{base}/sparql")))
     g.add((ds, URIRef(VOID + "uriSpace"), Literal(str(ID))))
-    g.add((ds, URIRef(VOID + "triples"), Literal(len(state.store), datatype=XSD.integer)))
+    # The dataset is what is asserted (as the downloads hold it); the inferred graph is
+    # a subset of its own, counted apart.
+    inferred = len(state.store.quads(None, None, None, INFERRED_GRAPH))
+    g.add(
+        (
+            ds,
+            URIRef(VOID + "triples"),
+            Literal(len(state.store) - inferred, datatype=XSD.integer),
+        )
+    )
     for name in _DUMPS:
         g.add((ds, URIRef(VOID + "dataDump"), URIRef(f"{base}/data/{name}")))
     for prefix in ("dcterms", "oa", "org", "cv", "geo", "skos", "prov", "time", "pg"):
@@ -188,5 +195,19 @@ def void(request: Request, state: ServiceDep) -> Graph:
         g.add((ds, URIRef(VOID + "subset"), sub))
         g.add((sub, RDF.type, URIRef(VOID + "Dataset")))
         g.add((sub, URIRef("http://www.w3.org/ns/sparql-service-description#name"), URIRef(name)))
+        if name == str(INFERRED_GRAPH):
+            g.add((sub, URIRef(VOID + "triples"), Literal(inferred, datatype=XSD.integer)))
+            g.add(
+                (
+                    sub,
+                    DCTERMS.description,
+                    Literal(
+                        "What the ontology's hierarchy entails (rdfs:subPropertyOf, "
+                        "rdfs:subClassOf, owl:inverseOf) and no asserted graph says; not in "
+                        "the downloads.",
+                        lang="en",
+                    ),
+                )
+            )
     g.add((ds, DCTERMS.source, URIRef(str(DATA_GRAPH))))
     return g

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from platform_graph.http.models import JsonLdDocument
+
 __all__ = ["document"]
 
 PROBLEM = "application/problem+json"
@@ -48,7 +50,9 @@ _RESULTS = [
 # Media types a successful answer may have, by path prefix (longest prefix wins).
 _SUCCESS_TYPES: dict[str, list[str]] = {
     "/sparql": [*_RESULTS, *_RDF, "text/plain", "text/html"],
-    "/api/": ["application/json", "text/csv", "application/ld+json"],
+    # The REST reads and the named queries declare their own formats (http.models);
+    # the rest of /api/ (the change log, assessments, tokens) answers JSON.
+    "/api/": ["application/json"],
     "/id/": [*_RDF, "text/plain", "text/html"],
     "/ontology": [*_RDF, "text/plain", "text/html"],
     "/data/": [*_RDF, "application/n-quads", "application/trig"],
@@ -73,6 +77,7 @@ def document(app: FastAPI) -> None:
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["Problem"] = PROBLEM_SCHEMA
+        components["JsonLdDocument"] = JsonLdDocument.model_json_schema(by_alias=True)
         ref = {"$ref": "#/components/schemas/Problem"}
         for path, operations in schema.get("paths", {}).items():
             types = _success_types(path)
@@ -90,6 +95,8 @@ def document(app: FastAPI) -> None:
                         continue
                     entry = responses.setdefault(code, {"description": "Success"})
                     content = entry.setdefault("content", {})
+                    if any(v.get("schema") for v in content.values()):
+                        continue  # the route says what it answers, format by format
                     for media in types:
                         content.setdefault(media, {})
                 # Reads may answer 304 to If-None-Match.

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from platform_graph.store import Store, convert
+from platform_graph.vocab.namespaces import INFERRED_GRAPH
 
 __all__ = ["Downloads"]
 
@@ -43,15 +44,12 @@ class Downloads:
             if target.exists():
                 return target
             self.folder.mkdir(parents=True, exist_ok=True)
-            if media_type == "application/ld+json":
-                # JSON-LD of the union of the graphs, as the other triple downloads are.
-                body = convert(
-                    self.store.dump("application/n-triples"),
-                    "application/n-triples",
-                    "application/ld+json",
-                )
+            quads = asserted_nquads(self.store)
+            if media_type in ("application/n-quads", "application/trig"):
+                body = convert(quads, "application/n-quads", media_type)
             else:
-                body = self.store.dump(media_type)
+                # The triple formats (and JSON-LD, as they) hold the union of the graphs.
+                body = convert(union_ntriples(quads), "application/n-triples", media_type)
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".download-")
             try:
                 with os.fdopen(fd, "wb") as out:
@@ -66,3 +64,28 @@ class Downloads:
                     with contextlib.suppress(FileNotFoundError):
                         old.unlink()
         return target
+
+
+def asserted_nquads(store: Store) -> bytes:
+    """The store's quads as N-Quads without the inferred graph: a download holds what is
+    asserted (the union formats could not tell the entailed triples apart)."""
+    tail = f" <{INFERRED_GRAPH}> .".encode()
+    data = store.dump("application/n-quads")
+    if tail not in data:
+        return data
+    return b"".join(
+        line for line in data.splitlines(keepends=True) if not line.rstrip().endswith(tail)
+    )
+
+
+_TERM = re.compile(rb'<[^>]*>|_:[^\s]+|"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?')
+
+
+def union_ntriples(nquads: bytes) -> bytes:
+    """N-Triples of the union of the graphs in ``nquads`` (each triple once)."""
+    lines: dict[bytes, None] = {}
+    for line in nquads.splitlines():
+        terms = _TERM.findall(line)
+        if len(terms) >= 3:
+            lines.setdefault(b" ".join(terms[:3]) + b" .\n")
+    return b"".join(lines)

@@ -6,9 +6,12 @@ stops; the command line starts one to dry-run a change offline. Nothing here kno
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from platform_graph.config import Settings
+from platform_graph.rdf import entailment
+from platform_graph.rdf.terms import Quad
 from platform_graph.read.downloads import Downloads
 from platform_graph.read.model import ReadModel
 from platform_graph.read.named_queries import NamedQuery, load_queries
@@ -19,10 +22,10 @@ from platform_graph.store.time_limited import read_version, time_limited
 from platform_graph.store.update_replica import UpdateReplica
 from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import load_shapes
-from platform_graph.vocab.namespaces import ONTOLOGY_GRAPH, THEMES_GRAPH
+from platform_graph.vocab.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, THEMES_GRAPH
 from platform_graph.web.site import Site
 from platform_graph.write.tokens import TokenRegistry
-from platform_graph.write.writer import WritePolicy, Writer
+from platform_graph.write.writer import Delta, WritePolicy, Writer
 
 __all__ = ["Service", "start"]
 
@@ -47,6 +50,23 @@ class Service:
             self.pool.close()
 
 
+def _entailed(store: Store, removed: Sequence[Quad], added: Sequence[Quad]) -> Delta:
+    """What a validated change entails: the inferred graph's part of the same write."""
+    return entailment.derive(store.quads, removed, added)
+
+
+def _materialise(writer: Writer) -> None:
+    """Fill the inferred graph from scratch where it is missing (a store loaded by a
+    build, or by an import of a backup without it); every write keeps it current after."""
+    store = writer.store
+    if str(INFERRED_GRAPH) in store.named_graphs():
+        return
+    with writer.lock, store.transaction():
+        remove, add = entailment.materialise(store.quads)
+        if remove or add:
+            store.apply(remove, add)
+
+
 def start(
     settings: Settings,
     store: Store | None = None,
@@ -63,7 +83,10 @@ def start(
         max_removals=settings.editor_max_removals,
         protected=frozenset({ONTOLOGY_GRAPH, THEMES_GRAPH}),
     )
-    writer = Writer(the_store, Validator(load_shapes(settings.paths.shapes)), policy)
+    writer = Writer(
+        the_store, Validator(load_shapes(settings.paths.shapes)), policy, derive=_entailed
+    )
+    _materialise(writer)
     limits = WorkerLimits(
         memory_bytes=settings.query_memory_mb * 2**20,
         max_result_bytes=settings.max_result_bytes,

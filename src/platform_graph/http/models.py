@@ -1,0 +1,192 @@
+"""The shapes of the API's answers, for the OpenAPI document (and so for generated
+clients and schemathesis' response checks). The routes build plain dicts; these say
+what the dicts hold."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from platform_graph.http.tables import XLSX
+
+__all__ = [
+    "Commitment",
+    "CommitmentPage",
+    "JsonLdDocument",
+    "NamedQueryList",
+    "NamedQueryResult",
+    "ResourceDetail",
+    "ResourceList",
+    "Stats",
+    "responses",
+]
+
+
+class Texts(BaseModel):
+    sv: str | None = None
+    en: str | None = None
+
+
+class Span(BaseModel):
+    start: int
+    end: int
+
+
+class ActorRole(BaseModel):
+    id: str
+    role: Literal["responsible", "partner", "affected"]
+
+
+class PageLinks(BaseModel):
+    """Links to pages of the same result; never past its end."""
+
+    first: str
+    prev: str | None = None
+    next: str | None = None
+    last: str
+
+
+class Commitment(BaseModel):
+    id: str
+    iri: str
+    title: Texts
+    quote: str = Field(description="The exact words of the source, line breaks included.")
+    quote_text: str = Field(description="The quote as clean text: line breaks removed.")
+    span: Span
+    section: str
+    themes: list[str]
+    actors: list[ActorRole]
+    areas: list[str]
+    inherited_actors: list[str] = Field(
+        description="Actors the statement inherits from the one it refers back to."
+    )
+    inherited_areas: list[str] = Field(
+        description="Areas the statement inherits from the one it refers back to."
+    )
+    refers_to: list[str]
+    strength: str
+    kind: str
+    change: str
+    testable: bool
+    deadline: str | None
+    period: str | None
+    amount_sek: float | None
+    status: str
+
+
+class CommitmentPage(BaseModel):
+    items: list[Commitment]
+    total: int
+    limit: int | None
+    offset: int
+    links: PageLinks
+
+
+class Resource(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    iri: str
+    label: Texts
+    commitments_count: int = Field(description="Commitments that name it themselves.")
+    commitments_including_parts: int | None = Field(
+        None,
+        description="Commitments that name it or one of its parts (sub-organisations, "
+        "places within it, narrower themes).",
+    )
+    commitments_including_inherited: int | None = Field(
+        None,
+        description="As commitments_including_parts, and also those that inherit it from "
+        "the statement they refer back to: what the filter finds.",
+    )
+    type: str | None = None
+    part_of: str | None = None
+    position: int | None = None
+
+
+class ResourceList(BaseModel):
+    items: list[Resource]
+    total: int
+
+
+class LinkedCommitment(BaseModel):
+    id: str
+    title: Texts
+    roles: list[str] | None = None
+
+
+class ResourceDetail(Resource):
+    parts: list[str]
+    commitments: list[LinkedCommitment]
+
+
+class Stats(BaseModel):
+    commitments: int
+    context_statements: int
+    sentences: int
+    with_deadline: int
+    by: dict[str, dict[str, int]]
+    by_including_parts: dict[str, dict[str, int]]
+    counting: dict[str, str]
+
+
+class Parameter(BaseModel):
+    name: str
+    type: str
+    required: bool
+    default: str | None
+    description: str
+
+
+class NamedQuery(BaseModel):
+    name: str
+    title: str
+    description: str
+    path: str
+    parameters: list[Parameter]
+    sparql: str
+
+
+class NamedQueryList(BaseModel):
+    items: list[NamedQuery]
+    total: int
+
+
+class NamedQueryResult(BaseModel):
+    query: str
+    title: str
+    variables: list[str]
+    rows: list[dict[str, Any]]
+    total: int
+    truncated: bool = Field(
+        description="Whether the rows were cut at MAX_ROWS (X-Result-Truncated says so too)."
+    )
+
+
+class JsonLdDocument(BaseModel):
+    """JSON-LD whose triples the store holds, with the versioned context by reference;
+    a list's paging is a hydra:Collection node of its own."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    context: str = Field(alias="@context")
+    graph: list[dict[str, Any]] = Field(alias="@graph")
+
+
+_TEXT = {"schema": {"type": "string"}}
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+def responses(
+    model: type[BaseModel], *, csv: bool = False, xlsx: bool = False, jsonld: bool = False
+) -> dict[int | str, dict[str, Any]]:
+    """The 200 answer of a route: the model as JSON, and the other formats it serves."""
+    content: dict[str, Any] = {}
+    if csv:
+        content["text/csv"] = _TEXT
+    if xlsx:
+        content[XLSX] = _BINARY
+    if jsonld:
+        content["application/ld+json"] = {"schema": {"$ref": "#/components/schemas/JsonLdDocument"}}
+    return {200: {"model": model, "description": "Success", "content": content}}
