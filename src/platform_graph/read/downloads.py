@@ -14,12 +14,70 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from platform_graph.store import Store, convert
 from platform_graph.vocab.namespaces import INFERRED_GRAPH
 
-__all__ = ["Downloads"]
+__all__ = ["CATALOGUE", "GRAPH_DUMPS", "Download", "Downloads", "register"]
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """One file under /data/: its name, media type and what it holds (sv, en)."""
+
+    name: str
+    media_type: str
+    sv: str
+    en: str
+
+    @property
+    def path(self) -> str:
+        return f"/data/{self.name}"
+
+
+CATALOGUE: dict[str, Download] = {}
+"""Every download of /data/ by name: the one place the routes, VoID and the index page
+read them from (``register`` adds one; routes of their own under /data/ are listed by
+the index page too)."""
+
+
+def register(download: Download) -> Download:
+    CATALOGUE[download.name] = download
+    return download
+
+
+_WHOLE = ("Hela grafen", "The whole graph")
+for _name, _media, _syntax in (
+    ("platform-graph.ttl", "text/turtle", "Turtle"),
+    ("platform-graph.nt", "application/n-triples", "N-Triples"),
+    ("platform-graph.nq", "application/n-quads", "N-Quads"),
+    ("platform-graph.trig", "application/trig", "TriG"),
+    ("platform-graph.jsonld", "application/ld+json", "JSON-LD"),
+):
+    _graphs = _name.endswith((".nq", ".trig"))
+    register(
+        Download(
+            _name,
+            _media,
+            f"{_WHOLE[0]} som {_syntax}"
+            + (", med de namngivna graferna" if _graphs else ", unionen av graferna")
+            + " (det som påståtts; inte det som härleds)",
+            f"{_WHOLE[1]} as {_syntax}"
+            + (", with its named graphs" if _graphs else ", the union of its graphs")
+            + " (what is asserted; not what is inferred)",
+        )
+    )
+register(
+    Download(
+        "void.ttl",
+        "text/turtle",
+        "Beskrivning av datamängden (VoID): storlek, grafer, SPARQL-ändpunkt, nedladdningar",
+        "Description of the dataset (VoID): size, graphs, SPARQL endpoint, downloads",
+    )
+)
+GRAPH_DUMPS = tuple(n for n in CATALOGUE if n.startswith("platform-graph."))
 
 
 class Downloads:
