@@ -6,7 +6,9 @@ the OpenAPI document (http.models)."""
 
 from __future__ import annotations
 
+import inspect
 import json
+from dataclasses import dataclass
 from datetime import date
 from enum import Enum, StrEnum
 from typing import Annotated, Any
@@ -86,6 +88,9 @@ class OutputFormat(StrEnum):
     csv = "csv"
     xlsx = "xlsx"
     jsonld = "jsonld"
+
+
+XLSX_FORMAT = OutputFormat.xlsx
 
 
 class TableFormat(StrEnum):
@@ -209,19 +214,32 @@ _FORMAT_DOC = (
 )
 
 
-@router.get(
-    "/commitments",
-    summary="Commitments, filtered, sorted and paged",
-    description="Filters that take several values (actor, area, theme, section, "
-    "strength, kind, status: `actor=a&actor=b`) match any of them; different filters "
-    "must all match. Every other parameter takes one value; a parameter the route does "
-    "not take, or one given twice, is a 422 naming it.",
-    responses=responses(CommitmentPage, csv=True, xlsx=True, jsonld=True),
-    response_model=None,
-)
-def list_commitments(
-    request: Request,
-    state: ServiceDep,
+@dataclass(slots=True)
+class CommitmentQuery:
+    """The filters, sort, page and CSV options of GET /api/commitments (and its .csv,
+    .xlsx and .jsonld forms)."""
+
+    actor: Any
+    area: Any
+    theme: Any
+    section: Any
+    strength: Any
+    kind: Any
+    status: Any
+    testable: Any
+    pledge: Any
+    inherited: Any
+    include_parts: Any
+    has_deadline: Any
+    deadline_before: Any
+    q: Any
+    sort: Any
+    limit: Any
+    offset: Any
+    bom: Any
+
+
+def commitment_query(
     actor: Annotated[
         list[str] | None,
         Query(
@@ -292,60 +310,113 @@ def list_commitments(
         Query(ge=1, le=1000, description=f"Page size ({DEFAULT_LIMIT} unless csv or xlsx)."),
     ] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
-    format: Annotated[OutputFormat | None, Query(description=_FORMAT_DOC)] = None,
     bom: _BOM = False,
+) -> CommitmentQuery:
+    return CommitmentQuery(
+        actor=actor,
+        area=area,
+        theme=theme,
+        section=section,
+        strength=strength,
+        kind=kind,
+        status=status,
+        testable=testable,
+        pledge=pledge,
+        inherited=inherited,
+        include_parts=include_parts,
+        has_deadline=has_deadline,
+        deadline_before=deadline_before,
+        q=q,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        bom=bom,
+    )
+
+
+CommitmentQueryDep = Annotated[CommitmentQuery, Depends(commitment_query)]
+_LIST_DOC = (
+    "Filters that take several values (actor, area, theme, section, strength, kind, "
+    "status: `actor=a&actor=b`) match any of them; different filters must all match. "
+    "Every other parameter takes one value; a parameter the route does not take, or one "
+    "given twice, is a 422 naming it."
+)
+
+
+@router.get(
+    "/commitments",
+    operation_id="list_commitments",
+    summary="Commitments, filtered, sorted and paged",
+    description=_LIST_DOC,
+    responses=responses(CommitmentPage, csv=True, xlsx=True, jsonld=True),
+    response_model=None,
+)
+def list_commitments(
+    request: Request,
+    state: ServiceDep,
+    query: CommitmentQueryDep,
+    format: Annotated[OutputFormat | None, Query(description=_FORMAT_DOC)] = None,
 ) -> Response:
-    if deadline_before is not None and len(deadline_before) == 10:
+    return _list_commitments(request, state, query, negotiate(request, format, tuple(OutputFormat)))
+
+
+def _list_commitments(
+    request: Request, state: Service, query: CommitmentQuery, fmt: OutputFormat
+) -> Response:
+    if query.deadline_before is not None and len(query.deadline_before) == 10:
         try:
-            date.fromisoformat(deadline_before)
+            date.fromisoformat(query.deadline_before)
         except ValueError as exc:
             raise ProblemError(
                 422,
                 "Invalid parameter",
-                f"deadline_before: {deadline_before!r} is not a date",
+                f"deadline_before: {query.deadline_before!r} is not a date",
                 errors=[{"parameter": "deadline_before", "message": "not a calendar date"}],
             ) from exc
     for kind_name, values in (
-        ("actor", actor),
-        ("area", area),
-        ("theme", theme),
-        ("section", section),
+        ("actor", query.actor),
+        ("area", query.area),
+        ("theme", query.theme),
+        ("section", query.section),
     ):
         _check_slugs(state, kind_name, values)
     flt = CommitmentFilter(
-        actor=tuple(actor) if actor else None,
-        area=tuple(area) if area else None,
-        theme=tuple(theme) if theme else None,
-        section=tuple(section) if section else None,
-        strength=tuple(s.value for s in strength) if strength else None,
-        kind=tuple(k.value for k in kind) if kind else None,
-        status=tuple(s.value for s in status) if status else None,
-        testable=testable,
-        pledge=pledge,
-        inherited=inherited,
-        parts=include_parts,
-        has_deadline=has_deadline,
-        deadline_before=deadline_before,
-        q=q,
+        actor=tuple(query.actor) if query.actor else None,
+        area=tuple(query.area) if query.area else None,
+        theme=tuple(query.theme) if query.theme else None,
+        section=tuple(query.section) if query.section else None,
+        strength=tuple(s.value for s in query.strength) if query.strength else None,
+        kind=tuple(k.value for k in query.kind) if query.kind else None,
+        status=tuple(s.value for s in query.status) if query.status else None,
+        testable=query.testable,
+        pledge=query.pledge,
+        inherited=query.inherited,
+        parts=query.include_parts,
+        has_deadline=query.has_deadline,
+        deadline_before=query.deadline_before,
+        q=query.q,
     )
-    items = state.read_model.commitments(flt, sort=sort.value)
-    fmt = negotiate(request, format, tuple(OutputFormat))
+    items = state.read_model.commitments(flt, sort=query.sort.value)
     total = len(items)
     if fmt in (OutputFormat.csv, OutputFormat.xlsx):
         # A download: every matching row unless a limit is given.
-        chosen = items[offset:] if limit is None else items[offset : offset + limit]
+        chosen = (
+            items[query.offset :]
+            if query.limit is None
+            else items[query.offset : query.offset + query.limit]
+        )
         headers = {"X-Total-Count": str(total)}
         return table(
             fmt,
             [c.as_dict() for c in chosen],
             COLUMNS,
             filename="commitments",
-            bom=bom,
+            bom=query.bom,
             headers=headers,
         )
-    size = limit or DEFAULT_LIMIT
-    page = items[offset : offset + size]
-    links = page_links(request, total, size, offset)
+    size = query.limit or DEFAULT_LIMIT
+    page = items[query.offset : query.offset + size]
+    links = page_links(request, total, size, query.offset)
     headers = {"Link": link_header(links), "X-Total-Count": str(total)}
     if fmt is OutputFormat.jsonld:
         here = request.url
@@ -353,7 +424,7 @@ def list_commitments(
             f"{_base(request)}{here.path}"
             + (f"?{here.remove_query_params(['offset', 'limit']).query}" if here.query else ""),
             f"{_base(request)}{here.path}?"
-            + here.include_query_params(offset=offset, limit=size).query,
+            + here.include_query_params(offset=query.offset, limit=size).query,
             [c.iri for c in page],
             total,
             links,
@@ -363,14 +434,76 @@ def list_commitments(
         "items": [c.as_dict() for c in page],
         "total": total,
         "limit": size,
-        "offset": offset,
+        "offset": query.offset,
         "links": links,
     }
     return JSONResponse(body, headers={"Vary": "Accept", **headers})
 
 
+def _fixed_format_routes(
+    path: str, name: str, handler: Any, dependency: Any, description: str
+) -> None:
+    """``{path}.csv``, ``.xlsx`` and ``.jsonld``: one format each, so that a generated
+    client has a typed function for each (OpenAPI cannot vary a response by a query
+    parameter)."""
+    for fmt, response_class, content in (
+        (OutputFormat.csv, CsvResponse, {"text/csv": {"schema": {"type": "string"}}}),
+        (XLSX_FORMAT, XlsxResponse, {XLSX: {"schema": {"type": "string", "format": "binary"}}}),
+        (
+            OutputFormat.jsonld,
+            JsonLdResponse,
+            {"application/ld+json": {"schema": {"$ref": "#/components/schemas/JsonLdDocument"}}},
+        ),
+    ):
+        router.add_api_route(
+            f"{path}.{fmt.value}",
+            _in_format(handler, dependency, fmt),
+            methods=["GET"],
+            name=f"{name}_{fmt.value}",
+            operation_id=f"{name}_{fmt.value}",
+            summary=f"{description} ({fmt.value})",
+            response_class=response_class,
+            responses={200: {"description": "Success", "content": content}},
+        )
+
+
+def _in_format(handler: Any, dependency: Any, fmt: OutputFormat) -> Any:
+    def route(request: Request, state: Service, query: Any) -> Response:
+        return handler(request, state, query, fmt)  # type: ignore[no-any-return]
+
+    # The signature FastAPI reads (annotations as objects: the dependency is local).
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("request", positional, annotation=Request),
+            inspect.Parameter("state", positional, annotation=ServiceDep),
+            inspect.Parameter("query", positional, annotation=Annotated[Any, Depends(dependency)]),
+        ],
+        return_annotation=Response,
+    )
+    return route
+
+
+class CsvResponse(Response):
+    media_type = "text/csv"
+
+
+class XlsxResponse(Response):
+    media_type = XLSX
+
+
+class JsonLdResponse(Response):
+    media_type = "application/ld+json"
+
+
+_fixed_format_routes(
+    "/commitments", "list_commitments", _list_commitments, commitment_query, "Commitments"
+)
+
+
 @router.get(
     "/commitments/{commitment_id}",
+    operation_id="get_commitment",
     summary="One commitment",
     responses=responses(CommitmentModel, csv=True, xlsx=True, jsonld=True),
     response_model=None,
@@ -394,11 +527,24 @@ def get_commitment(
     return JSONResponse(item.as_dict(), headers={"Vary": "Accept"})
 
 
+def bom_option(bom: _BOM = False) -> bool:
+    return bom
+
+
 def _resource_routes(kind: str, plural: str) -> None:
+    def listing(request: Request, state: Service, bom: bool, fmt: OutputFormat) -> Response:
+        items = state.read_model.resources(kind)
+        if fmt is OutputFormat.jsonld:
+            return _jsonld(request, state, [i["iri"] for i in items])
+        if fmt in (OutputFormat.csv, OutputFormat.xlsx):
+            return table(fmt, items, RESOURCE_COLUMNS, filename=plural, bom=bom)
+        return JSONResponse({"items": items, "total": len(items)}, headers={"Vary": "Accept"})
+
     @router.get(
         f"/{plural}",
         summary=f"All {plural}, with commitment counts",
         name=f"list_{plural}",
+        operation_id=f"list_{plural}",
         responses=responses(ResourceList, csv=True, xlsx=True, jsonld=True),
         response_model=None,
     )
@@ -408,18 +554,15 @@ def _resource_routes(kind: str, plural: str) -> None:
         format: Annotated[OutputFormat | None, Query(description=_FORMAT_DOC)] = None,
         bom: _BOM = False,
     ) -> Response:
-        items = state.read_model.resources(kind)
-        fmt = negotiate(request, format, tuple(OutputFormat))
-        if fmt is OutputFormat.jsonld:
-            return _jsonld(request, state, [i["iri"] for i in items])
-        if fmt in (OutputFormat.csv, OutputFormat.xlsx):
-            return table(fmt, items, RESOURCE_COLUMNS, filename=plural, bom=bom)
-        return JSONResponse({"items": items, "total": len(items)}, headers={"Vary": "Accept"})
+        return listing(request, state, bom, negotiate(request, format, tuple(OutputFormat)))
+
+    _fixed_format_routes(f"/{plural}", f"list_{plural}", listing, bom_option, f"All {plural}")
 
     @router.get(
         f"/{plural}/{{resource_id}}",
         summary=f"One {kind}, with its commitments",
         name=f"get_{kind}",
+        operation_id=f"get_{kind}",
         responses=responses(ResourceDetail, csv=True, xlsx=True, jsonld=True),
         response_model=None,
     )
@@ -456,6 +599,7 @@ for _kind, _plural in (
 
 @router.get(
     "/stats",
+    operation_id="stats",
     summary="Counts by theme, strength, kind, status, actor, area and section",
     description="`by` counts the commitments that name an actor, area or theme "
     "themselves; `by_including_parts` also those that name one of its parts (as the "

@@ -1,0 +1,382 @@
+"""Issue 17, the read side for researchers and municipal systems: JSON-LD that is the
+graph, spreadsheets, no silent surprises, inherited actors and areas, pledges, counts,
+SPARQL errors, the service description and the /data/ index."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import openpyxl
+import pytest
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import RDFS
+
+from platform_graph.build.graph import BuildResult
+from platform_graph.store.oxigraph import OxigraphStore
+from platform_graph.vocab.namespaces import INFERRED_GRAPH
+from tests.support.inprocess import BASE, Client, service
+from tests.test_api_rest import parse_rdf
+
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PLAN = "trygghet-vivalla-plan-i-dialog"
+
+
+def items(client: Client, **params: Any) -> list[dict[str, Any]]:
+    r = client.get("/api/commitments", params={"limit": 1000, **params})
+    assert r.status_code == 200, r.text
+    found: list[dict[str, Any]] = r.json()["items"]
+    return found
+
+
+def ids(client: Client, **params: Any) -> set[str]:
+    return {i["id"] for i in items(client, **params)}
+
+
+# --- JSON-LD is the graph -------------------------------------------------------------
+
+
+def _parsed(client: Client, path: str, **params: Any) -> tuple[Graph, dict[str, Any]]:
+    r = client.get(path, params=params, headers={"Accept": "application/ld+json"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/ld+json")
+    doc = r.json()
+    context_url = doc["@context"]
+    assert context_url == f"{BASE}/api/contexts/1.jsonld"
+    context = client.get(context_url.removeprefix(BASE)).json()
+    text = json.dumps({**doc, "@context": context["@context"]})
+    return parse_rdf(text, "json-ld"), doc
+
+
+@pytest.fixture(scope="module")
+def asserted(built: BuildResult) -> set[tuple[Any, Any, Any]]:
+    return set(built.union())
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/commitments", {"limit": 20}),
+        ("/api/commitments", {"actor": "polisen"}),
+        (f"/api/commitments/{PLAN}", {}),
+        ("/api/actors", {}),
+        ("/api/actors/polisen", {}),
+        ("/api/areas", {}),
+        ("/api/themes/trygghet", {}),
+        ("/api/sections", {}),
+    ],
+)
+def test_json_ld_holds_only_triples_the_store_holds(
+    http: Client, asserted: set[tuple[Any, Any, Any]], path: str, params: dict[str, Any]
+) -> None:
+    g, _ = _parsed(http, path, **params)
+    hydra_nodes = {s for s, p, o in g if str(p).startswith(HYDRA) or str(o).startswith(HYDRA)}
+    others = [t for t in g if t[0] not in hydra_nodes]
+    assert others
+    foreign = [t for t in others if t not in asserted]
+    assert foreign == [], foreign[:5]
+
+
+def test_a_list_pages_in_hydra_in_a_node_of_its_own(http: Client) -> None:
+    g, doc = _parsed(http, "/api/commitments", limit=20, offset=20)
+    collections = list(g.subjects(RDF.type, URIRef(HYDRA + "Collection")))
+    assert len(collections) == 1
+    collection = collections[0]
+    total = g.value(collection, URIRef(HYDRA + "totalItems"))
+    assert isinstance(total, Literal)
+    assert int(total) == len(items(http))
+    members = set(g.objects(collection, URIRef(HYDRA + "member")))
+    assert len(members) == 20
+    view = g.value(collection, URIRef(HYDRA + "view"))
+    assert "offset=40" in str(g.value(view, URIRef(HYDRA + "next")))
+    assert "offset=0" in str(g.value(view, URIRef(HYDRA + "previous")))
+    # No pg:total, pg:span, pg:limit, no blank node roles, no oa:exact on the commitment.
+    pg = "https://w3id.org/platform-graph/ontology#"
+    for name in ("total", "span", "limit", "offset", "role"):
+        assert not list(g.triples((None, URIRef(pg + name), None))), name
+    assert not [t for t in g if isinstance(t[0], type(None))]
+    exact = URIRef("http://www.w3.org/ns/oa#exact")
+    assert all(str(s).endswith("#quote") for s in g.subjects(exact, None))
+
+
+def test_the_context_is_published_and_versioned(http: Client) -> None:
+    versioned = http.get("/api/contexts/1.jsonld")
+    assert versioned.status_code == 200
+    assert versioned.headers["content-type"].startswith("application/ld+json")
+    latest = http.get("/api/context.jsonld")
+    assert latest.json() == versioned.json()
+    ctx = versioned.json()["@context"]
+    assert ctx["pg"] == "https://w3id.org/platform-graph/ontology#"
+    assert ctx["hydra"] == HYDRA
+
+
+# --- spreadsheets -----------------------------------------------------------------------
+
+
+def _csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+
+
+def test_a_csv_download_without_limit_holds_every_row(http: Client) -> None:
+    every = items(http)
+    assert len(every) > 50
+    r = http.get("/api/commitments", params={"format": "csv"})
+    assert r.status_code == 200
+    assert r.headers["content-disposition"] == 'attachment; filename="commitments.csv"'
+    rows = _csv(r.text)
+    assert len(rows) == len(every)
+    assert len(_csv(http.get("/api/commitments", params={"format": "csv", "limit": 7}).text)) == 7
+
+
+def test_csv_nested_fields_are_columns_and_a_bom_on_request(http: Client) -> None:
+    r = http.get("/api/commitments", params={"format": "csv", "actor": "polisen"})
+    assert not r.content.startswith(b"\xef\xbb\xbf")
+    rows = {row["id"]: row for row in _csv(r.text)}
+    plan = rows[PLAN]
+    item = http.get(f"/api/commitments/{PLAN}").json()
+    assert plan["title_sv"] == item["title"]["sv"]
+    assert plan["title_en"] == item["title"]["en"]
+    assert plan["span_start"] == str(item["span"]["start"])
+    assert "polisen" in plan["actors_partner"].split("; ")
+    assert plan["actors_responsible"] == "orebro-kommun"
+    assert plan["inherited_areas"] == "vivalla"
+    assert "\n" not in plan["quote_text"]
+    with_bom = http.get("/api/commitments", params={"format": "csv", "bom": "true"})
+    assert with_bom.content.startswith(b"\xef\xbb\xbf")
+
+
+def test_xlsx_of_lists_and_named_queries(http: Client) -> None:
+    r = http.get("/api/commitments", params={"format": "xlsx"})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == XLSX
+    assert r.headers["content-disposition"] == 'attachment; filename="commitments.xlsx"'
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("id", "iri", "title_sv", "title_en")
+    assert len(rows) - 1 == len(items(http))
+    r = http.get("/api/queries/area-commitments", params={"area": "vivalla", "format": "xlsx"})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == XLSX
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert book.active is not None
+    assert book.active.max_row >= 2
+    r = http.get("/api/actors", headers={"Accept": XLSX})
+    assert r.headers["content-type"] == XLSX
+
+
+def test_xlsx_writes_text_as_text_never_as_a_formula(built: BuildResult) -> None:
+    store = OxigraphStore(None)
+    store.load(built.nquads(), "application/n-quads")
+    c = URIRef("https://w3id.org/platform-graph/id/commitment/" + PLAN)
+    title = URIRef("http://purl.org/dc/terms/title")
+    store.apply(
+        [q for q in store.quads(c, title, None, None) if getattr(q[2], "language", "") == "en"],
+        [
+            (c, title, Literal('=HYPERLINK("http://evil.example","x")', lang="en"), q[3])
+            for q in store.quads(c, title, None, None)[:1]
+        ],
+    )
+    with service(store) as client:
+        r = client.get(f"/api/commitments/{PLAN}", params={"format": "xlsx"})
+        sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+        assert sheet is not None
+        header = [c.value for c in sheet[1]]
+        cell = sheet.cell(row=2, column=header.index("title_en") + 1)
+        assert cell.value == '=HYPERLINK("http://evil.example","x")'
+        assert cell.data_type == "s"
+        r = client.get(f"/api/commitments/{PLAN}", params={"format": "csv"})
+        assert _csv(r.text)[0]["title_en"].startswith("'=")
+
+
+# --- no silent surprises ----------------------------------------------------------------
+
+
+def test_an_unknown_parameter_is_422_with_the_nearest_name(http: Client) -> None:
+    r = http.get("/api/commitments", params={"actors": "polisen"})
+    assert r.status_code == 422
+    error = r.json()["errors"][0]
+    assert error["parameter"] == "actors"
+    assert error["did_you_mean"] == "actor"
+    assert "actor" in r.json()["detail"]
+    for path in ("/api/actors", "/api/stats", "/api/themes/trygghet", "/api/queries"):
+        assert http.get(path, params={"lang": "sv"}).status_code == 422, path
+    r = http.get("/api/queries/area-commitments", params={"areas": "vivalla"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["did_you_mean"] == "area"
+
+
+def test_a_repeated_single_valued_parameter_is_422(http: Client) -> None:
+    r = http.get("/api/commitments?limit=5&limit=10")
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["parameter"] == "limit"
+    r = http.get("/api/queries/area-commitments?area=vivalla&area=landsbygd")
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["parameter"] == "area"
+
+
+def test_a_repeated_filter_means_either(http: Client) -> None:
+    obo = ids(http, actor="obo", inherited="false")
+    polisen = ids(http, actor="polisen", inherited="false")
+    either = ids(http, inherited="false", actor=["obo", "polisen"])
+    assert either == obo | polisen
+    assert obo and polisen and obo != polisen
+    assert ids(http, strength=["binding", "intent"]) == ids(http, strength="binding") | ids(
+        http, strength="intent"
+    )
+
+
+def test_named_queries_answer_tables_only(http: Client) -> None:
+    r = http.get("/api/queries/area-commitments", params={"area": "vivalla", "format": "jsonld"})
+    assert r.status_code == 422
+
+
+def test_named_queries_flag_truncation(built: BuildResult) -> None:
+    store = OxigraphStore(None)
+    store.load(built.nquads(), "application/n-quads")
+    with service(store, max_rows=3) as client:
+        r = client.get("/api/queries/area-commitments", params={"area": "orebro-kommun"})
+        assert r.status_code == 200
+        body = r.json()
+        assert body["truncated"] is True
+        assert len(body["rows"]) == 3
+        assert "3 rows" in r.headers["x-result-truncated"]
+        small = client.get("/api/queries/area-commitments", params={"area": "vivalla"})
+        assert small.json()["truncated"] is False
+        assert "x-result-truncated" not in small.headers
+
+
+def test_missing_values_sort_last_both_ways(http: Client) -> None:
+    for sort in ("deadline", "-deadline"):
+        deadlines = [i["deadline"] for i in items(http, sort=sort)]
+        dated = [d for d in deadlines if d]
+        assert deadlines[: len(dated)] == dated, sort
+        assert all(d is None for d in deadlines[len(dated) :])
+        assert dated
+
+
+def test_paging_links_stay_inside_the_result(http: Client) -> None:
+    r = http.get("/api/commitments", params={"offset": 500, "limit": 50})
+    total = r.json()["total"]
+    links = r.json()["links"]
+    last_offset = ((total - 1) // 50) * 50
+    assert f"offset={last_offset}" in links["prev"]
+    assert "next" not in links
+    assert f'offset={last_offset}&limit=50>; rel="prev"' in r.headers["link"]
+
+
+def test_counts_say_whether_they_include_parts_and_offer_both(http: Client) -> None:
+    actors = {a["id"]: a for a in http.get("/api/actors").json()["items"]}
+    bolag = actors["kommunala-bolag"]
+    assert bolag["commitments_including_parts"] > bolag["commitments_count"]
+    assert bolag["commitments_including_parts"] == len(
+        ids(http, actor="kommunala-bolag", inherited="false")
+    )
+    assert bolag["commitments_including_inherited"] == len(ids(http, actor="kommunala-bolag"))
+    assert bolag["commitments_count"] == len(
+        ids(http, actor="kommunala-bolag", inherited="false", include_parts="false")
+    )
+    stats = http.get("/api/stats").json()
+    assert stats["by"]["actor"]["kommunala-bolag"] == bolag["commitments_count"]
+    assert (
+        stats["by_including_parts"]["actor"]["kommunala-bolag"]
+        == (bolag["commitments_including_parts"])
+    )
+    assert "parts" in stats["counting"]["by_including_parts"]
+
+
+def test_a_clean_quote_text_beside_the_exact_quote(http: Client) -> None:
+    every = items(http)
+    broken = [i for i in every if "\n" in i["quote"]]
+    assert broken, "the source has quotes across line breaks"
+    for i in every:
+        assert "\n" not in i["quote_text"]
+        assert i["quote_text"] == " ".join(i["quote"].split())
+
+
+def test_sparql_errors_say_where_and_what_was_expected(http: Client) -> None:
+    query = "SELECT * WHERE {\n  ?s ?p ?o .\n  FILTER (?s = ) }"
+    r = http.get("/sparql", params={"query": query})
+    assert r.status_code == 400
+    body = r.json()
+    assert body["line"] == 3
+    assert isinstance(body["column"], int)
+    excerpt_line, caret = body["excerpt"].split("\n")
+    assert excerpt_line == "  FILTER (?s = ) }"
+    assert caret.strip() == "^"
+    assert "line 3" in body["detail"]
+    assert body["expected"]
+    r = http.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } ORDER BY"})
+    body = r.json()
+    assert "a name" in body["expected"]
+    assert "\\u{" not in body["detail"]
+    assert len(body["detail"]) < 300
+
+
+# --- inherited actors and areas, pledges ---------------------------------------------------
+
+
+def test_actor_and_area_count_what_a_statement_inherits(http: Client) -> None:
+    found = ids(http, actor="polisen", area="vivalla")
+    assert PLAN in found
+    assert PLAN not in ids(http, actor="polisen", area="vivalla", inherited="false")
+    plan = http.get(f"/api/commitments/{PLAN}").json()
+    assert plan["inherited_areas"] == ["vivalla"]
+    assert plan["refers_to"]
+    # Every commitment found only by inheritance inherits the area (or one within it).
+    only_inherited = ids(http, area="vivalla") - ids(http, area="vivalla", inherited="false")
+    assert PLAN in only_inherited
+    for i in items(http, area="vivalla"):
+        if i["id"] in only_inherited:
+            assert "vivalla" in i["inherited_areas"]
+
+
+def test_pledge_filters_on_testable(http: Client) -> None:
+    pledges = ids(http, pledge="true")
+    others = ids(http, pledge="false")
+    assert pledges == ids(http, testable="true")
+    assert pledges and others and not pledges & others
+    assert pledges | others == ids(http)
+
+
+# --- documents ---------------------------------------------------------------------------
+
+
+def test_the_service_description_links_ontology_void_and_named_queries(http: Client) -> None:
+    r = http.get("/sparql", headers={"Accept": "text/turtle"})
+    g = Graph().parse(data=r.text, format="turtle")
+    seen = {str(o) for o in g.objects(None, RDFS.seeAlso)}
+    assert f"{BASE}/ontology" in seen
+    assert f"{BASE}/data/void.ttl" in seen
+    assert f"{BASE}/api/queries" in seen
+    assert f"{BASE}/api/queries/area-commitments" in seen
+
+
+def test_the_data_index_lists_every_download(http: Client) -> None:
+    page = http.get("/data/", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    listing = http.get("/data/", headers={"Accept": "application/json"}).json()["items"]
+    paths = {d["path"] for d in listing}
+    routes = {
+        getattr(r, "path", "")
+        for r in http.app.routes  # type: ignore[attr-defined]
+        if getattr(r, "path", "").startswith("/data/") and "{" not in getattr(r, "path", "")
+    } - {"/data/"}
+    assert routes <= paths
+    for d in listing:
+        assert f'href="{d["path"]}"' in page.text
+        assert http.get(d["path"]).status_code == 200, d["path"]
+    assert {"/data/platform-graph.ttl", "/data/void.ttl"} <= paths
+
+
+def test_void_counts_the_inferred_graph_apart(http: Client) -> None:
+    g = Graph().parse(data=http.get("/data/void.ttl").text, format="turtle")
+    names = {
+        str(o)
+        for o in g.objects(None, URIRef("http://www.w3.org/ns/sparql-service-description#name"))
+    }
+    assert str(INFERRED_GRAPH) in names
