@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         description=DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,  # served below from the vendored Swagger UI: no CDN
+        redoc_url=None,  # ReDoc would load its script from a CDN
     )
 
     @app.get("/docs", include_in_schema=False)

@@ -12,7 +12,9 @@ from rdflib.namespace import DCTERMS, RDF, XSD
 
 from platform_graph.errors import InputError
 from platform_graph.http.dependencies import ServiceDep
+from platform_graph.http.models import DownloadList
 from platform_graph.http.problems import ProblemError
+from platform_graph.http.routes import flat_routes
 from platform_graph.rdf import media_types
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.read.describe import DESCRIBE
@@ -165,23 +167,22 @@ def downloads(request: Request) -> list[dict[str, str]]:
             "sv": d.sv,
             "en": d.en,
         }
-    for route in request.app.routes:
-        path = getattr(route, "path", "")
+    for info in flat_routes(request.app):
+        path = info.path
         if (
             path.startswith("/data/")
             and "{" not in path
             and path != "/data/"
-            and "GET" in (getattr(route, "methods", None) or ())
+            and "GET" in info.methods
             and path not in found
         ):
             name = path.removeprefix("/data/")
-            summary = getattr(route, "summary", None) or getattr(route, "description", "") or ""
             found[path] = {
                 "path": path,
                 "name": name,
                 "media_type": _media_of(name),
-                "sv": summary,
-                "en": summary,
+                "sv": info.summary,
+                "en": info.summary,
             }
     return sorted(found.values(), key=lambda d: d["name"])
 
@@ -190,6 +191,13 @@ def downloads(request: Request) -> list[dict[str, str]]:
     "/data/",
     summary="The downloads: a page for a browser, a JSON list for everyone else",
     response_class=Response,
+    responses={
+        200: {
+            "model": DownloadList,
+            "description": "Success",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+    },
 )
 def data_index(request: Request, state: ServiceDep) -> Response:
     listed = downloads(request)

@@ -164,6 +164,20 @@ class NamedQueryResult(BaseModel):
     )
 
 
+class DownloadItem(BaseModel):
+    path: str
+    url: str
+    name: str
+    media_type: str
+    sv: str
+    en: str
+
+
+class DownloadList(BaseModel):
+    items: list[DownloadItem]
+    total: int
+
+
 class JsonLdDocument(BaseModel):
     """JSON-LD whose triples the store holds, with the versioned context by reference;
     a list's paging is a hydra:Collection node of its own."""

@@ -20,7 +20,7 @@ from platform_graph.read.cache import VersionCache
 from platform_graph.read.collation import swedish_key
 from platform_graph.store import SelectResult, Store, Term
 from platform_graph.vocab.identifiers import SLUG, slug_of
-from platform_graph.vocab.namespaces import ID, sparql_prefixes
+from platform_graph.vocab.namespaces import ID, PG, sparql_prefixes
 from platform_graph.vocab.scales import ROLE_BY_PROPERTY
 
 __all__ = [
@@ -394,16 +394,20 @@ WHERE {
         for c_iri, p, a in actors.rows:
             if (c := by_iri.get(str(c_iri))) is not None and str(p) in ROLE_BY_PROPERTY:
                 c.actors.append({"id": slug_of(a) or "", "role": ROLE_BY_PROPERTY[str(p)]})
-        for prop, attr in (
-            ("pg:concernsArea", "areas"),
-            ("pg:inheritedArea", "inherited_areas"),
-            ("pg:inheritedActor", "inherited_actors"),
-            ("pg:refersTo", "refers_to"),
-        ):
-            rows = self._select(f"SELECT ?c ?a WHERE {{ ?c a pg:Commitment ; {prop} ?a }}")
-            for c_iri, a in rows.rows:
-                if (c := by_iri.get(str(c_iri))) is not None:
-                    getattr(c, attr).append(slug_of(a) or "")
+        # The areas it names, and what it refers back to and inherits: one query.
+        attrs = {
+            str(PG.concernsArea): "areas",
+            str(PG.inheritedArea): "inherited_areas",
+            str(PG.inheritedActor): "inherited_actors",
+            str(PG.refersTo): "refers_to",
+        }
+        linked = self._select(
+            "SELECT ?c ?p ?a WHERE { ?c a pg:Commitment ; ?p ?a . VALUES ?p { "
+            "pg:concernsArea pg:inheritedArea pg:inheritedActor pg:refersTo } }"
+        )
+        for c_iri, p, a in linked.rows:
+            if (c := by_iri.get(str(c_iri))) is not None:
+                getattr(c, attrs[str(p)]).append(slug_of(a) or "")
         role_order = {"responsible": 0, "partner": 1, "affected": 2}
         for c in items:
             c.themes.sort()
