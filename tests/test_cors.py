@@ -54,6 +54,36 @@ def test_reads_answer_any_origin(http: Client) -> None:
     assert r.headers["access-control-allow-origin"] == "*"
 
 
+def test_head_answers_wherever_get_does(http: Client) -> None:
+    """HEAD, which CORS and HTTP promise beside GET: the GET's status and headers, no body."""
+    for path in (
+        "/sparql?query=ASK%7B%7D",
+        "/sparql",
+        "/api/commitments?limit=1",
+        "/api/commitments.csv",
+        "/api/queries/area-commitments?area=vivalla",
+        "/id/actor/polisen",
+        "/data/void.ttl",
+        "/data/",
+        "/ontology",
+        "/",
+    ):
+        got = http.get(path, headers={"Origin": OTHER})
+        head = http.head(path, headers={"Origin": OTHER})
+        assert (head.status_code, got.status_code) == (200, 200), path
+        assert head.content == b"", path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+        assert head.headers.get("content-length") == got.headers.get("content-length"), path
+        cors = head.headers.get("access-control-allow-origin")
+        assert cors == got.headers.get("access-control-allow-origin"), path
+        assert cors == (None if path == "/" else "*"), path  # the pages are not data
+    # An error is the GET's error; a path no GET takes is still 404; HEAD of a write, 405.
+    assert http.head("/api/commitments?actors=polisen").status_code == 422
+    assert http.head("/id/actor/no-such-actor").status_code == 404
+    assert http.head("/no/such/path").status_code == 404
+    assert http.head("/api/changes/1/revert").status_code == 405
+
+
 def test_preflight_is_answered_for_reads_only(http: Client) -> None:
     r = preflight(http, "/sparql", "POST", **{"Access-Control-Request-Headers": "content-type"})
     assert r.status_code == 204
