@@ -385,3 +385,40 @@ def test_void_counts_the_inferred_graph_apart(http: Client) -> None:
         for o in g.objects(None, URIRef("http://www.w3.org/ns/sparql-service-description#name"))
     }
     assert str(INFERRED_GRAPH) in names
+
+
+def test_every_successful_answer_has_a_schema_that_says_something(http: Client) -> None:
+    """No ``{}`` (which says nothing) for any 2xx answer in any media type; writes say
+    what they did; a route lists only media types it serves."""
+    spec = http.get("/openapi.json").json()
+    empty = [
+        (method, path, code, media)
+        for path, operations in spec["paths"].items()
+        for method, op in operations.items()
+        for code, answer in op["responses"].items()
+        if code.startswith("2")
+        for media, content in (answer.get("content") or {}).items()
+        if not content.get("schema")
+    ]
+    assert empty == []
+    ok = spec["paths"]["/api/changes"]["post"]["responses"]["201"]["content"]
+    assert ok["application/json"]["schema"] == {"$ref": "#/components/schemas/ChangeOutcome"}
+    sparql = spec["paths"]["/sparql"]["get"]["responses"]["200"]["content"]
+    assert sparql["application/sparql-results+json"]["schema"]["$ref"].endswith(
+        "/SparqlJsonResults"
+    )
+    assert sparql["text/turtle"]["schema"] == {"type": "string"}
+    log = spec["paths"]["/api/changes"]["get"]["responses"]["200"]["content"]
+    assert log["application/json"]["schema"]["$ref"].endswith("/ChangeLog")
+    # /id/ never answers application/json (406): the document does not offer it.
+    assert (
+        "application/json" not in spec["paths"]["/id/{path}"]["get"]["responses"]["200"]["content"]
+    )
+    assert http.get("/id/actor/polisen", headers={"Accept": "application/json"}).status_code == 406
+    components = spec["components"]["schemas"]
+    assert {"ChangeOutcome", "Validation", "Finding", "ChangeDetail"} <= set(components)
+    # A model declared for a non-JSON response class is that model, not also a string.
+    jsonld = spec["paths"]["/api/actors.jsonld"]["get"]["responses"]["200"]["content"]
+    assert jsonld["application/ld+json"]["schema"] == {
+        "$ref": "#/components/schemas/JsonLdDocument"
+    }

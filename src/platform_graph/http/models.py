@@ -178,6 +178,94 @@ class DownloadList(BaseModel):
     total: int
 
 
+class ChangeLink(BaseModel):
+    id: int
+    iri: str
+    href: str = Field(description="The change in the change log.")
+
+
+class TripleLines(BaseModel):
+    """The quads a change adds and removes, one N-Quads line each."""
+
+    added: list[str]
+    removed: list[str]
+
+
+class Finding(BaseModel):
+    """One SHACL finding: where, what, how bad, in Swedish and English."""
+
+    severity: str
+    focus: str
+    path: str | None
+    value: str | None
+    message_sv: str
+    message_en: str
+    shape: str | None
+    constraint: str
+
+
+class Validation(BaseModel):
+    conforms: bool
+    violations: int
+    warnings: int
+    seconds: float
+    results: list[Finding]
+
+
+class ChangeOutcome(BaseModel):
+    """What a write did (201 applied; 200 a dry run or nothing to change): every write
+    (changes, reverts, restores, assessments, /update, the Graph Store Protocol) answers so.
+    A rejected change is a 422 problem document with these fields besides."""
+
+    status: Literal["applied", "rejected", "unchanged", "dry-run"]
+    etag: str
+    added: int
+    removed: int
+    triples: TripleLines
+    validation: Validation
+    focus_nodes: int | None
+    milliseconds: float
+    change: ChangeLink | None = Field(default=None, description="Absent unless applied.")
+
+
+class ChangeSummary(BaseModel):
+    id: int
+    iri: str
+    author: str
+    time: str
+    message: str
+    added: int
+    removed: int
+    reverts: str | None
+    reverted_by: str | None
+
+
+class ChangeDetail(ChangeSummary):
+    triples: TripleLines
+
+
+class ChangeLog(BaseModel):
+    items: list[ChangeSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class AssessmentList(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+
+class SparqlJsonResults(BaseModel):
+    """SPARQL 1.1 Query Results JSON: a head, and bindings (SELECT) or a boolean (ASK)."""
+
+    head: dict[str, Any]
+    results: dict[str, Any] | None = None
+    boolean: bool | None = None
+
+
 class JsonLdDocument(BaseModel):
     """JSON-LD whose triples the store holds, with the versioned context by reference;
     a list's paging is a hydra:Collection node of its own."""
