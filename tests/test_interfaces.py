@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import unicodedata
 from typing import Any
 
 import openpyxl
@@ -422,3 +424,32 @@ def test_every_successful_answer_has_a_schema_that_says_something(http: Client) 
     assert jsonld["application/ld+json"]["schema"] == {
         "$ref": "#/components/schemas/JsonLdDocument"
     }
+
+
+@pytest.mark.parametrize("plural", ["actors", "areas", "themes"])
+def test_resource_lists_are_in_swedish_order_of_their_labels(http: Client, plural: str) -> None:
+    """Actors, areas and themes by their Swedish label, a–z then å, ä, ö (casefolded,
+    other accents ignored): codepoint order would put ä before å and é after ö."""
+    listed = http.get(f"/api/{plural}").json()["items"]
+    labels = [i["label"]["sv"] for i in listed]
+    assert all(labels), plural
+    alphabet = "abcdefghijklmnopqrstuvwxyzåäö"
+
+    def key(label: str) -> list[int]:
+        out = []
+        for ch in label.casefold():
+            base = ch if ch in alphabet else unicodedata.normalize("NFKD", ch)[0]
+            out.append(alphabet.index(base) + 1000 if base in alphabet else ord(base))
+        return out
+
+    assert [key(x) for x in labels] == sorted(key(x) for x in labels)
+    # The CSV and the page list them in the same order.
+    csv_ids = [
+        row["id"] for row in csv.DictReader(io.StringIO(http.get(f"/api/{plural}.csv").text))
+    ]
+    assert csv_ids == [i["id"] for i in listed]
+    page = http.get(f"/browse/{plural}", headers={"Accept": "text/html"}).text
+    # Each row's first cell links the resource (later cells may link its parent).
+    kind = plural.removesuffix("s")
+    rows = re.findall(rf'<tr>\s*<td><a href="/id/{kind}/([^"]+)">', page)
+    assert rows == [i["id"] for i in listed]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["swedish_key"]
+__all__ = ["label_key", "swedish_key"]
 
 _AFTER_Z = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "ü": "y"}
 
@@ -24,3 +24,17 @@ def swedish_key(text: str | None) -> tuple[str, str] | None:
         return None
     folded = unicodedata.normalize("NFC", text.casefold())
     return ("".join(_letter(c) for c in folded), text)
+
+
+def _plain(text: str) -> tuple[str, str]:
+    """English order: accents ignored (é with e, ä with a), case only to break ties."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return ("".join(c for c in folded if not unicodedata.combining(c)), text)
+
+
+def label_key(text: str | None, lang: str = "sv") -> tuple[bool, tuple[str, str]]:
+    """A sort key for a label in ``lang``'s alphabetical order, a missing label last."""
+    if not text:
+        return (True, ("", ""))
+    found = swedish_key(text) if lang == "sv" else _plain(text)
+    return (False, found or ("", ""))

@@ -17,7 +17,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 
 from platform_graph.read.cache import VersionCache
-from platform_graph.read.collation import swedish_key
+from platform_graph.read.collation import label_key, swedish_key
 from platform_graph.store import SelectResult, Store, Term
 from platform_graph.vocab.identifiers import SLUG, slug_of
 from platform_graph.vocab.namespaces import ID, PG, sparql_prefixes
@@ -456,13 +456,17 @@ WHERE {
     # --- actors, areas, themes, sections --------------------------------------------
 
     def resources(self, kind: str) -> list[dict[str, Any]]:
-        """A list of actors, areas, themes or sections, with their commitment counts."""
+        """A list of actors, areas, themes or sections, with their commitment counts:
+        sections in the platform's order, the others by their Swedish label in Swedish
+        alphabetical order (Ä after Z, not with A)."""
         counts = self.counts(kind)
         out = []
         for row in self._resource_rows(kind, None):
             item = self._resource_summary(kind, row)
             item.update(counts.get(item["id"], _zero_counts(kind)))
             out.append(item)
+        if kind != "section":
+            out.sort(key=lambda i: (label_key(i["label"]["sv"]), i["id"]))
         return out
 
     def _ancestors(self, kind: str) -> dict[str, set[str]]:
