@@ -453,3 +453,22 @@ def test_resource_lists_are_in_swedish_order_of_their_labels(http: Client, plura
     kind = plural.removesuffix("s")
     rows = re.findall(rf'<tr>\s*<td><a href="/id/{kind}/([^"]+)">', page)
     assert rows == [i["id"] for i in listed]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "named"),
+    [
+        ("/api/changes", [("limt", "3")], "limt"),
+        ("/api/changes", [("limit", "1"), ("limit", "2")], "limit"),
+        (f"/api/commitments/{PLAN}/assessments", [("ofset", "1")], "ofset"),
+        (f"/api/commitments/{PLAN}/assessments", [("limit", "1"), ("limit", "2")], "limit"),
+    ],
+)
+def test_the_change_log_and_assessments_are_strict_too(
+    http: Client, path: str, params: list[tuple[str, str]], named: str
+) -> None:
+    """Everything under /api/ refuses what it does not take, writes' reads included."""
+    r = http.get(path, params=params)
+    assert r.status_code == 422, r.text
+    assert [e["parameter"] for e in r.json()["errors"]] == [named]
+    assert http.get(path, params={"limit": 1}).status_code == 200
