@@ -9,6 +9,7 @@ import io
 import json
 import re
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -26,6 +27,7 @@ from tests.test_api_rest import parse_rdf
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLAN = "trygghet-vivalla-plan-i-dialog"
+DOCS_API = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 
 
 def items(client: Client, **params: Any) -> list[dict[str, Any]]:
@@ -472,3 +474,33 @@ def test_the_change_log_and_assessments_are_strict_too(
     assert r.status_code == 422, r.text
     assert [e["parameter"] for e in r.json()["errors"]] == [named]
     assert http.get(path, params={"limit": 1}).status_code == 200
+
+
+CLEAN_QUOTES = """PREFIX pg: <https://w3id.org/platform-graph/ontology#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+SELECT ?c ?text WHERE {
+  ?c a pg:Commitment ; oa:hasSelector ?q . ?q oa:exact ?exact .
+  BIND (REPLACE(REPLACE(?exact, "^\\\\s+|\\\\s+$", ""), "\\\\s+", " ") AS ?text)
+}"""
+
+
+def test_sparql_gets_the_clean_quote_text_as_docs_api_says(http: Client) -> None:
+    """The expression docs/api.md gives SPARQL users is the API's quote_text, exactly."""
+    expression = 'REPLACE(REPLACE(?exact, "^\\\\s+|\\\\s+$", ""), "\\\\s+", " ")'
+    assert expression in CLEAN_QUOTES
+    assert f"`{expression}`" in DOCS_API.read_text(encoding="utf-8")
+    r = http.post(
+        "/sparql",
+        content=CLEAN_QUOTES,
+        headers={
+            "Content-Type": "application/sparql-query",
+            "Accept": "application/sparql-results+json",
+        },
+    )
+    assert r.status_code == 200, r.text
+    by_sparql = {
+        b["c"]["value"].rsplit("/", 1)[-1]: b["text"]["value"]
+        for b in r.json()["results"]["bindings"]
+    }
+    by_api = {i["id"]: i["quote_text"] for i in items(http)}
+    assert by_sparql == by_api
