@@ -11,6 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import openpyxl
 import pytest
@@ -470,7 +471,7 @@ def test_the_change_log_and_assessments_are_strict_too(
     http: Client, path: str, params: list[tuple[str, str]], named: str
 ) -> None:
     """Everything under /api/ refuses what it does not take, writes' reads included."""
-    r = http.get(path, params=params)
+    r = http.get(f"{path}?{urlencode(params)}")
     assert r.status_code == 422, r.text
     assert [e["parameter"] for e in r.json()["errors"]] == [named]
     assert http.get(path, params={"limit": 1}).status_code == 200
