@@ -473,9 +473,19 @@ WHERE {
         path = {"actor": "org:subOrganizationOf", "area": "geo:sfWithin", "theme": "skos:broader"}
         if kind not in path:
             return {}
+        # The direct links, closed here: a path open at both ends (``?x p+ ?up``) is one
+        # Virtuoso refuses ("transitive start not given"), and the hierarchy is small.
+        parents: dict[str, set[str]] = defaultdict(set)
+        for x, up in self._select(f"SELECT DISTINCT ?x ?up WHERE {{ ?x {path[kind]} ?up }}").rows:
+            parents[slug_of(x) or ""].add(slug_of(up) or "")
         found: dict[str, set[str]] = defaultdict(set)
-        for x, up in self._select(f"SELECT DISTINCT ?x ?up WHERE {{ ?x {path[kind]}+ ?up }}").rows:
-            found[slug_of(x) or ""].add(slug_of(up) or "")
+        for start in parents:
+            todo = list(parents[start])
+            while todo:
+                above = todo.pop()
+                if above not in found[start]:
+                    found[start].add(above)
+                    todo.extend(parents.get(above, ()))
         return found
 
     def counts(self, kind: str) -> dict[str, dict[str, int]]:
