@@ -6,6 +6,7 @@ stops; the command line starts one to dry-run a change offline. Nothing here kno
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from platform_graph.read.model import ReadModel
 from platform_graph.read.named_queries import NamedQuery, load_queries
 from platform_graph.service.open_store import open_store
 from platform_graph.store import Store
+from platform_graph.store.errors import StoreError
 from platform_graph.store.pool import QueryPool, WorkerLimits
 from platform_graph.store.time_limited import read_version, time_limited
 from platform_graph.store.update_replica import UpdateReplica
@@ -67,6 +69,22 @@ def _materialise(writer: Writer) -> None:
             store.apply(remove, add)
 
 
+log = logging.getLogger(__name__)
+
+
+def _warm(read_model: ReadModel) -> None:
+    """Ask a remote store the read model's questions once, before any reader does.
+
+    Virtuoso answers its first queries slowly (cold caches: about five seconds for the
+    commitments on a busy machine), and a reader's request would pay that inside its
+    time limit and get a 503; once asked, it answers the same in a fraction of a second.
+    """
+    try:
+        read_model.commitments()
+    except StoreError as exc:  # stopped at its time limit, the store has still begun
+        log.info("warming the read model did not finish: %s", exc)
+
+
 def start(
     settings: Settings,
     store: Store | None = None,
@@ -113,6 +131,9 @@ def start(
     writer.on_commit(updates.changed)
     queries = queries if queries is not None else load_queries(settings.queries_dir)
     read_model = ReadModel(time_limited(the_store, pool), read_version(writer.etag, pool))
+    if the_store.capabilities.shared:
+        # Without the readers' time limit: this is what warms the store's caches.
+        _warm(ReadModel(the_store, read_version(writer.etag, pool)))
     return Service(
         settings=settings,
         store=the_store,
