@@ -32,7 +32,14 @@ from platform_graph.http import (
     update,
     workbench,
 )
-from platform_graph.http.middleware import BodyLimit, DatasetETag, RequestScope, SecurityHeaders
+from platform_graph.http.cors import Cors
+from platform_graph.http.middleware import (
+    BodyLimit,
+    DatasetETag,
+    HeadAsGet,
+    RequestScope,
+    SecurityHeaders,
+)
 from platform_graph.http.problems import install_handlers
 from platform_graph.read.named_queries import load_queries
 from platform_graph.service.parts import Service, start
@@ -109,6 +116,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         description=DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,  # served below from the vendored Swagger UI: no CDN
+        redoc_url=None,  # ReDoc would load its script from a CDN
     )
 
     @app.get("/docs", include_in_schema=False)
@@ -127,6 +135,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         excluded=("/api/tokens", "/api/proposals"),
     )
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
+    # Reads open to pages on other origins (never writes, never with credentials).
+    app.add_middleware(Cors, origins=settings.cors_origins)
+    # HEAD wherever GET answers; outside the rest, which then see (and cache, and open
+    # to other origins) the GET it stands for.
+    app.add_middleware(HeadAsGet, router=app.router)
     # Outermost: the time limit starts when the request arrives.
     app.add_middleware(RequestScope, timeout=settings.query_timeout)
 

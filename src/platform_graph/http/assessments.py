@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from rdflib import URIRef
@@ -13,6 +13,7 @@ from rdflib import URIRef
 from platform_graph.http.auth import EditorDep
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.etags import tag
+from platform_graph.http.params import strict_query
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.writing import (
     DryRun,
@@ -43,7 +44,8 @@ from platform_graph.write.writer import Message
 
 __all__ = ["AssessmentIn", "NoteIn", "field_errors", "router"]
 
-router = APIRouter(tags=["Writing"])
+# Unknown and repeated single-valued parameters are a 422, as everywhere under /api/.
+router = APIRouter(tags=["Writing"], dependencies=[Depends(strict_query)])
 
 
 class NoteIn(BaseModel):

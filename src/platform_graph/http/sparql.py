@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.rdf.results import GRAPH_TYPES, SOLUTION_TYPES, serialize
+from platform_graph.rdf.sparql_errors import explain
 from platform_graph.rdf.sparql_text import RefusedQuery, check_query
 from platform_graph.service.parts import Service
 from platform_graph.store import DatasetSpec, Store, StoreQueryError
@@ -172,9 +172,29 @@ def service_description(state: Service, endpoint: str) -> Graph:
         (
             dataset,
             URIRef("http://purl.org/dc/terms/description"),
-            Literal("The default graph is the union of the named graphs.", lang="en"),
+            Literal(
+                "The default graph is the union of the named graphs, the inferred graph "
+                "(what the ontology's hierarchy entails) included; name the asserted graphs "
+                "(FROM, or default-graph-uri) to leave the inferred one out.",
+                lang="en",
+            ),
         )
     )
+    # Where a client goes next: the ontology, the dataset's VoID, the named queries.
+    base = endpoint.removesuffix("/sparql")
+    title = URIRef("http://purl.org/dc/terms/title")
+    for path, label in (
+        ("/ontology", "The ontology (its documentation page, or RDF by Accept)"),
+        ("/data/void.ttl", "The dataset's VoID description"),
+        ("/data/", "The downloads"),
+        ("/api/queries", "The named queries"),
+    ):
+        g.add((service, RDFS.seeAlso, URIRef(base + path)))
+        g.add((URIRef(base + path), title, Literal(label, lang="en")))
+    for q in state.queries.values():
+        iri = URIRef(f"{base}/api/queries/{q.name}")
+        g.add((service, RDFS.seeAlso, iri))
+        g.add((iri, title, Literal(q.title, lang="en")))
     return g
 
 
@@ -267,12 +287,17 @@ async def sparql(request: Request, state: ServiceDep) -> Response:
         )
     except StoreQueryError as exc:
         if exc.syntax:
+            found = explain(query, str(exc))
+            where: dict[str, Any] = {}
+            if found.line is not None:
+                where = {"line": found.line, "column": found.column, "excerpt": found.excerpt}
             raise ProblemError(
                 400,
                 "Malformed query",
-                f"SPARQL syntax error: {exc}",
-                sv=f"Syntaxfel i SPARQL-frågan: {exc}",
-                **_where(str(exc)),
+                found.detail,
+                **where,
+                expected=list(found.expected),
+                sv=_syntax_sv(found.detail, found.line, found.column),
             ) from exc
         raise ProblemError(
             400, "Query failed", str(exc), sv=f"Frågan kunde inte köras: {exc}"
@@ -304,7 +329,9 @@ def _run_on_store(
     return WorkerAnswer(serialize(result, media), bool(getattr(result, "truncated", False)), rows)
 
 
-def _where(message: str) -> dict[str, Any]:
-    """Line and column from an engine message such as 'error at 3:17: expected ...'."""
-    m = re.search(r"(\d+):(\d+)", message)
-    return {"line": int(m.group(1)), "column": int(m.group(2))} if m else {}
+def _syntax_sv(detail: str, line: int | None, column: int | None) -> str:
+    """The syntax error in Swedish: where, and what the parser expected."""
+    wanted = detail.split(": ", 1)[-1]
+    wanted = wanted.replace("expected one of ", "väntade ett av ").replace("expected ", "väntade ")
+    at = f" på rad {line}, kolumn {column}" if line is not None else ""
+    return f"Syntaxfel i SPARQL-frågan{at}: {wanted}"

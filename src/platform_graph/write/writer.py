@@ -22,7 +22,7 @@ from platform_graph.rdf.terms import skolemize
 from platform_graph.store import Quad, Store
 from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import Report
-from platform_graph.vocab.namespaces import CHANGES_GRAPH, GENID, ID, PG
+from platform_graph.vocab.namespaces import CHANGES_GRAPH, GENID, ID, INFERRED_GRAPH, PG
 from platform_graph.write.change_log import (
     ChangeRecord,
     Message,
@@ -181,6 +181,9 @@ class Outcome:
 Listener = Callable[[Sequence[Quad], Sequence[Quad]], None]
 Delta = tuple[Sequence[Quad], Sequence[Quad]]
 """(remove, add): what a change asks for, before the writer drops what changes nothing."""
+Entail = Callable[[Store, Sequence[Quad], Sequence[Quad]], Delta]
+"""What a validated change entails besides itself (the inferred graph, rdf.entailment):
+applied with it, atomically, but neither validated nor recorded in the change log."""
 
 
 class Writer:
@@ -192,12 +195,14 @@ class Writer:
         validator: Validator,
         policy: WritePolicy | None = None,
         derive: Derive = status_follows_assessments,
+        entail: Entail | None = None,
     ) -> None:
         self.store = store
         self.validator = validator
         self.policy = policy or WritePolicy()
         self.derive = derive
         """What a change implies beyond its own triples (a commitment's status)."""
+        self.entail = entail
         self.lock = threading.Lock()
         self._listeners: list[Listener] = []
 
@@ -356,7 +361,13 @@ class Writer:
                 reverts=reverts,
                 review=review,
             )
-            self._apply([*removed, *record_remove], [*added, *record_add])
+            entailed_remove, entailed_add = (
+                self.entail(self.store, removed, added) if self.entail else ((), ())
+            )
+            self._apply(
+                [*removed, *record_remove, *entailed_remove],
+                [*added, *record_add, *entailed_add],
+            )
             return finish(
                 "applied",
                 report,
@@ -380,6 +391,11 @@ class Writer:
         for *_, g in [*remove, *add]:
             if g == CHANGES_GRAPH:
                 raise PermissionError("the change log cannot be written directly")
+            if g == INFERRED_GRAPH:
+                raise PermissionError(
+                    "the inferred graph is kept by the server from the ontology's hierarchy: "
+                    "change the asserted triples instead"
+                )
         return effective(self.store, remove, add)
 
     # --- reading the log -------------------------------------------------------------
