@@ -171,23 +171,27 @@ def test_openapi_describes_the_change_log_as_it_answers(
 ) -> None:
     n = change_id(assess(svc, next(commitments), "stalled", "2025-04-04"))
     doc = svc.get("/openapi.json").json()
-    change = doc["components"]["schemas"]["Change"]
+    schemas = doc["components"]["schemas"]
+    change = schemas["ChangeDetail"]
     listing = doc["paths"]["/api/changes"]["get"]["responses"]["200"]["content"]
-    assert listing["application/json"]["schema"]["properties"]["items"]["items"] == {
-        "$ref": "#/components/schemas/Change"
+    assert listing["application/json"]["schema"] == {"$ref": "#/components/schemas/ChangeLog"}
+    assert schemas["ChangeLog"]["properties"]["items"]["items"] == {
+        "$ref": "#/components/schemas/ChangeSummary"
     }
     one = doc["paths"]["/api/changes/{change_id}"]["get"]["responses"]["200"]["content"]
-    assert one["application/json"]["schema"] == {"$ref": "#/components/schemas/Change"}
+    assert one["application/json"]["schema"] == {"$ref": "#/components/schemas/ChangeDetail"}
+    summary = schemas["ChangeSummary"]
     records = [
-        svc.get(f"/api/changes/{n}").json(),
-        *svc.get("/api/changes", params={"limit": 5}).json()["items"],
+        (change, svc.get(f"/api/changes/{n}").json()),
+        *((summary, r) for r in svc.get("/api/changes", params={"limit": 5}).json()["items"]),
     ]
-    for record in records:
-        assert set(change["required"]) <= set(record), record
-        assert set(record) <= set(change["properties"]), record
+    for schema, record in records:
+        assert set(schema["required"]) <= set(record), record
+        assert set(record) <= set(schema["properties"]), record
         assert record["applied"] is True
         assert record["unapplied"] is None
-    assert set(records[0]["triples"]) == set(change["properties"]["triples"]["properties"])
+    triples = schemas["TripleLines"]["properties"]
+    assert set(records[0][1]["triples"]) == set(triples)
 
 
 def _assessment_turtle(node: str, commitment: str, status: str, day: str) -> str:

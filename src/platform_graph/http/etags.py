@@ -29,6 +29,11 @@ R = TypeVar("R", bound=Response)
 
 
 def tag(response: R, etag: str | None = None) -> R:
-    """``response`` with ``etag``, or with a validator of its body."""
-    response.headers["ETag"] = etag or representation_etag(bytes(response.body))
+    """``response`` with ``etag``, or with a validator of its body. A streamed answer (a
+    workbook) has no body to hash: it keeps the dataset's ETag, which moves with every
+    change and so never claims a version it is not."""
+    if etag:
+        response.headers["ETag"] = etag
+    elif isinstance(getattr(response, "body", None), (bytes, bytearray, memoryview)):
+        response.headers["ETag"] = representation_etag(bytes(response.body))
     return response

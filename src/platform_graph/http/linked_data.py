@@ -275,11 +275,12 @@ def dump(name: str, request: Request, state: ServiceDep) -> Response:
             media_type="text/turtle; charset=utf-8",
         )
     if name not in GRAPH_DUMPS and name not in _TABLES:
+        known = ", ".join(sorted(CATALOGUE))
         raise ProblemError(
             404,
             "Not found",
-            f"no download {name!r}; the downloads are listed at /data/",
-            sv=f"Ingen nedladdning {name!r}; nedladdningarna finns på /data/.",
+            f"no download {name!r}; the downloads are listed at /data/: {known}",
+            sv=f"Ingen nedladdning {name!r}; nedladdningarna finns på /data/: {known}.",
         )
     media = CATALOGUE[name].media_type
     # Written once per version of the dataset and sent from disk, in chunks.

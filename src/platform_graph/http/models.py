@@ -189,6 +189,11 @@ class TripleLines(BaseModel):
 
     added: list[str]
     removed: list[str]
+    derived: list[str] | None = Field(
+        default=None,
+        description="In the change log: those of added and removed the write path derived "
+        "(a commitment's status), recomputed rather than undone or replayed by themselves.",
+    )
 
 
 class Finding(BaseModel):
@@ -217,7 +222,7 @@ class ChangeOutcome(BaseModel):
     (changes, reverts, restores, assessments, /update, the Graph Store Protocol) answers so.
     A rejected change is a 422 problem document with these fields besides."""
 
-    status: Literal["applied", "rejected", "unchanged", "dry-run"]
+    status: Literal["applied", "rejected", "unchanged", "dry-run", "proposed"]
     etag: str
     added: int
     removed: int
@@ -226,18 +231,67 @@ class ChangeOutcome(BaseModel):
     focus_nodes: int | None
     milliseconds: float
     change: ChangeLink | None = Field(default=None, description="Absent unless applied.")
+    derived: list[str] | None = Field(
+        default=None, description="What the write path derived (a commitment's status)."
+    )
+    resources: list[ResourceVersion] | None = Field(
+        default=None, description="The new ETags of the resources named in the precondition."
+    )
+    proposal: ProposalLink | None = Field(
+        default=None, description="With review on (four eyes): the proposal that holds it."
+    )
+
+
+class ResourceVersion(BaseModel):
+    iri: str
+    etag: str
+
+
+class ProposalLink(BaseModel):
+    id: int
+    href: str
+    page: str
+
+
+class Bilingual(BaseModel):
+    sv: str
+    en: str
+
+
+class FoundBy(BaseModel):
+    id: int
+    href: str
+
+
+class Unapplied(BaseModel):
+    """Why a change no longer applied when the log was replayed onto a new base."""
+
+    rule: Literal["triple-gone", "invalid", "reverts-unapplied"]
+    reason: Bilingual
+    base: str = Field(description="The base it failed on (sha256:…).")
+    found_by: FoundBy = Field(description="The rebase change that found it.")
 
 
 class ChangeSummary(BaseModel):
     id: int
     iri: str
+    kind: Literal["change", "rebase"] = Field(
+        description="`rebase`: the store moved onto a new build of the curated files."
+    )
     author: str
     time: str
     message: str
+    messages: Bilingual = Field(description="The message in Swedish and English.")
     added: int
     removed: int
     reverts: str | None
     reverted_by: str | None
+    applied: bool = Field(
+        description="False: it no longer applied when the log was replayed onto a new base; "
+        "kept in the log, its triples not in the data."
+    )
+    unapplied: Unapplied | None
+    base: str | None = Field(default=None, description="For a rebase: the base it moved onto.")
 
 
 class ChangeDetail(ChangeSummary):
@@ -292,3 +346,76 @@ def responses(
     if jsonld:
         content["application/ld+json"] = {"schema": {"$ref": "#/components/schemas/JsonLdDocument"}}
     return {200: {"model": model, "description": "Success", "content": content}}
+
+
+class ProposalSummary(BaseModel):
+    """A change held for review (four eyes); ``added`` and ``removed`` count its quads."""
+
+    id: int
+    kind: str
+    author: str
+    created: str
+    message: str
+    resources: list[str]
+    state: Literal["open", "approving", "approved", "rejected"]
+    reviewer: str | None
+    comment: str | None
+    decided: str | None
+    change: int | None
+    href: str
+    added: int
+    removed: int
+
+
+class ProposalDetail(BaseModel):
+    """One proposal with its quads, one N-Quads line each."""
+
+    id: int
+    kind: str
+    author: str
+    created: str
+    message: str
+    resources: list[str]
+    state: Literal["open", "approving", "approved", "rejected"]
+    reviewer: str | None
+    comment: str | None
+    decided: str | None
+    change: int | None
+    href: str
+    triples: TripleLines
+
+
+class ProposalList(BaseModel):
+    items: list[ProposalSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class ImportError_(BaseModel):
+    column: str
+    code: str
+    message: Bilingual
+
+
+class ImportRow(BaseModel):
+    row: int = Field(description="The spreadsheet's row number: the first data row is 2.")
+    commitment: str
+    ok: bool
+    errors: list[ImportError_]
+    assessment: str | None = None
+
+
+class ImportAnswer(BaseModel):
+    """What a spreadsheet import did (201 applied, 200 a dry run), row by row."""
+
+    rows: list[ImportRow]
+    applied: int
+    change: int | None
+    dry_run: bool
+    format: str
+    ignored_columns: list[str]
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    proposal: ProposalLink | None = None

@@ -14,7 +14,11 @@ from platform_graph.http.models import (
     ChangeDetail,
     ChangeLog,
     ChangeOutcome,
+    ImportAnswer,
     JsonLdDocument,
+    ProposalDetail,
+    ProposalList,
+    ProposalSummary,
     SparqlJsonResults,
 )
 
@@ -101,69 +105,6 @@ _BILINGUAL: dict[str, Any] = {
     "type": "object",
     "properties": {"sv": {"type": "string"}, "en": {"type": "string"}},
 }
-CHANGE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "One change of the log. `GET /api/changes/{n}` adds `triples`.",
-    "properties": {
-        "id": {"type": "integer"},
-        "iri": {"type": "string"},
-        "kind": {
-            "enum": ["change", "rebase"],
-            "description": "`rebase`: the store moved onto a new build of the curated files.",
-        },
-        "author": {"type": "string"},
-        "time": {"type": "string", "format": "date-time"},
-        "message": {"type": "string"},
-        "messages": {**_BILINGUAL, "description": "The message in Swedish and English."},
-        "added": {"type": "integer"},
-        "removed": {"type": "integer"},
-        "reverts": {"type": ["string", "null"]},
-        "reverted_by": {"type": ["string", "null"]},
-        "applied": {
-            "type": "boolean",
-            "description": "False: it no longer applied when the log was replayed onto a "
-            "new base; kept in the log, its triples not in the data.",
-        },
-        "unapplied": {
-            "type": ["object", "null"],
-            "properties": {
-                "rule": {"enum": ["triple-gone", "invalid", "reverts-unapplied"]},
-                "reason": _BILINGUAL,
-                "base": {"type": "string", "description": "The base it failed on (sha256:…)."},
-                "found_by": {
-                    "type": "object",
-                    "description": "The rebase change that found it.",
-                    "properties": {"id": {"type": "integer"}, "href": {"type": "string"}},
-                },
-            },
-        },
-        "base": {"type": "string", "description": "For a rebase: the base it moved onto."},
-        "triples": {
-            "type": "object",
-            "description": "N-Quads lines; `derived`: those the write path derived.",
-            "properties": {
-                k: {"type": "array", "items": {"type": "string"}}
-                for k in ("added", "removed", "derived")
-            },
-        },
-    },
-    "required": ["id", "kind", "author", "time", "message", "applied"],
-}
-CHANGE_LIST_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}},
-        "total": {"type": "integer"},
-        "limit": {"type": "integer"},
-        "offset": {"type": "integer"},
-    },
-    "required": ["items", "total", "limit", "offset"],
-}
-# Answers whose JSON the route builds itself, described here.
-_JSON_ANSWERS: dict[str, dict[str, Any]] = {
-    "/api/changes": CHANGE_LIST_SCHEMA,
-    "/api/changes/{change_id}": {"$ref": "#/components/schemas/Change"},
-}
 ETAG_HEADER: dict[str, Any] = {
     "description": 'The version of what was read: a resource\'s own (`"r-…"`) for '
     "`/api/commitments/{id}` and `/id/…` as RDF (what `If-Match` takes on a write about "
@@ -230,6 +171,14 @@ def _json_model(path: str, method: str) -> type[BaseModel]:
         return ChangeDetail
     if method == "get" and path.endswith("/assessments"):
         return AssessmentList
+    if method == "get" and path == "/api/proposals":
+        return ProposalList
+    if method == "get" and path.startswith("/api/proposals/"):
+        return ProposalDetail
+    if path.endswith("/reject") and path.startswith("/api/proposals/"):
+        return ProposalSummary
+    if path == "/api/assessments/import":
+        return ImportAnswer
     return ChangeOutcome  # every write answers what it did
 
 
@@ -271,10 +220,19 @@ def document(app: FastAPI) -> None:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["Problem"] = PROBLEM_SCHEMA
         components["PreconditionFailed"] = PRECONDITION_SCHEMA
-        components["Change"] = CHANGE_SCHEMA
         components["JsonLdDocument"] = JsonLdDocument.model_json_schema(by_alias=True)
         for name, found in _components(
-            [SparqlJsonResults, ChangeOutcome, ChangeLog, ChangeDetail, AssessmentList]
+            [
+                SparqlJsonResults,
+                ChangeOutcome,
+                ChangeLog,
+                ChangeDetail,
+                AssessmentList,
+                ProposalList,
+                ProposalDetail,
+                ProposalSummary,
+                ImportAnswer,
+            ]
         ).items():
             components.setdefault(name, found)
         ref = {"$ref": "#/components/schemas/Problem"}
@@ -318,11 +276,6 @@ def document(app: FastAPI) -> None:
                 if "get" in operations and op is operations["get"]:
                     responses["200"].setdefault("headers", {})["ETag"] = ETAG_HEADER
                     responses.setdefault("304", {"description": "Not modified (If-None-Match)"})
-        for path, answer in _JSON_ANSWERS.items():
-            get = schema.get("paths", {}).get(path, {}).get("get")
-            if get is not None:
-                ok = get["responses"].setdefault("200", {"description": "Success"})
-                ok.setdefault("content", {})["application/json"] = {"schema": answer}
         app.openapi_schema = schema
         return schema
 

@@ -76,7 +76,10 @@ def invalid_json(error: dict[str, Any], body: Any) -> dict[str, Any]:
 
 
 def _name(loc: Sequence[Any]) -> str:
-    parts = [str(p) for p in loc if p not in _SKIP]
+    # A repeated query parameter (strength=firm&strength=…) is named by itself: its
+    # position is not part of a URL's vocabulary. In a body, evidence.0 says which item.
+    in_query = bool(loc) and loc[0] in ("query", "path")
+    parts = [str(p) for p in loc if p not in _SKIP and not (in_query and isinstance(p, int))]
     return ".".join(parts) or "body"
 
 
