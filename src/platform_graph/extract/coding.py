@@ -205,6 +205,13 @@ class _Coder:
         lead_chain = [m for m in lead.chain if m.cue.committing] if lead is not None else []
         rules: dict[str, str] = {}
         commit = self._group_need(commit, low, rules)
+        commit = _plans_made(commit, low)
+        if commit and all(m.cue.id == "overens" for m in commit) and any(
+            m.cue.signals == "evaluation" for m in found
+        ):
+            # The agreement formula over a value, not an act: context (codebook, 3).
+            commit = []
+            rules["label"] = "the agreement formula over a value, not an act: context"
         if norm.rstrip().endswith("?"):
             commit, lead_chain = [], []
             rules["label"] = "a question commits to nothing"
@@ -266,11 +273,12 @@ class _Coder:
         if not commit or any(m.cue.id != "behover" for m in commit):
             return commit
         m = commit[0]
-        after = low[m.end :].split()[:1]
+        after = [w.strip(".,;:!?") for w in low[m.end :].split()[:1]]
         verbish = bool(after) and (
             after[0].endswith("s") or after[0] in ("få", "göra", "ta", "se", "bli", "fortsätta")
         )
-        if _GROUP_SUBJECT.search(low[: m.start]) and not verbish:
+        subject = " ".join(low[: m.start].split()[:3])
+        if _GROUP_SUBJECT.search(subject) and not verbish:
             rules["label"] = "a group's own need, no act: context (codebook, section 3)"
             return []
         return commit
@@ -366,6 +374,26 @@ class _Coder:
         if words > 40:
             score -= 0.06
         return max(0.3, min(0.98, score))
+
+
+_MADE = re.compile(
+    r"\b(?:tas? fram|arbetas? fram|utformas?|utforma|göras|göra|upprättas?|inrättas?|"
+    r"genomföras?|genomförs|ges|läggs|beslutas|antas|tas)\b"
+)
+
+
+def _plans_made(commit: list[CueMatch], low: str) -> list[CueMatch]:
+    """A plan, programme or strategy is what is promised only when it is to be made
+    ("En plan ska tas fram", "ett nytt näringslivsprogram ska utformas"); one that is had
+    or used ("Varje elev ska ha en plan") is the object of another act (codebook, 4)."""
+    out: list[CueMatch] = []
+    for m in commit:
+        if m.cue.id == "plan":
+            window = low[max(0, m.start - 40) : m.end + 40]
+            if not _MADE.search(window):
+                continue
+        out.append(m)
+    return out
 
 
 _MAIN_MODALS = frozenset({"ska", "maste", "kommer-att", "vill", "lovar", "bor"})

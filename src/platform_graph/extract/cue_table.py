@@ -76,22 +76,79 @@ class CueTable:
         unique: dict[tuple[int, int], CueMatch] = {}
         for f in sorted(kept, key=lambda f: (f.start, -f.end)):
             unique.setdefault((f.start, f.end), f)
-        scopes = _non_governing_scopes(text, self.non_governing)
+        ordered = sorted(unique.values(), key=lambda f: f.start)
+        scopes = _non_governing_scopes(text, self.non_governing, ordered)
+        if text.startswith(("för att ", "så att ", "med syfte att ")) and scopes:
+            # A leading purpose clause: the first modal after its first words is the
+            # main clause's verb (Swedish puts it second, right after the clause).
+            first = next((f for f in ordered if f.start > 12 and f.cue.committing), None)
+            if first is not None:
+                scopes[0] = (scopes[0][0], min(scopes[0][1], first.start))
         return [
             CueMatch(f.cue, f.start, f.end, not any(s <= f.start < e for s, e in scopes))
-            for f in sorted(unique.values(), key=lambda f: f.start)
+            for f in ordered
         ]
 
 
 _CLAUSE_END = re.compile(r"[,;:]|\s[–-]\s|\boch\s+(?=är|ska|vill|kommer)\b")
 
 
-def _non_governing_scopes(text: str, markers: re.Pattern[str]) -> list[tuple[int, int]]:
-    """The spans that follow a non-governing marker, up to the end of its clause."""
+_RELATIVE = frozenset({"som", "där"})
+_COALITION_SUBJECT = re.compile(r"\s*(?:vi|kommunledningen)\b")
+
+
+def _non_governing_scopes(
+    text: str, markers: re.Pattern[str], found: list[CueMatch]
+) -> list[tuple[int, int]]:
+    """The spans that follow a non-governing marker, up to the end of its clause.
+
+    A relative clause ("som", "där") holds its own verb within its first words ("insatser
+    som är nödvändiga", "där det behövs"): its scope is those three words, so that the
+    main clause's modal after it ("Personal som jobbar inom vård och omsorg ska ...")
+    governs; a relative clause whose subject is the coalition ("åtgärder som
+    kommunledningen vill utreda") is the coalition's own commitment. A leading purpose
+    clause ("För att klara rekryteringen framöver vill kommunledningen ...") ends where
+    the main clause's verb stands, the first cue after it; a verb ending the sentence
+    ("... för att locka fler medarbetare till vårdyrken behövs") is the main clause's.
+    """
     scopes: list[tuple[int, int]] = []
+    tail = len(text.rstrip(" .!?"))
     for m in markers.finditer(text):
-        end = _CLAUSE_END.search(text, m.end())
-        scopes.append((m.end(), end.start() if end else len(text)))
+        word = m.group()
+        if word in _RELATIVE:
+            if _COALITION_SUBJECT.match(text, m.end()):
+                continue
+            words = list(re.finditer(r"\S+", text[m.end() :]))[:3]
+            end = m.end() + (words[-1].end() if words else 0)
+            clause = _CLAUSE_END.search(text, m.end())
+            if clause is not None:
+                end = min(end, clause.start())
+            own = next((f for f in found if f.start >= m.end()), None)
+            if own is not None:
+                end = min(end, own.end)  # the relative clause's own verb ends it
+            scopes.append((m.end(), end))
+            continue
+        clause = _CLAUSE_END.search(text, m.end())
+        end = clause.start() if clause else len(text)
+        main = next(
+            (
+                f
+                for f in found
+                if f.start > m.end()
+                and f.cue.id in ("ska", "maste", "bor")
+                and re.match(r"\s+(?:\w+\s+)?\w+s\b", text[f.end :])
+                and not any(g.start < m.start() and g.cue.committing for g in found)
+            ),
+            None,
+        )
+        if main is not None:
+            # "Insatser för att främja jämställdhet ska prioriteras": the purpose phrase
+            # belongs to the subject; the modal with its passive is the main clause's.
+            end = min(end, main.start)
+        last = re.search(r"\S+$", text[:tail])
+        if last is not None and last.start() >= m.end() and end >= last.start():
+            end = last.start()  # the sentence's last word is the main clause's verb
+        scopes.append((m.end(), end))
     return scopes
 
 

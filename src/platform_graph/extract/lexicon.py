@@ -73,7 +73,7 @@ def _definite(word: str) -> str:
 
 def _base(word: str) -> str:
     lower = word.lower()
-    for suffix, keep in (("arna", 0), ("erna", 0), ("orna", 0), ("en", 0), ("et", 0), ("an", 1)):
+    for suffix, keep in (("en", 0), ("et", 0), ("an", 1)):
         if lower.endswith(suffix) and len(lower) - len(suffix) >= 4:
             return word[: len(word) - len(suffix) + keep]
     return word
@@ -193,10 +193,10 @@ class Lexicon:
             if m.kind != "actor" or m.start is None:
                 continue
             at = index.get(m.start, 0)
-            if cue_start is not None and at < cue_start:
-                out[n] = "responsible"
-            elif _PARTNER_BEFORE.search(text[:at]) and _partnerish(text, at):
+            if _PARTNER_BEFORE.search(text[:at]) and _partnerish(text, at):
                 out[n] = "partner"
+            elif cue_start is not None and at < cue_start:
+                out[n] = "responsible"
             else:
                 out[n] = "affected"
         return out
@@ -217,6 +217,9 @@ def _forms(record: Actor | Area) -> list[str]:
     words = record.label_sv.split()
     if len(words) > 1 and words[0].lower() in _HEADS:
         forms.append(_definite(words[0].lower()))
+    if isinstance(record, Actor) and record.type == "Collective" and " och " in record.label_sv:
+        # "Barn och elever" is named by either half ("elever i behov av särskilt stöd").
+        forms += [part for part in record.label_sv.split(" och ") if " " not in part.strip()]
     # Parenthesised explanations in a label are not part of the name.
     return [re.sub(r"\s*\(.*?\)", "", f).strip() for f in forms if f.strip()]
 
