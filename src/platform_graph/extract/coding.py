@@ -152,7 +152,11 @@ def _section_theme(ctx: ExtractionContext, heading: str) -> str | None:
             if " " in s:
                 score += 2 if s in heading.lower() else 0
                 continue
-            score += sum(2 if w.startswith(s) else 1 if inner and s in w else 0 for w in words)
+            # An earlier word of the heading weighs more: "Landsbygd och näringsliv".
+            score += sum(
+                (2 if w.startswith(s) else 1 if inner and s in w else 0) * (len(words) + 1 - i)
+                for i, w in enumerate(words)
+            )
         if score and (best is None or (score, -rank) > (best[0], best[1])):
             best = (score, -rank, theme)
     return best[2] if best else None

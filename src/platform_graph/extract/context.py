@@ -74,6 +74,7 @@ def load_context(
     *,
     municipality: str | None = None,
     term: tuple[int, int] | None = None,
+    own_records: bool = True,
 ) -> ExtractionContext:
     """The shared registries and, with ``platform``, its own records and facts. Without
     it the municipality named (or found in the text by the caller) decides which of the
@@ -102,7 +103,7 @@ def load_context(
         ctx.municipality_area = platform.municipality_area
         ctx.municipality_sv = platform.municipality_sv
         ctx.term = term or (platform.term_start, platform.term_end)
-        if not platform.original:
+        if not platform.original and own_records:
             for path, table, loader in (
                 (platform.folder / "actors.yaml", ctx.actors, load_actors),
                 (platform.folder / "areas.yaml", ctx.areas, load_areas),

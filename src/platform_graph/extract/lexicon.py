@@ -33,7 +33,8 @@ _PARTNER_BEFORE = re.compile(
 )
 _ORG_SUFFIX = re.compile(
     r"\b[a-zåäö]+(?:förvaltning|nämnd|styrelse|bolag|myndighet|tjänst|central|verk|"
-    r"kontor|enhet|förbund|förening|råd|inspektion|polis)(?:en|et|ens|ets)\b",
+    r"kontor|enhet|förbund|förening|råd|inspektion|polis|bibliotek|organisation|tjänst)"
+    r"(?:en|et|ens|ets|erna|arna)\b",
     re.IGNORECASE,
 )
 _PLACE_SUFFIX = re.compile(
@@ -45,7 +46,7 @@ _GROUPS = frozenset(
     flickor pojkar studenter anställda medarbetare nyanlända brottsoffer hyresgäster
     familjer patienter brukare vårdnadshavare turister besökare cyklister resenärer
     arbetslösa seniorer kommuninvånare skattebetalare lantbrukare bönder näringsidkare
-    entreprenörer företag föreningar arbetsgivare ideella""".split()
+    entreprenörer företag föreningar arbetsgivare ideella hushåll hushållen""".split()
 )
 _PROPER = re.compile(r"\b[A-ZÅÄÖ][\wåäöÅÄÖé-]*(?:\s+[A-ZÅÄÖ][\wåäöÅÄÖé-]*)*")
 _STOP_CAPITALISED = frozenset(
@@ -53,6 +54,32 @@ _STOP_CAPITALISED = frozenset(
     Fler En Ett Även Också Därför Samtidigt Kommunen Kommunledningen Nya Ny Vår Våra Vårt
     Ska Vill Målet Inom Till Från På Efter Inför När Utan Utöver Dessutom Både Antalet
     Sverige Senast År Trots Eftersom Oss Mer Mindre Många Bättre Nytt Varje Ingen Inga""".split()
+)
+
+
+# Sweden's parties in the Riksdag: a platform names its own (draft.py gives them records).
+PARTIES = {
+    "socialdemokraterna": "Socialdemokraterna",
+    "moderaterna": "Moderaterna",
+    "centerpartiet": "Centerpartiet",
+    "liberalerna": "Liberalerna",
+    "kristdemokraterna": "Kristdemokraterna",
+    "sverigedemokraterna": "Sverigedemokraterna",
+    "vansterpartiet": "Vänsterpartiet",
+    "miljopartiet": "Miljöpartiet",
+}
+# Places every municipality has, named by a common noun: proposed as this one's own.
+_PLACE_WORDS = re.compile(
+    r"\b(?:landsbygden|byarna|byar|tätorten|tätorterna|orterna|centrum|stadskärnan|"
+    r"stadsdelarna|bostadsområdena|hamnen|innerstaden|ytterområdena)\b"
+)
+_MUNICIPALITY_WORDS = re.compile(r"\bkommun(?:en|ens)\b", re.IGNORECASE)
+
+
+# People by their trade, plural: "speciallärare", "ordningsvakter", "företagarna".
+_PERSON_PLURAL = re.compile(
+    r"\w*(?:lärare|lärarna|vakter|vakterna|arbetare|arbetarna|företagarna|personalen|"
+    r"anställda|sköterskor|poliser|tränare|ledare|pedagoger)"
 )
 
 
@@ -94,7 +121,7 @@ def _form_pattern(form: str) -> re.Pattern[str]:
 @dataclass(frozen=True, slots=True)
 class _Entry:
     kind: str
-    slug: str
+    slug: str | None  # None: a kind of body or place to propose as this platform's own
     pattern: re.Pattern[str]
     rule: str
 
@@ -107,12 +134,37 @@ class Lexicon:
         entries: list[_Entry] = []
         for kind, table in (("actor", ctx.actors), ("area", ctx.areas)):
             for record in table.values():
-                if record.slug in ctx.excluded:
-                    continue
                 if isinstance(record, Actor) and record.type == "Coalition":
                     continue  # the coalition is found by its words below
+                if record.slug in ctx.excluded:
+                    # Another municipality's body or place ("Förskolan", "Landsbygden"):
+                    # the same kind of thing here is this platform's own, to propose.
+                    forms = [f for f in _forms(record) if f[:1].islower() or f.istitle()]
+                    generic = [f for f in forms if not any(w[:1].isupper() for w in f.split()[1:])]
+                    if generic and not re.search(r"örebro|ÖBO|Örebro", " ".join(forms)):
+                        for form in generic:
+                            entries.append(
+                                _Entry(kind, None, _form_pattern(form), f"a kind of {kind} "
+                                       f"the registry knows elsewhere ({record.slug})")
+                            )  # fmt: skip
+                    continue
                 for form in _forms(record):
                     entries.append(_Entry(kind, record.slug, _form_pattern(form), "registry"))
+        for slug, name in PARTIES.items():
+            if slug not in ctx.actors:
+                entries.append(_Entry("actor", slug, _form_pattern(name), "a party's name"))
+        if ctx.municipality_actor and ctx.municipality_actor not in ctx.actors:
+            entries.append(
+                _Entry("actor", ctx.municipality_actor, _MUNICIPALITY_WORDS, "the municipality")
+            )
+        name = (ctx.municipality_sv or "").removesuffix(" kommun").strip()
+        if name and ctx.municipality_area and ctx.municipality_area not in ctx.areas:
+            for form in (f"{name} kommun", name):
+                entries.append(_Entry("area", ctx.municipality_area, _form_pattern(form),
+                                      "the municipality's name"))  # fmt: skip
+            if ctx.municipality_actor and ctx.municipality_actor not in ctx.actors:
+                entries.append(_Entry("actor", ctx.municipality_actor,
+                                      _form_pattern(f"{name} kommun"), "the municipality"))  # fmt: skip
         self.entries = entries
         self.group_words = frozenset(
             w for a in ctx.actors.values() for w in (a.label_sv.lower(), *(x.lower() for x in a.alt))
@@ -120,28 +172,40 @@ class Lexicon:
 
     def find(self, text: str, offs: list[int], source: str, cue_start: int | None) -> list[Mention]:
         """The mentions in a unit's normalised ``text`` (``offs`` maps it to ``source``)."""
-        hits: list[tuple[int, int, str, str, str]] = []
+        hits: list[tuple[int, int, str, str | None, str]] = []
         for e in self.entries:
             for m in e.pattern.finditer(text):
                 hits.append((m.start(), m.end(), e.kind, e.slug, e.rule))
+        for m in _PLACE_WORDS.finditer(text.lower()):
+            hits.append((m.start(), m.end(), "area", None, "a place every municipality has"))
         for m in _COALITION_WORDS.finditer(text):
             hits.append((m.start(), m.end(), "actor", self.ctx.coalition, "coalition word"))
         hits = _longest(hits)
         # A name that is both an actor and a place ("Örebro kommun") is the place after a
         # place preposition ("i hela Örebro kommun") and the actor otherwise.
-        chosen: dict[tuple[int, int], tuple[str, str, str]] = {}
+        chosen: dict[tuple[int, int], tuple[str, str | None, str]] = {}
         for s, e, kind, slug, rule in hits:
             prev = _previous_word(text, s)
             place = prev in _PLACE_PREPOSITIONS or prev == "hela"
             key = (s, e)
             if key in chosen:
-                if (kind == "area") == place:
+                if chosen[key][1] is not None and slug is None:
+                    continue  # a registry record wins over a kind of place or body
+                if (kind == "area") == place or chosen[key][1] is None:
                     chosen[key] = (kind, slug, rule)
                 continue
             chosen[key] = (kind, slug, rule)
         taken = [(s, e) for s, e in chosen]
         out = [
-            Mention(kind, text[s:e], offs[s], offs[e - 1] + 1, slug, None, rule)
+            Mention(
+                kind,
+                text[s:e],
+                offs[s],
+                offs[e - 1] + 1,
+                slug,
+                None if slug else ("place" if kind == "area" else "organisation"),
+                rule,
+            )
             for (s, e), (kind, slug, rule) in sorted(chosen.items())
         ]
         out += self._proposals(text, offs, taken)
@@ -178,7 +242,10 @@ class Lexicon:
         for m in _ORG_SUFFIX.finditer(text):
             add(m.start(), m.end(), "actor", "organisation", "organisation word")
         for m in re.finditer(r"[\wåäöÅÄÖ]+", text):
-            if m.group().lower() in _GROUPS and m.group().lower() not in self.group_words:
+            word = m.group().lower()
+            if word in self.group_words:
+                continue
+            if word in _GROUPS or _PERSON_PLURAL.fullmatch(word):
                 add(m.start(), m.end(), "actor", "group", "group of people")
         return found
 
@@ -224,7 +291,10 @@ def _forms(record: Actor | Area) -> list[str]:
     return [re.sub(r"\s*\(.*?\)", "", f).strip() for f in forms if f.strip()]
 
 
-def _longest(hits: list[tuple[int, int, str, str, str]]) -> list[tuple[int, int, str, str, str]]:
+_Hit = tuple[int, int, str, str | None, str]
+
+
+def _longest(hits: list[_Hit]) -> list[_Hit]:
     return [
         h
         for h in hits
