@@ -206,7 +206,9 @@ def _add_document(g: Graph, n: Namer, doc: SourceDocument, raw: bytes) -> None:
     g.add((document, DCTERMS.title, Literal(spec.title_en, lang="en")))
     for party in spec.parties:
         g.add((document, DCTERMS.creator, n.actor(party)))
-    g.add((document, PG.coalition, n.actor(spec.coalition)))
+    if spec.kind == "coalition-platform":
+        # A party's programme has no coalition; its "vi" is the party (spec.coalition).
+        g.add((document, PG.coalition, n.actor(spec.coalition)))
     g.add((document, PROV.wasAttributedTo, n.actor(spec.coalition)))
     g.add((document, DCTERMS.spatial, n.area(spec.municipality_area)))
     g.add((document, DCTERMS.temporal, term))

@@ -162,8 +162,17 @@ def _blocks(text: str, lines: list[_Line]) -> list[_Block]:
         cur = blocks[-1] if blocks else None
         if line.kind == "bullet":
             number = _NUMBERED.match(text[line.start : line.end])
+            # A numbered line continues a list only after a lead-in or the item numbered
+            # one lower; "2. Skolan" after a list of bullets is the next heading.
             in_list = cur is not None and (
-                cur.kind == "item" or text[cur.end - 1 : cur.end] == ":"
+                text[cur.end - 1 : cur.end] == ":"
+                or (cur.kind == "item" and number is None)
+                or (
+                    cur.kind == "item"
+                    and number is not None
+                    and cur.numbered is not None
+                    and int(number.group(1)) == cur.numbered + 1
+                )
             )
             nxt_numbered = (
                 nxt is not None

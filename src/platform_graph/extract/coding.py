@@ -221,6 +221,13 @@ class _Coder:
             rules["label"] = "a question commits to nothing"
         chain = lead_chain + commit
         unit.chain = chain
+        if raw.is_lead_in and commit and _nothing_after(low, commit[-1]):
+            # "Vi vill:", "Om vi får förtroendet lovar vi att:": the cue governs the items
+            # under it; the lead-in itself promises nothing.
+            unit.cue_words = [norm[m.start : m.end] for m in commit]
+            unit.cue = " ... ".join(unit.cue_words)
+            rules["label"] = "a lead-in: its cue governs the list items under it"
+            chain = []
         if chain:
             unit.label = "commitment"
             signals = [m.cue.signals for m in chain]
@@ -259,7 +266,7 @@ class _Coder:
             unit.deadline = unit.period = None
             unit.amount_sek = None
         cue_at = min((m.start for m in commit), default=None)
-        self._links(unit, norm, offs, cue_at, lead, rules)
+        self._links(unit, norm, offs, cue_at, lead, rules, tuple((m.start, m.end) for m in commit))
         first = section_theme
         unit.themes = ([first] if first else []) + _crosscutting(self.ctx, low, first)
         unit.rules = rules
@@ -327,9 +334,10 @@ class _Coder:
         cue_at: int | None,
         lead: Unit | None,
         rules: dict[str, str],
+        cue_spans: tuple[tuple[int, int], ...] = (),
     ) -> None:
         mentions = self.lexicon.find(norm, offs, self.text, cue_at)
-        roles = self.lexicon.roles(mentions, norm, offs, cue_at)
+        roles = self.lexicon.roles(mentions, norm, offs, cue_at, cue_spans)
         if cue_at is not None and _passive_after(norm.lower(), cue_at):
             # "Fler lärare ska anställas": the subject is acted on; the agent is unnamed.
             roles = {n: ("affected" if r == "responsible" and mentions[n].id != self.ctx.coalition else r) for n, r in roles.items()}
@@ -378,6 +386,11 @@ class _Coder:
         if words > 40:
             score -= 0.06
         return max(0.3, min(0.98, score))
+
+
+def _nothing_after(low: str, last: CueMatch) -> bool:
+    rest = re.sub(r"[^\wåäö ]", " ", low[last.end :]).split()
+    return all(w in ("att", "vi", "följande", "detta", "här") for w in rest)
 
 
 _MADE = re.compile(

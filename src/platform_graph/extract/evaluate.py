@@ -136,6 +136,8 @@ def _score_unit(out: Score, unit: Unit, inside: list[Statement]) -> None:
     _links(out.actors, out, "actor", gold_actors, pred_actors, unit)
     gold_areas = set().union(*(set(st.areas) for st in inside))
     pred_areas = {r for a in unit.areas if (r := out.resolve("area", a))}
+    # A place proposed as an organisation ("Äldreboendet Solgården") is still found.
+    pred_areas |= {r for a in unit.actors if not a["id"] and (r := out.resolve("area", a))}
     _links(out.areas, out, "area", gold_areas, pred_areas, unit)
     first = inside[0].themes[0] if inside[0].themes else None
     if first is not None:

@@ -76,10 +76,15 @@ _PLACE_WORDS = re.compile(
 _MUNICIPALITY_WORDS = re.compile(r"\bkommun(?:en|ens)\b", re.IGNORECASE)
 
 
+# A body named to be set up: "ett brottsförebyggande råd", "ett nytt trygghetscenter".
+_NEW_BODY = re.compile(
+    r"\b(?:ett|en)\s+((?:nytt?\s+|\w+(?:a|e)\s+)?\w*(?:råd|team|nämnd|bolag|förbund|kommission))\b"
+)
 # People by their trade, plural: "speciallärare", "ordningsvakter", "företagarna".
 _PERSON_PLURAL = re.compile(
     r"\w*(?:lärare|lärarna|vakter|vakterna|arbetare|arbetarna|företagarna|personalen|"
-    r"anställda|sköterskor|poliser|tränare|ledare|pedagoger)"
+    r"anställda|sköterskor|poliser|tränare|ledare|pedagoger|kuratorer|handläggare|"
+    r"handläggarna|assistenter|assistenterna|föreningslivet)"
 )
 
 
@@ -159,7 +164,9 @@ class Lexicon:
             )
         name = (ctx.municipality_sv or "").removesuffix(" kommun").strip()
         if name and ctx.municipality_area and ctx.municipality_area not in ctx.areas:
-            for form in (f"{name} kommun", name):
+            # "Ekholms kommun" is Ekholm's: the genitive s is not part of the name.
+            bare = name[:-1] if name.endswith("s") and len(name) > 4 else name
+            for form in dict.fromkeys((f"{name} kommun", name, bare)):
                 entries.append(_Entry("area", ctx.municipality_area, _form_pattern(form),
                                       "the municipality's name"))  # fmt: skip
             if ctx.municipality_actor and ctx.municipality_actor not in ctx.actors:
@@ -232,13 +239,15 @@ class Lexicon:
                 words = words[1:]
             if not words or s >= e:
                 continue
-            if s == 0 or text[max(0, s - 2) : s] in (". ", ": ") and len(words) == 1:
+            if (s == 0 or text[max(0, s - 2) : s] in (". ", ": ")) and len(words) == 1:
                 continue  # a capital at a sentence start says nothing
             prev = _previous_word(text, s)
             if prev in _PLACE_PREPOSITIONS:
                 add(s, e, "area", "place", "proper name after a place preposition")
             elif len(words) > 1 or text[s:e].isupper():
                 add(s, e, "actor", "organisation", "proper name")
+        for m in _NEW_BODY.finditer(text):
+            add(m.start(1), m.end(), "actor", "organisation", "a body to be set up")
         for m in _ORG_SUFFIX.finditer(text):
             add(m.start(), m.end(), "actor", "organisation", "organisation word")
         for m in re.finditer(r"[\wåäöÅÄÖ]+", text):
@@ -250,7 +259,12 @@ class Lexicon:
         return found
 
     def roles(
-        self, mentions: list[Mention], text: str, offs: list[int], cue_start: int | None
+        self,
+        mentions: list[Mention],
+        text: str,
+        offs: list[int],
+        cue_start: int | None,
+        cue_spans: tuple[tuple[int, int], ...] = (),
     ) -> dict[int, str]:
         """Each actor mention's role: before the governing cue the agent (responsible),
         after "med", "tillsammans med", "i dialog med" a partner, else affected."""
@@ -262,7 +276,9 @@ class Lexicon:
             at = index.get(m.start, 0)
             if _PARTNER_BEFORE.search(text[:at]) and _partnerish(text, at):
                 out[n] = "partner"
-            elif cue_start is not None and at < cue_start:
+            elif (cue_start is not None and at < cue_start) or any(
+                a <= at <= b + 1 for a, b in cue_spans
+            ):  # "Vi vill:", "föreslår vi:": the subject inside or right after the cue
                 out[n] = "responsible"
             else:
                 out[n] = "affected"
