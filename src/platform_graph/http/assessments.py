@@ -21,7 +21,7 @@ from platform_graph.http.writing import (
     submit,
 )
 from platform_graph.store import Quad
-from platform_graph.vocab.identifiers import SLUG
+from platform_graph.vocab.identifiers import LOCAL_NAME
 from platform_graph.vocab.namespaces import ID
 from platform_graph.vocab.scales import Status
 from platform_graph.write.assessments import AssessmentInput, assessment_change
@@ -81,7 +81,7 @@ def post_assessment(
     if_match: IfMatch = None,
 ) -> Response:
     commitment = URIRef(ID[f"commitment/{commitment_id}"])
-    if not SLUG.match(commitment_id) or not state.store.quads(commitment):
+    if not LOCAL_NAME.match(commitment_id) or not state.store.quads(commitment):
         raise ProblemError(404, "Not found", f"no commitment with id {commitment_id!r}")
     item = AssessmentInput(
         status=assessment.status.value,
@@ -125,7 +125,7 @@ def list_assessments(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> JSONResponse:
     commitment = URIRef(ID[f"commitment/{commitment_id}"])
-    if not SLUG.match(commitment_id) or not state.store.quads(commitment):
+    if not LOCAL_NAME.match(commitment_id) or not state.store.quads(commitment):
         raise ProblemError(404, "Not found", f"no commitment with id {commitment_id!r}")
     rows, total = state.read_model.assessments(commitment_id, limit=limit, offset=offset)
     return JSONResponse({"items": rows, "total": total, "limit": limit, "offset": offset})

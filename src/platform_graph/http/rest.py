@@ -28,6 +28,7 @@ CONTEXT_PATH = "/api/context.jsonld"
 COLUMNS = [
     "id",
     "iri",
+    "platform",
     "title",
     "quote",
     "span",
@@ -70,6 +71,7 @@ JSONLD_CONTEXT: dict[str, Any] = {
         "dcterms": "http://purl.org/dc/terms/",
         "skos": "http://www.w3.org/2004/02/skos/core#",
         "oa": "http://www.w3.org/ns/oa#",
+        "prov": "http://www.w3.org/ns/prov#",
         "xsd": "http://www.w3.org/2001/XMLSchema#",
         "iri": "@id",
         "items": "@graph",
@@ -81,6 +83,7 @@ JSONLD_CONTEXT: dict[str, Any] = {
         "start": {"@id": "oa:start", "@type": "xsd:integer"},
         "end": {"@id": "oa:end", "@type": "xsd:integer"},
         "section": _ref("pg:inSection"),
+        "platform": _ref("prov:wasDerivedFrom"),
         "themes": _ref("pg:theme"),
         "areas": _ref("pg:concernsArea"),
         "strength": _ref("pg:strength"),
@@ -110,6 +113,7 @@ JSONLD_CONTEXT: dict[str, Any] = {
 
 # In JSON-LD the slugs become the IRIs they stand for: (field, kind of resource).
 _SLUG_FIELDS = {
+    "platform": "document",
     "section": "section",
     "themes": "theme",
     "areas": "area",
@@ -245,10 +249,22 @@ def _links(request: Request, total: int, limit: int, offset: int) -> str:
     return ", ".join(links)
 
 
+PlatformParam = Annotated[
+    str | None,
+    Query(
+        description="A platform's slug (GET /api/platforms): only its commitments. "
+        "Default: every platform's.",
+        pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$",
+        max_length=100,
+    ),
+]
+
+
 @router.get("/commitments", summary="Commitments, filtered, sorted and paged")
 def list_commitments(
     request: Request,
     state: ServiceDep,
+    platform: PlatformParam = None,
     actor: Annotated[
         str | None,
         Query(description="Actor slug; also matches its parts (e.g. kommunala-bolag finds obo)."),
@@ -296,6 +312,7 @@ def list_commitments(
                 errors=[{"parameter": "deadline_before", "message": "not a calendar date"}],
             ) from exc
     for kind_name, value in (
+        ("platform", platform),
         ("actor", actor),
         ("area", area),
         ("theme", theme),
@@ -303,6 +320,7 @@ def list_commitments(
     ):
         _check_slug(state, kind_name, value)
     flt = CommitmentFilter(
+        platform=platform,
         actor=actor,
         area=area,
         theme=theme,
@@ -341,9 +359,13 @@ def _resource_routes(kind: str, plural: str) -> None:
         f"/{plural}", summary=f"All {plural}, with commitment counts", name=f"list_{plural}"
     )
     def list_resources(
-        request: Request, state: ServiceDep, format: OutputFormat | None = None
+        request: Request,
+        state: ServiceDep,
+        platform: PlatformParam = None,
+        format: OutputFormat | None = None,
     ) -> Response:
-        items = state.read_model.resources(kind)
+        _check_slug(state, "platform", platform)
+        items = state.read_model.resources(kind, platform)
         body = {"items": items, "total": len(items)}
         return _respond(request, _format(request, format), body, items, kind=kind)
 
@@ -379,8 +401,29 @@ for _kind, _plural in (
 
 
 @router.get("/stats", summary="Counts by theme, strength, kind, status, actor, area and section")
-def stats(state: ServiceDep) -> dict[str, Any]:
-    return state.read_model.stats()
+def stats(state: ServiceDep, platform: PlatformParam = None) -> dict[str, Any]:
+    _check_slug(state, "platform", platform)
+    return state.read_model.stats(platform)
+
+
+@router.get("/platforms", summary="The platforms the graph holds, with their terms and counts")
+def list_platforms(
+    request: Request, state: ServiceDep, format: OutputFormat | None = None
+) -> Response:
+    items = state.read_model.platforms()
+    body = {"items": items, "total": len(items)}
+    return _respond(request, _format(request, format), body, items, kind="document")
+
+
+@router.get("/platforms/{platform_id}", summary="One platform, with its sections")
+def get_platform(
+    platform_id: str, request: Request, state: ServiceDep, format: OutputFormat | None = None
+) -> Response:
+    try:
+        item = state.read_model.platform(platform_id)
+    except UnknownResource as exc:
+        raise ProblemError(404, "Not found", str(exc)) from exc
+    return _respond(request, _format(request, format), item, [item], kind="document")
 
 
 @router.get(

@@ -18,7 +18,7 @@ from rdflib import Literal, URIRef
 
 from platform_graph.read.cache import VersionCache
 from platform_graph.store import SelectResult, Store, Term
-from platform_graph.vocab.identifiers import SLUG, slug_of
+from platform_graph.vocab.identifiers import LOCAL_NAME, slug_of
 from platform_graph.vocab.namespaces import ID, sparql_prefixes
 from platform_graph.vocab.scales import ROLE_BY_PROPERTY
 
@@ -56,6 +56,7 @@ def _str(term: Term | None) -> str | None:
 
 @dataclass(slots=True)
 class CommitmentFilter:
+    platform: str | None = None
     actor: str | None = None
     area: str | None = None
     theme: str | None = None
@@ -71,6 +72,7 @@ class CommitmentFilter:
 
 # Each filter is a fixed pattern over one bound variable; the values come as bindings.
 _FILTER_PATTERNS = {
+    "platform": "?c prov:wasDerivedFrom ?platform .",
     "actor": "?c ?role_f ?a_f . ?role_f rdfs:subPropertyOf pg:namesActor . "
     "?a_f org:subOrganizationOf* ?actor .",
     "area": "?c pg:concernsArea ?ar_f . ?ar_f geo:sfWithin* ?area .",
@@ -99,6 +101,7 @@ class Commitment:
     period: str | None
     amount_sek: float | None
     status: str
+    platform: str = ""
     themes: list[str] = field(default_factory=list)
     actors: list[dict[str, str]] = field(default_factory=list)
     areas: list[str] = field(default_factory=list)
@@ -107,6 +110,7 @@ class Commitment:
         return {
             "id": self.id,
             "iri": self.iri,
+            "platform": self.platform,
             "title": self.title,
             "quote": self.quote,
             "span": self.span,
@@ -166,6 +170,7 @@ class ReadModel:
             "kind": "?x skos:inScheme pg:KindScheme",
             "status": "?x skos:inScheme pg:StatusScheme",
             "commitment": "?x a pg:Commitment",
+            "platform": "?x a pg:Platform",
         }
         rows = self._select(f"SELECT DISTINCT ?x WHERE {{ {patterns[kind]} }}").rows
         return sorted(s for s in (slug_of(r[0]) for r in rows) if s)
@@ -212,7 +217,8 @@ class ReadModel:
         for name, pattern in _FILTER_PATTERNS.items():
             value = getattr(flt, name)
             if value is not None:
-                bindings[name] = URIRef(ID[f"{name}/{value}"])
+                kind = "document" if name == "platform" else name  # a platform is its document
+                bindings[name] = URIRef(ID[f"{kind}/{value}"])
                 # A join, not FILTER EXISTS: Virtuoso finds nothing for a property path
                 # inside FILTER EXISTS.
                 clauses.append(pattern)
@@ -245,9 +251,10 @@ class ReadModel:
             return cached
         query = """
 SELECT ?c ?title_sv ?title_en ?quote ?start ?end ?section ?spos ?strength ?kind ?change
-       ?testable ?deadline ?period ?amount ?status
+       ?testable ?deadline ?period ?amount ?status ?platform
 WHERE {
   ?c a pg:Commitment ; pg:inSection ?section ; pg:strength ?strength ; pg:kind ?kind ;
+     prov:wasDerivedFrom ?platform ;
      pg:changeType ?change ; pg:testable ?testable ; pg:status ?status ;
      oa:hasSelector/oa:start ?start ; oa:hasSelector/oa:end ?end ;
      oa:hasSelector/oa:exact ?quote .
@@ -268,7 +275,7 @@ WHERE {
         return items
 
     def commitment(self, slug: str) -> Commitment:
-        if not SLUG.match(slug):
+        if not LOCAL_NAME.match(slug):
             raise UnknownResource("commitment", slug)
         for c in self.commitments(CommitmentFilter()):
             if c.id == slug:
@@ -294,6 +301,7 @@ WHERE {
             period=_str(row.get("period")),
             amount_sek=None if amount is None else float(str(amount)),
             status=slug_of(row["status"]) or "",
+            platform=slug_of(row["platform"]) or "",
         )
 
     def _attach_links(self, items: list[Commitment]) -> None:
@@ -359,13 +367,17 @@ WHERE {
 
     # --- actors, areas, themes, sections --------------------------------------------
 
-    def resources(self, kind: str) -> list[dict[str, Any]]:
-        """A list of actors, areas, themes or sections, with their commitment counts."""
-        return [self._resource_summary(kind, row) for row in self._resource_rows(kind, None)]
+    def resources(self, kind: str, platform: str | None = None) -> list[dict[str, Any]]:
+        """A list of actors, areas, themes or sections, with their commitment counts (of
+        one platform's commitments with ``platform``; its own sections only)."""
+        return [
+            self._resource_summary(kind, row)
+            for row in self._resource_rows(kind, None, platform)
+        ]
 
     def resource(self, kind: str, slug: str) -> dict[str, Any]:
         """One resource with the commitments linked to it or to one of its parts."""
-        if not SLUG.match(slug):
+        if not LOCAL_NAME.match(slug):
             raise UnknownResource(kind, slug)
         iri = URIRef(ID[f"{kind}/{slug}"])
         rows = self._resource_rows(kind, iri)
@@ -394,7 +406,9 @@ WHERE {
         rows = self._select(f"SELECT DISTINCT ?part WHERE {{ ?part {path} ?x }}", {"x": iri}).rows
         return {slug_of(r[0]) or "" for r in rows} | {str(iri).rsplit("/", 1)[-1]}
 
-    def _resource_rows(self, kind: str, iri: URIRef | None) -> list[dict[str, Term]]:
+    def _resource_rows(
+        self, kind: str, iri: URIRef | None, platform: str | None = None
+    ) -> list[dict[str, Term]]:
         member = {
             "actor": "?x a pg:Actor . OPTIONAL { ?x a ?type . ?type rdfs:subClassOf pg:Actor }"
             " OPTIONAL { ?x org:subOrganizationOf ?parent }",
@@ -404,6 +418,13 @@ WHERE {
             "section": "?x a pg:Section ; pg:position ?order .",
         }[kind]
         label = "dcterms:title" if kind == "section" else "skos:prefLabel"
+        bindings: dict[str, Term] = {"x": iri} if iri is not None else {}
+        within = ""
+        if platform is not None:
+            bindings["pf"] = URIRef(ID[f"document/{platform}"])
+            within = "?c prov:wasDerivedFrom ?pf ."
+            if kind == "section":
+                member += " ?x dcterms:isPartOf ?pf ."
         link = {
             "actor": "?c ?role ?x . ?role rdfs:subPropertyOf pg:namesActor .",
             "area": "?c pg:concernsArea ?x .",
@@ -417,9 +438,8 @@ WHERE {{
   {member}
   OPTIONAL {{ ?x {label} ?sv FILTER (lang(?sv) = "sv") }}
   OPTIONAL {{ ?x {label} ?en FILTER (lang(?en) = "en") }}
-  OPTIONAL {{ ?c a pg:Commitment . {link} }}
+  OPTIONAL {{ ?c a pg:Commitment . {link} {within} }}
 }} GROUP BY ?x ORDER BY ?pos ?x"""
-        bindings: dict[str, Term] = {"x": iri} if iri is not None else {}
         return list(self._select(query, bindings).dicts())
 
     @staticmethod
@@ -439,10 +459,75 @@ WHERE {{
             out["position"] = int(str(row["pos"]))
         return out
 
+    # --- platforms ---------------------------------------------------------------
+
+    def platforms(self) -> list[dict[str, Any]]:
+        """Every platform the graph holds: title, term, municipality, kind, parties and
+        counts; the first platform (Örebro 2022–2026) first, then by term and slug."""
+        rows = self._select(
+            """
+SELECT ?p (SAMPLE(?sv) AS ?title_sv) (SAMPLE(?en) AS ?title_en) (SAMPLE(?begin) AS ?b)
+       (SAMPLE(?finish) AS ?e) (SAMPLE(?place) AS ?where) (SAMPLE(?place_sv) AS ?where_sv)
+       (SAMPLE(?pkind) AS ?k) (SAMPLE(?code) AS ?mcode) (SAMPLE(?coal) AS ?coalition)
+       (GROUP_CONCAT(DISTINCT STR(?party); SEPARATOR=" ") AS ?parties)
+WHERE {
+  ?p a pg:Platform ; dcterms:temporal ?term ; dcterms:spatial ?place ; dcterms:creator ?party .
+  ?term time:hasBeginning/time:inXSDgYear ?begin ; time:hasEnd/time:inXSDgYear ?finish .
+  OPTIONAL { ?p dcterms:title ?sv FILTER (lang(?sv) = "sv") }
+  OPTIONAL { ?p dcterms:title ?en FILTER (lang(?en) = "en") }
+  OPTIONAL { ?place skos:prefLabel ?place_sv FILTER (lang(?place_sv) = "sv") }
+  OPTIONAL { ?p pg:platformKind ?pkind }
+  OPTIONAL { ?p pg:municipalityCode ?code }
+  OPTIONAL { ?place pg:municipalityCode ?code }
+  OPTIONAL { ?p prov:wasAttributedTo ?coal }
+} GROUP BY ?p"""
+        ).dicts()
+        counts = self._select(
+            """
+SELECT ?p (COUNT(DISTINCT ?c) AS ?commitments) (COUNT(DISTINCT ?x) AS ?contexts)
+WHERE { ?p a pg:Platform .
+  OPTIONAL { { ?c a pg:Commitment ; prov:wasDerivedFrom ?p }
+             UNION { ?x a pg:ContextStatement ; prov:wasDerivedFrom ?p } } }
+GROUP BY ?p"""
+        ).dicts()
+        by = {str(r["p"]): r for r in counts}
+        out: list[dict[str, Any]] = []
+        for r in rows:
+            slug = slug_of(r["p"]) or ""
+            n = by.get(str(r["p"]), {})
+            out.append(
+                {
+                    "id": slug,
+                    "iri": str(r["p"]),
+                    "title": {"sv": _str(r.get("title_sv")), "en": _str(r.get("title_en"))},
+                    "kind": _str(r.get("k")) or "coalition-platform",
+                    "term": {"start": int(str(r["b"])), "end": int(str(r["e"]))},
+                    "municipality": {
+                        "area": slug_of(r["where"]),
+                        "label": _str(r.get("where_sv")),
+                        "code": _str(r.get("mcode")),
+                    },
+                    "coalition": slug_of(r.get("coalition")),
+                    "parties": sorted(slug_of(p) or "" for p in str(r["parties"]).split()),
+                    "commitments": int(str(n.get("commitments", 0))),
+                    "context_statements": int(str(n.get("contexts", 0))),
+                }
+            )
+        first = "orebro-2022-2026"
+        return sorted(out, key=lambda p: (p["id"] != first, p["term"]["start"], p["id"]))
+
+    def platform(self, slug: str) -> dict[str, Any]:
+        for p in self.platforms():
+            if p["id"] == slug:
+                sections = self.resources("section", slug)
+                return {**p, "sections": [s["id"] for s in sections]}
+        raise UnknownResource("platform", slug)
+
     # --- counts ------------------------------------------------------------------
 
-    def stats(self) -> dict[str, Any]:
-        items = self.commitments()
+    def stats(self, platform: str | None = None) -> dict[str, Any]:
+        """Counts of all the commitments, or of one platform's."""
+        items = self.commitments(CommitmentFilter(platform=platform))
         by: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for c in items:
             by["strength"][c.strength] += 1
@@ -456,8 +541,18 @@ WHERE {{
                 by["actor"][a] += 1
             for ar in c.areas:
                 by["area"][ar] += 1
-        contexts = self._select("SELECT (COUNT(?s) AS ?n) WHERE { ?s a pg:ContextStatement }")
-        sentences = self._select("SELECT (COUNT(?s) AS ?n) WHERE { ?s a pg:Sentence }")
+        of: dict[str, Term] = {}
+        context_of = sentence_of = ""
+        if platform is not None:
+            of = {"pf": URIRef(ID[f"document/{platform}"])}
+            context_of = "?s prov:wasDerivedFrom ?pf ."
+            sentence_of = "?s pg:inSection/dcterms:isPartOf ?pf ."
+        contexts = self._select(
+            f"SELECT (COUNT(?s) AS ?n) WHERE {{ ?s a pg:ContextStatement . {context_of} }}", of
+        )
+        sentences = self._select(
+            f"SELECT (COUNT(?s) AS ?n) WHERE {{ ?s a pg:Sentence . {sentence_of} }}", of
+        )
         return {
             "commitments": len(items),
             "context_statements": int(str(contexts.rows[0][0])),
@@ -479,12 +574,16 @@ def sort_commitments(items: Iterable[Commitment], sort: str) -> list[Commitment]
     desc = sort.startswith("-")
     key = sort.lstrip("-")
     strength_order = {"binding": 0, "intent": 1, "process": 2, "aspirational": 3}
-    keys = {
-        "position": lambda c: (c.position,),
-        "deadline": lambda c: (c.deadline is None, c.deadline or "", c.position),
-        "title": lambda c: (fold(c.title.get("sv") or ""), c.position),
-        "section": lambda c: (c.position,),
-        "strength": lambda c: (strength_order.get(c.strength, 9), c.position),
-        "status": lambda c: (c.status, c.position),
+    # The order of the text is within a platform: Örebro 2022–2026's first, then the others.
+    def at(c: Commitment) -> tuple[bool, str, int]:
+        return (c.platform != "orebro-2022-2026", c.platform, c.position)
+
+    keys: dict[str, Callable[[Commitment], tuple[Any, ...]]] = {
+        "position": lambda c: at(c),
+        "deadline": lambda c: (c.deadline is None, c.deadline or "", *at(c)),
+        "title": lambda c: (fold(c.title.get("sv") or ""), *at(c)),
+        "section": lambda c: at(c),
+        "strength": lambda c: (strength_order.get(c.strength, 9), *at(c)),
+        "status": lambda c: (c.status, *at(c)),
     }
     return sorted(items, key=keys[key], reverse=desc)

@@ -26,7 +26,7 @@ from platform_graph.read.model import (
 )
 from platform_graph.read.named_queries import RESOURCE_KINDS, NamedQuery
 from platform_graph.store import SelectResult, Term
-from platform_graph.vocab.identifiers import SLUG, slug_of
+from platform_graph.vocab.identifiers import LOCAL_NAME, slug_of
 from platform_graph.vocab.namespaces import ID, PG, PREFIXES, sparql_prefixes
 
 __all__ = [
@@ -382,7 +382,7 @@ class Pages:
         return sorted(found.values(), key=lambda c: c.span["start"])
 
     def context_statement(self, slug: str) -> ContextStatement:
-        if SLUG.match(slug):
+        if LOCAL_NAME.match(slug):
             for c in self.context_statements():
                 if c.id == slug:
                     return c
