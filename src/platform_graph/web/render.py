@@ -30,6 +30,7 @@ from platform_graph.web.page_data import (
     prefixed,
 )
 from platform_graph.web.site import Site
+from platform_graph.build.platforms import ORIGINAL
 
 __all__ = [
     "BROWSE_PATHS",
@@ -173,8 +174,16 @@ def _respond(
 # --- home -------------------------------------------------------------------------------
 
 
+def _platform_pages(request: Request, site: Site) -> Pages:
+    """The pages of the platform ?platform= names (Örebro 2022–2026's by default)."""
+    slug = request.query_params.get("platform") or ORIGINAL
+    if not site.known_platform(slug):
+        raise UnknownResource("platform", slug)
+    return site.pages(slug)
+
+
 def home_page(request: Request, site: Site) -> HTMLResponse:
-    pages = site.pages()
+    pages = _platform_pages(request, site)
     view = _view(request, pages)
     stats = pages.stats()
     by: dict[str, dict[str, int]] = stats["by"]
@@ -199,6 +208,7 @@ def home_page(request: Request, site: Site) -> HTMLResponse:
         view,
         "home.html",
         platform=pages.platform(),
+        platforms=pages.platforms(),
         stats=stats,
         sections=len(pages.sections()),
         charts=charts,
@@ -209,12 +219,13 @@ def home_page(request: Request, site: Site) -> HTMLResponse:
 
 
 def platform_page(request: Request, site: Site) -> HTMLResponse:
-    pages = site.pages()
+    pages = _platform_pages(request, site)
     view = _view(request, pages)
     return _respond(
         view,
         "platform.html",
         platform=pages.platform(),
+        platforms=pages.platforms(),
         sections=pages.sections_text(),
         strengths=pages.scale("strength"),
     )
@@ -229,8 +240,9 @@ def search_page(request: Request, site: Site) -> HTMLResponse:
 
 
 def browse_page(request: Request, site: Site, kind: str | None) -> HTMLResponse:
-    """/browse: the kinds of resources; /browse/{kinds}: every resource of one kind."""
-    pages = site.pages()
+    """/browse: the kinds of resources; /browse/{kinds}: every resource of one kind (the
+    commitments and sections of one platform)."""
+    pages = _platform_pages(request, site)
     view = _view(request, pages)
     rm = site.read_model
     if kind is None:
@@ -253,9 +265,9 @@ def browse_page(request: Request, site: Site, kind: str | None) -> HTMLResponse:
 
 def resource_page(request: Request, site: Site, path: str) -> HTMLResponse:
     """The page of one of the graph's resources, for /id/{path} asked for as HTML."""
-    pages = site.pages()
-    view = _view(request, pages)
     kind, _, slug = path.partition("/")
+    pages = site.pages(site.platform_of(slug))
+    view = _view(request, pages)
     iri = str(ID[path])
     description = pages.describe(iri)
     common: dict[str, Any] = {
