@@ -198,6 +198,13 @@ class Settings(BaseSettings):
             "tokens (`platform-graph token hash` prints one). Roles: reader, editor, admin."
         ),
     )
+    review_file: Path | None = Field(
+        Path("var/review.jsonl"),
+        description=(
+            "The review's decisions that change no data (a rejected proposal or link), one "
+            "JSON line each (relative to home); unset: kept in memory only."
+        ),
+    )
     tokens_file: Path | None = Field(
         Path("var/tokens.json"),
         description="Issued tokens, hashes only (relative to home); unset: no issued tokens.",
@@ -246,6 +253,10 @@ class Settings(BaseSettings):
     @property
     def writer_lock_file(self) -> Path:
         return self._under_root(self.writer_lock_path)
+
+    @property
+    def review_path(self) -> Path | None:
+        return None if self.review_file is None else self._under_root(self.review_file)
 
     @property
     def tokens_path(self) -> Path | None:

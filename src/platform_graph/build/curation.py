@@ -32,6 +32,7 @@ __all__ = [
     "Curation",
     "Source",
     "Statement",
+    "check_statement",
     "load_actors",
     "load_areas",
     "load_curation",
@@ -434,7 +435,9 @@ def load_platform_curation(
     except (OSError, UnicodeDecodeError) as exc:
         raise CurationError(f"{folder / source_file}: {exc}") from exc
     doc = SourceDocument(text, sections, layout=True)
-    local_actors = _load_actors(folder / "actors.yaml") if (folder / "actors.yaml").is_file() else {}
+    local_actors = (
+        _load_actors(folder / "actors.yaml") if (folder / "actors.yaml").is_file() else {}
+    )
     local_areas = _load_areas(folder / "areas.yaml") if (folder / "areas.yaml").is_file() else {}
     cur, doc = _checked(
         folder,
@@ -560,6 +563,14 @@ def _check_references(actors: Mapping[str, Actor], areas: Mapping[str, Area]) ->
         if r.part_of is not None and r.part_of not in areas:
             yield f"areas.yaml: {r.slug}: unknown area {r.part_of!r}"
         yield from _check_sources("areas.yaml", r)
+
+
+def check_statement(
+    st: Statement, themes: Iterable[str], actors: Mapping[str, Actor], areas: Mapping[str, Area]
+) -> list[str]:
+    """The problems of one statement (the same checks as a curation file's): for an edit
+    made in the review before it is submitted."""
+    return list(_check_statement(st, frozenset(themes), actors, areas))
 
 
 def load_actors(path: Path) -> dict[str, Actor]:

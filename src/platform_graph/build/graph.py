@@ -59,6 +59,7 @@ __all__ = [
     "PlatformBuild",
     "build",
     "document_iri",
+    "load_platforms",
     "statement_triples",
     "theme_slugs",
     "write_outputs",
@@ -220,8 +221,20 @@ def _add_document(g: Graph, n: Namer, doc: SourceDocument, raw: bytes) -> None:
         if spec.municipality_code is not None:
             g.add((document, PG.municipalityCode, Literal(spec.municipality_code)))
     g.add((term, RDF.type, TIME.Interval))
-    g.add((term, SKOS.prefLabel, Literal(f"Mandatperioden {spec.term_start}–{spec.term_end}", lang="sv")))
-    g.add((term, SKOS.prefLabel, Literal(f"The term of office {spec.term_start}–{spec.term_end}", lang="en")))
+    g.add(
+        (
+            term,
+            SKOS.prefLabel,
+            Literal(f"Mandatperioden {spec.term_start}–{spec.term_end}", lang="sv"),
+        )
+    )
+    g.add(
+        (
+            term,
+            SKOS.prefLabel,
+            Literal(f"The term of office {spec.term_start}–{spec.term_end}", lang="en"),
+        )
+    )
     for edge, year in ((TIME.hasBeginning, spec.term_start), (TIME.hasEnd, spec.term_end)):
         instant = URIRef(f"{term}#{'beginning' if edge == TIME.hasBeginning else 'end'}")
         g.add((term, edge, instant))
@@ -278,9 +291,7 @@ def _add_actor(g: Graph, a: Actor, n: Namer) -> None:
         "municipality_code": [(node, PG.municipalityCode, Literal(a.municipality_code))]
         if a.municipality_code
         else [],
-        "jurisdiction": [(node, PG.jurisdiction, n.area(a.jurisdiction))]
-        if a.jurisdiction
-        else [],
+        "jurisdiction": [(node, PG.jurisdiction, n.area(a.jurisdiction))] if a.jurisdiction else [],
     }
     _add_sources(g, node, a.sources, facts)
 
@@ -457,7 +468,12 @@ def statement_triples(
     return g
 
 
-def _load_platforms(paths: Paths, themes: set[str]) -> list[PlatformBuild]:
+def load_platforms(paths: Paths, themes: set[str] | None = None) -> list[PlatformBuild]:
+    """Every platform's curation and text (no graph): what the review reads its drafts from."""
+    if themes is None:
+        g = Graph()
+        g.parse(paths.themes, format="turtle")
+        themes = theme_slugs(g)
     specs = discover_platforms(paths.data, paths.extra_platforms)
     cur, doc = load_curation(paths.data, theme_slugs=themes)
     out = [PlatformBuild(specs[0], cur, doc)]
@@ -484,7 +500,7 @@ def build(paths: Paths, progress: Progress | None = None) -> BuildResult:
     themes = ds.graph(THEMES_GRAPH)
     themes.parse(paths.themes, format="turtle")
     step("locating sections, sentences and quotes in the source")
-    platforms = _load_platforms(paths, theme_slugs(themes))
+    platforms = load_platforms(paths, theme_slugs(themes))
     data = ds.graph(DATA_GRAPH)
     proposals = ds.graph(PROPOSALS_GRAPH)
     for p in platforms:

@@ -27,8 +27,38 @@ _MARKER = re.compile(r"^(?:[●•▪◦○■□➢►✓*·]|[-–—](?=\s)|\
 _NUMBERED = re.compile(r"^\(?(\d{1,2})[.)]")
 # Words that end in a stop without ending a sentence.
 _ABBREVIATIONS = frozenset(
-    "t.ex bl.a m.m s.k dvs osv o.s.v etc ca jfr resp kl nr inkl exkl m.fl fr.o.m t.o.m "
-    "p.g.a pga d.v.s ev f.d st mkr mnkr tkr kr milj mdr".split()
+    [
+        "t.ex",
+        "bl.a",
+        "m.m",
+        "s.k",
+        "dvs",
+        "osv",
+        "o.s.v",
+        "etc",
+        "ca",
+        "jfr",
+        "resp",
+        "kl",
+        "nr",
+        "inkl",
+        "exkl",
+        "m.fl",
+        "fr.o.m",
+        "t.o.m",
+        "p.g.a",
+        "pga",
+        "d.v.s",
+        "ev",
+        "f.d",
+        "st",
+        "mkr",
+        "mnkr",
+        "tkr",
+        "kr",
+        "milj",
+        "mdr",
+    ]
 )
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’)]*(?=\s+[\"”“(]?[A-ZÅÄÖÉÜ0-9])|[.!?]+[\"”’)]*\s*$")
 _CONJUNCTIONS = frozenset({"och", "eller", "samt", "respektive", "till", "som", "men"})
@@ -99,10 +129,10 @@ def normalise(text: str, start: int, end: int) -> tuple[str, list[int]]:
             broke_line = "\n" in text[i + 1 : j]
             nxt = re.match(r"[^\W\d_]+", text[j:end])
             prev_letter = i > start and text[i - 1].isalpha()
-            if broke_line and prev_letter and nxt and nxt.group().islower():
-                if nxt.group() not in _CONJUNCTIONS:
-                    i = j  # "exempel-\nvis" reads "exempelvis"
-                    continue
+            joined = nxt is not None and nxt.group().islower() and nxt.group() not in _CONJUNCTIONS
+            if broke_line and prev_letter and joined:
+                i = j  # "exempel-\nvis" reads "exempelvis"
+                continue
         if ch.isspace():
             if out and out[-1] != " ":
                 out.append(" ")
@@ -141,7 +171,7 @@ def _lines(text: str, layout: Layout) -> list[_Line]:
 
 
 def _ends_sentence(text: str, block: _Block) -> bool:
-    tail = text[block.start : block.end].rstrip("\"”’) ")
+    tail = text[block.start : block.end].rstrip('"”’) ')
     return bool(tail) and tail[-1] in ".!?:"
 
 
@@ -222,7 +252,7 @@ def _abbreviation_before(norm: str, stop: int) -> bool:
     word = re.search(r"(\S+)$", norm[:stop])
     if word is None:
         return False
-    w = word.group(1).lower().strip("(\"“")
+    w = word.group(1).lower().strip('("“')
     return w in _ABBREVIATIONS or bool(re.fullmatch(r"(?:[a-zåäö]\.){1,3}[a-zåäö]?", w))
 
 

@@ -157,7 +157,9 @@ class SourceDocument:
                 continue
             space = r"[ \t]*" if self.layout else " ?"
             pattern = re.compile(
-                rf"(?m)^{space}(" + r"\s+".join(map(re.escape, spec.heading.split())) + rf"){space}$"
+                rf"(?m)^{space}("
+                + r"\s+".join(map(re.escape, spec.heading.split()))
+                + rf"){space}$"
                 if self.layout
                 else r"(?m)^ ?(" + re.escape(spec.heading) + r") ?$"
             )

@@ -210,8 +210,10 @@ class _Coder:
         rules: dict[str, str] = {}
         commit = self._group_need(commit, low, rules)
         commit = _plans_made(commit, low)
-        if commit and all(m.cue.id == "overens" for m in commit) and any(
-            m.cue.signals == "evaluation" for m in found
+        if (
+            commit
+            and all(m.cue.id == "overens" for m in commit)
+            and any(m.cue.signals == "evaluation" for m in found)
         ):
             # The agreement formula over a value, not an act: context (codebook, 3).
             commit = []
@@ -280,7 +282,9 @@ class _Coder:
             return units[raw.section].themes[0]
         return _section_theme(self.ctx, low)
 
-    def _group_need(self, commit: list[CueMatch], low: str, rules: dict[str, str]) -> list[CueMatch]:
+    def _group_need(
+        self, commit: list[CueMatch], low: str, rules: dict[str, str]
+    ) -> list[CueMatch]:
         if not commit or any(m.cue.id != "behover" for m in commit):
             return commit
         m = commit[0]
@@ -340,7 +344,12 @@ class _Coder:
         roles = self.lexicon.roles(mentions, norm, offs, cue_at, cue_spans)
         if cue_at is not None and _passive_after(norm.lower(), cue_at):
             # "Fler lärare ska anställas": the subject is acted on; the agent is unnamed.
-            roles = {n: ("affected" if r == "responsible" and mentions[n].id != self.ctx.coalition else r) for n, r in roles.items()}
+            roles = {
+                n: (
+                    "affected" if r == "responsible" and mentions[n].id != self.ctx.coalition else r
+                )
+                for n, r in roles.items()
+            }
         for n, m in enumerate(mentions):
             if m.kind == "area":
                 unit.areas.append(_area_json(m))
@@ -370,7 +379,9 @@ class _Coder:
                     },
                 )
 
-    def _confidence(self, unit: Unit, chain: list[CueMatch], found: list[CueMatch], norm: str) -> float:
+    def _confidence(
+        self, unit: Unit, chain: list[CueMatch], found: list[CueMatch], norm: str
+    ) -> float:
         words = len(norm.split())
         if unit.label == "commitment":
             ids = {m.cue.id for m in chain}
@@ -436,8 +447,7 @@ def _conditions(found: list[CueMatch], low: str) -> list[CueMatch]:
         stop = low.find(",", mid.end())
         end = stop if stop >= 0 else len(low)
         out = [
-            CueMatch(m.cue, m.start, m.end, False) if mid.end() <= m.start < end else m
-            for m in out
+            CueMatch(m.cue, m.start, m.end, False) if mid.end() <= m.start < end else m for m in out
         ]
     return out
 

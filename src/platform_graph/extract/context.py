@@ -46,7 +46,9 @@ def _theme_labels(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for s in g.subjects(RDF.type, SKOS.Concept):
         if str(s).startswith(prefix):
-            labels = [str(o) for o in g.objects(s, SKOS.prefLabel) if getattr(o, "language", None) == "sv"]
+            labels = [
+                str(o) for o in g.objects(s, SKOS.prefLabel) if getattr(o, "language", None) == "sv"
+            ]
             out[str(s)[len(prefix) :]] = labels[0] if labels else str(s)[len(prefix) :]
     return out
 
@@ -104,12 +106,10 @@ def load_context(
         ctx.municipality_sv = platform.municipality_sv
         ctx.term = term or (platform.term_start, platform.term_end)
         if not platform.original and own_records:
-            for path, table, loader in (
-                (platform.folder / "actors.yaml", ctx.actors, load_actors),
-                (platform.folder / "areas.yaml", ctx.areas, load_areas),
-            ):
-                if path.is_file():
-                    table.update(loader(path))  # type: ignore[operator]
+            if (platform.folder / "actors.yaml").is_file():
+                ctx.actors.update(load_actors(platform.folder / "actors.yaml"))
+            if (platform.folder / "areas.yaml").is_file():
+                ctx.areas.update(load_areas(platform.folder / "areas.yaml"))
         same_place = platform.municipality_area == home or _within(
             platform.municipality_area, home, ctx.areas
         )
@@ -127,9 +127,7 @@ def load_context(
         ctx.excluded |= {
             a.slug
             for a in actors.values()
-            if a.type == "Coalition"
-            or a.jurisdiction is not None
-            or _within(a.slug, home, actors)
+            if a.type == "Coalition" or a.jurisdiction is not None or _within(a.slug, home, actors)
         }
         ctx.excluded |= {
             a.slug

@@ -108,8 +108,12 @@ def write_draft(ex: Extraction, ctx: ExtractionContext, req: DraftRequest) -> li
     local_actors: dict[str, dict[str, Any]] = {}
     for p in parties:
         if p not in shared_parties:
-            local_actors[p] = {"slug": p, "type": "PoliticalParty", "sv": _PARTY_NAMES[p],
-                               "en": _PARTY_EN.get(p, _PARTY_NAMES[p])}  # fmt: skip
+            local_actors[p] = {
+                "slug": p,
+                "type": "PoliticalParty",
+                "sv": _PARTY_NAMES[p],
+                "en": _PARTY_EN.get(p, _PARTY_NAMES[p]),
+            }
     local_actors[ctx.coalition] = {
         "slug": ctx.coalition,
         "type": "Coalition",
@@ -118,13 +122,22 @@ def write_draft(ex: Extraction, ctx: ExtractionContext, req: DraftRequest) -> li
         "members": parties,
     }
     if muni_slug not in ctx.actors:
-        local_actors[muni_slug] = {"slug": muni_slug, "type": "PublicBody", "sv": municipality,
-                                   "en": municipality, "alt": ["kommunen"]}  # fmt: skip
+        local_actors[muni_slug] = {
+            "slug": muni_slug,
+            "type": "PublicBody",
+            "sv": municipality,
+            "en": municipality,
+            "alt": ["kommunen"],
+        }
     area_slug = ctx.municipality_area or muni_slug
     local_areas: dict[str, dict[str, Any]] = {}
     if area_slug not in ctx.areas:
-        local_areas[area_slug] = {"slug": area_slug, "type": "AdminUnit", "sv": municipality,
-                                  "en": municipality}  # fmt: skip
+        local_areas[area_slug] = {
+            "slug": area_slug,
+            "type": "AdminUnit",
+            "sv": municipality,
+            "en": municipality,
+        }
     proposed = _proposed_records(ex, ctx, local_actors, local_areas)
     sections, files = _sections(ex, ctx, proposed, muni_slug)
     if req.folder.exists() and req.force:
@@ -217,11 +230,18 @@ def _sections(
             (u.themes[0] for u in members if u.themes), _FALLBACK_THEME
         )
         sections.append(
-            {"slug": slug, "heading": label if heading else None, "sv": label, "en": label,
-             "theme": theme}  # fmt: skip
+            {
+                "slug": slug,
+                "heading": label if heading else None,
+                "sv": label,
+                "en": label,
+                "theme": theme,
+            }
         )
         statements = [_statement(ex, u, slug, theme, proposed, muni, ids) for u in members]
-        files.append((f"{len(sections):02d}-{slug}.yaml", {"section": slug, "statements": statements}))
+        files.append(
+            (f"{len(sections):02d}-{slug}.yaml", {"section": slug, "statements": statements})
+        )
     return sections, files
 
 

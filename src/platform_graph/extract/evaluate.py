@@ -48,7 +48,9 @@ class Score:
             return None
         folded = _fold(mention)
         for slug, forms in self.unknown.get(kind, {}).items():
-            if folded in forms or any(folded.startswith(f) or f.startswith(folded) for f in forms if len(f) > 4):
+            if folded in forms or any(
+                folded.startswith(f) or f.startswith(folded) for f in forms if len(f) > 4
+            ):
                 return slug
         return None
 
@@ -145,8 +147,8 @@ def _score_unit(out: Score, unit: Unit, inside: list[Statement]) -> None:
         out.theme_right += bool(unit.themes) and unit.themes[0] == first
         if not unit.themes or unit.themes[0] != first:
             out.error(
-                "first theme", f"{unit.themes[0] if unit.themes else None} for {first}: "
-                f"{_short(unit.text, 70)}"
+                "first theme",
+                f"{unit.themes[0] if unit.themes else None} for {first}: {_short(unit.text, 70)}",
             )
 
 

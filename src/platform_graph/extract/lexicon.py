@@ -42,18 +42,115 @@ _PLACE_SUFFIX = re.compile(
     r"berget|dalen|hamnen|stranden|backen)\b"
 )
 _GROUPS = frozenset(
-    """föräldrar pensionärer företagare invånare barn elever unga ungdomar kvinnor män
-    flickor pojkar studenter anställda medarbetare nyanlända brottsoffer hyresgäster
-    familjer patienter brukare vårdnadshavare turister besökare cyklister resenärer
-    arbetslösa seniorer kommuninvånare skattebetalare lantbrukare bönder näringsidkare
-    entreprenörer företag föreningar arbetsgivare ideella hushåll hushållen""".split()
+    [
+        "föräldrar",
+        "pensionärer",
+        "företagare",
+        "invånare",
+        "barn",
+        "elever",
+        "unga",
+        "ungdomar",
+        "kvinnor",
+        "män",
+        "flickor",
+        "pojkar",
+        "studenter",
+        "anställda",
+        "medarbetare",
+        "nyanlända",
+        "brottsoffer",
+        "hyresgäster",
+        "familjer",
+        "patienter",
+        "brukare",
+        "vårdnadshavare",
+        "turister",
+        "besökare",
+        "cyklister",
+        "resenärer",
+        "arbetslösa",
+        "seniorer",
+        "kommuninvånare",
+        "skattebetalare",
+        "lantbrukare",
+        "bönder",
+        "näringsidkare",
+        "entreprenörer",
+        "företag",
+        "föreningar",
+        "arbetsgivare",
+        "ideella",
+        "hushåll",
+        "hushållen",
+    ]
 )
 _PROPER = re.compile(r"\b[A-ZÅÄÖ][\wåäöÅÄÖé-]*(?:\s+[A-ZÅÄÖ][\wåäöÅÄÖé-]*)*")
 _STOP_CAPITALISED = frozenset(
-    """Vi Det Den De Detta Dessa Denna Där Här Om Och Men För Att Som Under Med Genom Alla
-    Fler En Ett Även Också Därför Samtidigt Kommunen Kommunledningen Nya Ny Vår Våra Vårt
-    Ska Vill Målet Inom Till Från På Efter Inför När Utan Utöver Dessutom Både Antalet
-    Sverige Senast År Trots Eftersom Oss Mer Mindre Många Bättre Nytt Varje Ingen Inga""".split()
+    [
+        "Vi",
+        "Det",
+        "Den",
+        "De",
+        "Detta",
+        "Dessa",
+        "Denna",
+        "Där",
+        "Här",
+        "Om",
+        "Och",
+        "Men",
+        "För",
+        "Att",
+        "Som",
+        "Under",
+        "Med",
+        "Genom",
+        "Alla",
+        "Fler",
+        "En",
+        "Ett",
+        "Även",
+        "Också",
+        "Därför",
+        "Samtidigt",
+        "Kommunen",
+        "Kommunledningen",
+        "Nya",
+        "Ny",
+        "Vår",
+        "Våra",
+        "Vårt",
+        "Ska",
+        "Vill",
+        "Målet",
+        "Inom",
+        "Till",
+        "Från",
+        "På",
+        "Efter",
+        "Inför",
+        "När",
+        "Utan",
+        "Utöver",
+        "Dessutom",
+        "Både",
+        "Antalet",
+        "Sverige",
+        "Senast",
+        "År",
+        "Trots",
+        "Eftersom",
+        "Oss",
+        "Mer",
+        "Mindre",
+        "Många",
+        "Bättre",
+        "Nytt",
+        "Varje",
+        "Ingen",
+        "Inga",
+    ]
 )
 
 
@@ -149,9 +246,14 @@ class Lexicon:
                     if generic and not re.search(r"örebro|ÖBO|Örebro", " ".join(forms)):
                         for form in generic:
                             entries.append(
-                                _Entry(kind, None, _form_pattern(form), f"a kind of {kind} "
-                                       f"the registry knows elsewhere ({record.slug})")
-                            )  # fmt: skip
+                                _Entry(
+                                    kind,
+                                    None,
+                                    _form_pattern(form),
+                                    f"a kind of {kind} "
+                                    f"the registry knows elsewhere ({record.slug})",
+                                )
+                            )
                     continue
                 for form in _forms(record):
                     entries.append(_Entry(kind, record.slug, _form_pattern(form), "registry"))
@@ -167,22 +269,36 @@ class Lexicon:
             # "Ekholms kommun" is Ekholm's: the genitive s is not part of the name.
             bare = name[:-1] if name.endswith("s") and len(name) > 4 else name
             for form in dict.fromkeys((f"{name} kommun", name, bare)):
-                entries.append(_Entry("area", ctx.municipality_area, _form_pattern(form),
-                                      "the municipality's name"))  # fmt: skip
+                entries.append(
+                    _Entry(
+                        "area",
+                        ctx.municipality_area,
+                        _form_pattern(form),
+                        "the municipality's name",
+                    )
+                )
             if ctx.municipality_actor and ctx.municipality_actor not in ctx.actors:
-                entries.append(_Entry("actor", ctx.municipality_actor,
-                                      _form_pattern(f"{name} kommun"), "the municipality"))  # fmt: skip
+                entries.append(
+                    _Entry(
+                        "actor",
+                        ctx.municipality_actor,
+                        _form_pattern(f"{name} kommun"),
+                        "the municipality",
+                    )
+                )
         self.entries = entries
         self.group_words = frozenset(
-            w for a in ctx.actors.values() for w in (a.label_sv.lower(), *(x.lower() for x in a.alt))
+            w
+            for a in ctx.actors.values()
+            for w in (a.label_sv.lower(), *(x.lower() for x in a.alt))
         )
 
     def find(self, text: str, offs: list[int], source: str, cue_start: int | None) -> list[Mention]:
         """The mentions in a unit's normalised ``text`` (``offs`` maps it to ``source``)."""
         hits: list[tuple[int, int, str, str | None, str]] = []
-        for e in self.entries:
-            for m in e.pattern.finditer(text):
-                hits.append((m.start(), m.end(), e.kind, e.slug, e.rule))
+        for entry in self.entries:
+            for m in entry.pattern.finditer(text):
+                hits.append((m.start(), m.end(), entry.kind, entry.slug, entry.rule))
         for m in _PLACE_WORDS.finditer(text.lower()):
             hits.append((m.start(), m.end(), "area", None, "a place every municipality has"))
         for m in _COALITION_WORDS.finditer(text):
@@ -314,7 +430,5 @@ def _longest(hits: list[_Hit]) -> list[_Hit]:
     return [
         h
         for h in hits
-        if not any(
-            (o[0] <= h[0] and h[1] <= o[1]) and (o[1] - o[0]) > (h[1] - h[0]) for o in hits
-        )
+        if not any((o[0] <= h[0] and h[1] <= o[1]) and (o[1] - o[0]) > (h[1] - h[0]) for o in hits)
     ]

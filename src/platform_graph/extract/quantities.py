@@ -7,16 +7,42 @@ import re
 __all__ = ["amount_sek", "deadline", "period"]
 
 _NUMBERS = {
-    "en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7,
-    "åtta": 8, "nio": 9, "tio": 10, "elva": 11, "tolv": 12, "femton": 15, "tjugo": 20,
-    "trettio": 30, "fyrtio": 40, "femtio": 50, "hundra": 100, "etthundra": 100,
-}  # fmt: skip
+    "en": 1,
+    "ett": 1,
+    "två": 2,
+    "tre": 3,
+    "fyra": 4,
+    "fem": 5,
+    "sex": 6,
+    "sju": 7,
+    "åtta": 8,
+    "nio": 9,
+    "tio": 10,
+    "elva": 11,
+    "tolv": 12,
+    "femton": 15,
+    "tjugo": 20,
+    "trettio": 30,
+    "fyrtio": 40,
+    "femtio": 50,
+    "hundra": 100,
+    "etthundra": 100,
+}
 _NUMBER = r"(\d+(?:[ ,.]\d+)*|" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + r")"
 _SCALE = {
-    "miljard": 10**9, "miljarder": 10**9, "mdkr": 10**9, "miljon": 10**6, "miljoner": 10**6,
-    "mnkr": 10**6, "mkr": 10**6, "msek": 10**6, "tkr": 10**3, "tusen": 10**3,
-    "kronor": 1, "kr": 1,
-}  # fmt: skip
+    "miljard": 10**9,
+    "miljarder": 10**9,
+    "mdkr": 10**9,
+    "miljon": 10**6,
+    "miljoner": 10**6,
+    "mnkr": 10**6,
+    "mkr": 10**6,
+    "msek": 10**6,
+    "tkr": 10**3,
+    "tusen": 10**3,
+    "kronor": 1,
+    "kr": 1,
+}
 _AMOUNT = re.compile(
     rf"\b{_NUMBER}\s*(miljarder|miljard|miljoner|miljon|mdkr|mnkr|mkr|msek|tkr|tusen|kronor|kr)\b"
 )
@@ -25,8 +51,8 @@ _DEADLINE = re.compile(
     r"(?:år\s+)?(20\d\d)\b(?!\s*[–-]\s*20\d\d)"
 )
 _TERM = re.compile(
-    r"\b(?:under|inom|till slutet av|före slutet av|innan)\s+(?:den\s+)?(?:kommande\s+|denna\s+|nästa\s+)?"
-    r"mandatperiod(?:en)?\b"
+    r"\b(?:under|inom|till slutet av|före slutet av|innan)\s+(?:den\s+)?"
+    r"(?:kommande\s+|denna\s+|nästa\s+)?mandatperiod(?:en)?\b"
 )
 _NAME_YEAR = re.compile(r"\b(?:budget|ösb|strategi|plan|program)\w*\s*(?:\([^)]*\)\s*)?(20\d\d)\b")
 _PERIOD = re.compile(rf"\b(?:fördelat\s+|fördelad\s+)?(?:över|under)\s+{_NUMBER}\s+år\b")
@@ -45,7 +71,7 @@ def _number(text: str) -> float | None:
 
 
 def amount_sek(low: str) -> int | None:
-    """"en miljard kronor" -> 1000000000; "50 miljoner" -> 50000000."""
+    """ "en miljard kronor" -> 1000000000; "50 miljoner" -> 50000000."""
     for m in _AMOUNT.finditer(low):
         value = _number(m.group(1))
         if value is None:
@@ -53,7 +79,7 @@ def amount_sek(low: str) -> int | None:
         unit = m.group(2)
         if unit in ("tusen",) and not re.match(r"\s*(kronor|kr)\b", low[m.end() :]):
             continue
-        return int(round(value * _SCALE[unit]))
+        return round(value * _SCALE[unit])
     return None
 
 

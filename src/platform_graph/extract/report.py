@@ -55,7 +55,9 @@ def unknown_records(p: PlatformBuild, ctx: ExtractionContext) -> dict[str, dict[
                 continue
             record = table[slug]
             forms = {" ".join(f.casefold().split()) for f in (record.label_sv, *record.alt)}
-            forms |= {f.removeprefix("de ").removeprefix("den ").removeprefix("det ") for f in forms}
+            forms |= {
+                f.removeprefix("de ").removeprefix("den ").removeprefix("det ") for f in forms
+            }
             out[kind][slug] = forms
     return out
 
@@ -141,11 +143,11 @@ def _markdown(rows: list[tuple[str, str, Score, Score, float, int]], command: st
         "precision 0.810, strength accuracy 0.941, actor link recall 0.703, area link "
         "recall 0.625, first theme 0.692. What it taught, as general rules (none names a "
         "word of that text): a numbered line after a bullet list is the next heading, not "
-        "an item; a lead-in (\"Vi vill:\") promises nothing itself; the subject after an "
-        "inverted cue (\"föreslår vi:\") is the agent; a municipality's name loses its "
+        'an item; a lead-in ("Vi vill:") promises nothing itself; the subject after an '
+        'inverted cue ("föreslår vi:") is the agent; a municipality\'s name loses its '
         "genitive s (\"Ekholms kommun\" is Ekholm's); two capitalised words at a sentence's "
-        "start may be a name; people named by their trade and bodies to be set up (\"ett "
-        "brottsförebyggande råd\") are proposed. The figures above are after those changes.",
+        'start may be a name; people named by their trade and bodies to be set up ("ett '
+        'brottsförebyggande råd") are proposed. The figures above are after those changes.',
         "",
         "## Errors by kind",
         "",

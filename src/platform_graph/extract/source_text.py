@@ -19,10 +19,61 @@ MAX_BYTES = 2_000_000
 
 # The most frequent Swedish function words, and English ones for the message.
 _SWEDISH = frozenset(
-    "och att det som en ett är för på med av till den i inte ska vi vill har kan om "
-    "de sig men från eller så också under alla fler kommunen".split()
+    [
+        "och",
+        "att",
+        "det",
+        "som",
+        "en",
+        "ett",
+        "är",
+        "för",
+        "på",
+        "med",
+        "av",
+        "till",
+        "den",
+        "i",
+        "inte",
+        "ska",
+        "vi",
+        "vill",
+        "har",
+        "kan",
+        "om",
+        "de",
+        "sig",
+        "men",
+        "från",
+        "eller",
+        "så",
+        "också",
+        "under",
+        "alla",
+        "fler",
+        "kommunen",
+    ]
 )
-_ENGLISH = frozenset("the and of to is in that for be will we with are on as by".split())
+_ENGLISH = frozenset(
+    [
+        "the",
+        "and",
+        "of",
+        "to",
+        "is",
+        "in",
+        "that",
+        "for",
+        "be",
+        "will",
+        "we",
+        "with",
+        "are",
+        "on",
+        "as",
+        "by",
+    ]
+)
 _WORD = re.compile(r"[^\W\d_]+")
 
 

@@ -25,6 +25,7 @@ from platform_graph.http import (
     openapi_doc,
     pages,
     rest,
+    review,
     sparql,
     tokens,
     update,
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(linked_data.router)
     app.include_router(changes.router)
     app.include_router(assessments.router)
+    app.include_router(review.router)
     app.include_router(update.router)
     app.include_router(graph_store.router)
     app.include_router(tokens.router)

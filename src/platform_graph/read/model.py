@@ -371,8 +371,7 @@ WHERE {
         """A list of actors, areas, themes or sections, with their commitment counts (of
         one platform's commitments with ``platform``; its own sections only)."""
         return [
-            self._resource_summary(kind, row)
-            for row in self._resource_rows(kind, None, platform)
+            self._resource_summary(kind, row) for row in self._resource_rows(kind, None, platform)
         ]
 
     def resource(self, kind: str, slug: str) -> dict[str, Any]:
@@ -574,6 +573,7 @@ def sort_commitments(items: Iterable[Commitment], sort: str) -> list[Commitment]
     desc = sort.startswith("-")
     key = sort.lstrip("-")
     strength_order = {"binding": 0, "intent": 1, "process": 2, "aspirational": 3}
+
     # The order of the text is within a platform: Örebro 2022–2026's first, then the others.
     def at(c: Commitment) -> tuple[bool, str, int]:
         return (c.platform != "orebro-2022-2026", c.platform, c.position)

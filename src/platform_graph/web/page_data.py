@@ -17,7 +17,6 @@ from rdflib import Literal as RDFLiteral
 from rdflib import URIRef
 
 from platform_graph.build.platforms import ORIGINAL
-from platform_graph.read.model import CommitmentFilter
 from platform_graph.read.model import (
     Commitment,
     CommitmentFilter,
@@ -342,9 +341,7 @@ class Pages:
         return text
 
     def _full_text(self) -> str:
-        rows = self._select(
-            "SELECT ?t WHERE { ?doc pg:fullText ?t }", {"doc": self.document}
-        ).rows
+        rows = self._select("SELECT ?t WHERE { ?doc pg:fullText ?t }", {"doc": self.document}).rows
         return str(rows[0][0]) if rows else ""
 
     # --- statements ---------------------------------------------------------------------

@@ -15,6 +15,7 @@ from rdflib import Literal, URIRef
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from platform_graph.build.platforms import ORIGINAL
 from platform_graph.read.model import UnknownResource
 from platform_graph.store import Term
 from platform_graph.vocab.namespaces import ID, PREFIXES
@@ -30,7 +31,6 @@ from platform_graph.web.page_data import (
     prefixed,
 )
 from platform_graph.web.site import Site
-from platform_graph.build.platforms import ORIGINAL
 
 __all__ = [
     "BROWSE_PATHS",
