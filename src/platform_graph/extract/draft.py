@@ -114,13 +114,27 @@ def write_draft(ex: Extraction, ctx: ExtractionContext, req: DraftRequest) -> li
                 "sv": _PARTY_NAMES[p],
                 "en": _PARTY_EN.get(p, _PARTY_NAMES[p]),
             }
-    local_actors[ctx.coalition] = {
-        "slug": ctx.coalition,
-        "type": "Coalition",
-        "sv": "Kommunledningen",
-        "en": "The governing coalition",
-        "members": parties,
-    }
+    place = municipality.removesuffix(" kommun").strip()
+    place = place[:-1] if place.endswith("s") and len(place) > 4 else place
+    if len(parties) > 1:
+        we = ctx.coalition
+        local_actors[we] = {
+            "slug": we,
+            "type": "Coalition",
+            "sv": "Kommunledningen",
+            "en": "The governing coalition",
+            "members": parties,
+        }
+    else:
+        # A party's programme: its "vi" is the party's local organisation.
+        we = slugify(f"{_PARTY_NAMES[parties[0]]} i {place}")
+        local_actors[we] = {
+            "slug": we,
+            "type": "PoliticalParty",
+            "sv": f"{_PARTY_NAMES[parties[0]]} i {place}",
+            "en": f"{_PARTY_EN.get(parties[0], _PARTY_NAMES[parties[0]])} in {place}",
+            "part_of": parties[0],
+        }
     if muni_slug not in ctx.actors:
         local_actors[muni_slug] = {
             "slug": muni_slug,
@@ -139,7 +153,7 @@ def write_draft(ex: Extraction, ctx: ExtractionContext, req: DraftRequest) -> li
             "en": municipality,
         }
     proposed = _proposed_records(ex, ctx, local_actors, local_areas)
-    sections, files = _sections(ex, ctx, proposed, muni_slug)
+    sections, files = _sections(ex, ctx, proposed, muni_slug, {ctx.coalition: we})
     if req.folder.exists() and req.force:
         shutil.rmtree(req.folder)
     (req.folder / "curation").mkdir(parents=True, exist_ok=True)
@@ -153,7 +167,7 @@ def write_draft(ex: Extraction, ctx: ExtractionContext, req: DraftRequest) -> li
         "source": "source.txt",
         "sha256": hashlib.sha256(raw).hexdigest(),
         "municipality": {"sv": municipality, "area": area_slug, "actor": muni_slug, "code": None},
-        "coalition": ctx.coalition,
+        "coalition": we,
         "parties": parties,
         "term": {"start": term[0], "end": term[1]},
         "note": "A draft by `platform-graph extract`: every statement is proposed until "
@@ -202,7 +216,11 @@ def _proposed_records(
 
 
 def _sections(
-    ex: Extraction, ctx: ExtractionContext, proposed: dict[tuple[str, str], str], muni: str
+    ex: Extraction,
+    ctx: ExtractionContext,
+    proposed: dict[tuple[str, str], str],
+    muni: str,
+    renamed: dict[str, str],
 ) -> tuple[list[dict[str, Any]], list[tuple[str, dict[str, Any]]]]:
     units = ex.units
     title_index = 0 if units and units[0].label == "heading" else None
@@ -224,7 +242,9 @@ def _sections(
     for heading, members in groups:
         if heading is None and not members:
             continue
-        label = " ".join(heading.text.split()) if heading else "Inledning"
+        line = " ".join(heading.text.split()) if heading else None
+        # "2. Skolan": the number is the heading's, not the section's name.
+        label = re.sub(r"^\(?\d{1,2}[.)]\s*", "", line) if line else "Inledning"
         slug = _unique(slugify(label), taken)
         theme = (heading.themes[0] if heading and heading.themes else None) or next(
             (u.themes[0] for u in members if u.themes), _FALLBACK_THEME
@@ -232,13 +252,13 @@ def _sections(
         sections.append(
             {
                 "slug": slug,
-                "heading": label if heading else None,
+                "heading": line,
                 "sv": label,
                 "en": label,
                 "theme": theme,
             }
         )
-        statements = [_statement(ex, u, slug, theme, proposed, muni, ids) for u in members]
+        statements = [_statement(ex, u, slug, theme, proposed, muni, ids, renamed) for u in members]
         files.append(
             (f"{len(sections):02d}-{slug}.yaml", {"section": slug, "statements": statements})
         )
@@ -253,6 +273,7 @@ def _statement(
     proposed: dict[tuple[str, str], str],
     muni: str,
     ids: set[str],
+    renamed: dict[str, str],
 ) -> dict[str, Any]:
     quote = " ".join(u.text.split())
     words = [w for w in slugify(quote).split("-") if len(w) > 2][:5]
@@ -273,6 +294,7 @@ def _statement(
             if a["mention"]
             else muni
         )
+        slug = renamed.get(slug, slug) if slug else slug
         if slug and slug not in roles.setdefault(a["role"], []):
             roles[a["role"]].append(slug)
     roles = {r: v for r, v in roles.items() if v}
