@@ -204,7 +204,8 @@ def test_known_actors_and_areas_with_swedish_inflection(paths: Paths) -> None:
 def test_pronouns_are_the_coalition_and_unknown_names_are_proposed(sample: Extraction) -> None:
     unit = _unit(sample, "Vi vill att Provkommun ska växa")
     we = [a for a in unit.actors if a["mention"] == "Vi"]
-    assert we and we[0]["id"] == "kommunledningen"
+    assert we
+    assert we[0]["id"] == "kommunledningen"
     proposed = sample.proposals()
     mentions = {(p["mention"], p["type"]) for p in proposed["actors"] + proposed["areas"]}
     assert ("fältassistenter", "group") in mentions
@@ -224,7 +225,7 @@ def test_another_municipalitys_bodies_are_not_orebros(paths: Paths) -> None:
     assert any(a["id"] == "forvaltningen" for a in home.actors)
 
 
-# --- the contract -----------------------------------------------------------------------------------
+# --- the contract ---------------------------------------------------------------------------
 
 
 def test_the_json_contract(sample: Extraction) -> None:

@@ -118,7 +118,8 @@ def test_the_draft_builds_and_validates_as_it_is(
     }
     result = build(Paths(ROOT, (draft,)))
     p = result.platform("ekholm-draft-2026-2030")
-    assert p.curation.statements and all(st.status == "proposed" for st in p.curation.statements)
+    assert p.curation.statements
+    assert all(st.status == "proposed" for st in p.curation.statements)
     # Proposed: built apart, not in the public graph.
     public = {str(s) for s in result.union().subjects()}
     assert not any(
@@ -148,7 +149,8 @@ def test_a_draft_never_overwrites_curated_work(
         "ekholm-s-2026-2030",
     )
     assert code == 2
-    assert "curated work" in err and "--force" in err
+    assert "curated work" in err
+    assert "--force" in err
     assert {p: p.read_bytes() for p in curated.rglob("*") if p.is_file()} == before
     code, _, err = _run(
         capsys,
@@ -181,7 +183,8 @@ def test_a_text_without_parties_needs_them_named(
     source.write_text(SWEDISH, encoding="utf-8")
     draft = tmp_path / "d"
     code, _, err = _run(capsys, str(source), "--out", str(draft), "--platform", "prov-2026-2030")
-    assert code == 2 and "--party" in err
+    assert code == 2
+    assert "--party" in err
     assert not draft.exists()
     code, _, err = _run(
         capsys,

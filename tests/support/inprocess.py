@@ -70,11 +70,14 @@ def service(store: Store | None, **settings: Any) -> Iterator[TestClient]:
     """The app over ``store`` (None: the one the settings name), with a reader, an editor
     and an admin token."""
     config = Settings(
-        store_path=None,
-        tokens_file=None,
-        tokens=_tokens(),
-        base_url=BASE,
-        **settings,
+        **{
+            "store_path": None,
+            "tokens_file": None,
+            "review_file": None,
+            "tokens": _tokens(),
+            "base_url": BASE,
+            **settings,
+        }
     )
     with TestClient(create_app(config, store), base_url=BASE) as client:
         yield client
