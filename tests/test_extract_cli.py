@@ -95,6 +95,39 @@ def test_json_on_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert all(u["text"] == text[u["start"] : u["end"]] for u in doc["units"])
 
 
+def _ids(doc: dict[str, object]) -> set[str | None]:
+    units = doc["units"]
+    assert isinstance(units, list)
+    return {x["id"] for u in units for key in ("actors", "areas") for x in u[key]}
+
+
+def test_the_municipality_is_the_texts_not_orebros(capsys: pytest.CaptureFixture[str]) -> None:
+    """A text that says no "X kommun" is the place its title names ("Socialdemokraterna i
+    Ekholm"), and Örebro's own bodies and places are not linked to it."""
+    code, out, err = _run(capsys, str(EKHOLM / "source.txt"), "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["municipality"] == "Ekholm kommun"
+    assert not _ids(doc) & {"orebro-kommun", "kommunstyrelsen", "vivalla", "orebro"}
+
+
+def test_a_text_naming_no_place_links_no_municipalitys_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.txt"
+    source.write_text(
+        "Skola\nKommunen ska bygga en ny skola senast 2028. Vi vill anställa fler lärare.\n",
+        encoding="utf-8",
+    )
+    code, out, err = _run(capsys, str(source), "--json")
+    assert code == 0
+    assert "names no municipality" in err
+    doc = json.loads(out)
+    assert doc["municipality"] is None
+    assert "orebro-kommun" not in _ids(doc)
+    assert doc["units"][1]["strength"] == "binding"
+
+
 def test_the_draft_builds_and_validates_as_it_is(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

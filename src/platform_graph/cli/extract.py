@@ -27,14 +27,27 @@ def _fail(message: str) -> int:
     return EXIT_UNREADABLE
 
 
+_NAME = r"[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?"
+# A title names its place after "för" or "i": "Plattform för Ekholm 2026–2030",
+# "Socialdemokraterna i Ekholm".
+_TITLE_PLACE = re.compile(rf"\b(?:för|i) ({_NAME})\b")
+_TITLE_LINES = 4
+
+
 def _municipality(text: str) -> str | None:
-    """The municipality the text is most about: the most frequent "X kommun"."""
+    """The municipality the text is most about: the most frequent "X kommun", else the
+    place its title names; None when it names neither."""
     counts: dict[str, int] = {}
-    for m in re.finditer(r"\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?) kommuns?\b", text):
+    for m in re.finditer(rf"\b({_NAME}) kommuns?\b", text):
         counts[m.group(1)] = counts.get(m.group(1), 0) + 1
-    if not counts:
+    if counts:
+        return max(counts, key=lambda k: counts[k]) + " kommun"
+    title = "\n".join([line for line in text.splitlines() if line.strip()][:_TITLE_LINES])
+    found = _TITLE_PLACE.search(title)
+    if found is None:
         return None
-    return max(counts, key=lambda k: counts[k]) + " kommun"
+    name = found.group(1)
+    return name if name.casefold().endswith("kommun") else f"{name} kommun"
 
 
 def _term(raw: str | None) -> tuple[int, int] | None:
@@ -63,6 +76,13 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
             if known.slug == args.platform and Path(args.out or "") != known.folder:
                 spec = known
         municipality = args.municipality or _municipality(text)
+        if spec is None and municipality is None:
+            # Not Örebro's by default: its bodies and places would be linked to any text.
+            sys.stderr.write(
+                "· the text names no municipality (give it with --municipality): no "
+                "municipality's own bodies or places are linked\n"
+            )
+            municipality = ""
         ctx = load_context(paths, spec, municipality=municipality, term=term)
     except CurationError as exc:
         return _fail(str(exc))
