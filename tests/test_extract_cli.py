@@ -107,7 +107,7 @@ def test_the_municipality_is_the_texts_not_orebros(capsys: pytest.CaptureFixture
     code, out, err = _run(capsys, str(EKHOLM / "source.txt"), "--json")
     assert code == 0, err
     doc = json.loads(out)
-    assert doc["municipality"] == "Ekholm kommun"
+    assert doc["municipality"] == "Ekholms kommun"
     assert not _ids(doc) & {"orebro-kommun", "kommunstyrelsen", "vivalla", "orebro"}
 
 

@@ -47,7 +47,11 @@ def _municipality(text: str) -> str | None:
     if found is None:
         return None
     name = found.group(1)
-    return name if name.casefold().endswith("kommun") else f"{name} kommun"
+    if name.casefold().endswith("kommun"):
+        return name
+    # A municipality's name takes a genitive s after a consonant: "Ekholms kommun",
+    # "Örebro kommun", "Borås kommun".
+    return f"{name} kommun" if name[-1].casefold() in "aeiouyåäösxz" else f"{name}s kommun"
 
 
 def _term(raw: str | None) -> tuple[int, int] | None:
