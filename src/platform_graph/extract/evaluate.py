@@ -47,10 +47,15 @@ class Score:
         if not mention:
             return None
         folded = _fold(mention)
-        for slug, forms in self.unknown.get(kind, {}).items():
-            if folded in forms or any(
-                folded.startswith(f) or f.startswith(folded) for f in forms if len(f) > 4
-            ):
+        # In a fixed order, a record named exactly before one whose name merely begins
+        # alike ("kommun" is Exempelby kommun, not "kommunens förvaltningar"): the
+        # figures must not depend on the order of a set.
+        records = sorted(self.unknown.get(kind, {}).items())
+        for slug, forms in records:
+            if folded in forms:
+                return slug
+        for slug, forms in records:
+            if any(folded.startswith(f) or f.startswith(folded) for f in forms if len(f) > 4):
                 return slug
         return None
 
