@@ -70,7 +70,7 @@ log = logging.getLogger(__name__)
 DOC_SLUG = ORIGINAL
 DOCUMENT = ID[f"document/{DOC_SLUG}"]
 # A draft's proposed statements, built and validated like the rest but never loaded into
-# the public store: the review (write.review) takes them from here, one by one.
+# the public store: the review (write.drafts) takes them from here, one by one.
 PROPOSALS_GRAPH = URIRef(GRAPH["proposals"])
 # Characters of context kept around a quote, as Web Annotation's TextQuoteSelector
 # recommends, so a reader can find the quote again even in an edited copy.

@@ -1,6 +1,6 @@
 """Continuity across terms: which commitments of a new platform carry on earlier ones.
 
-A link is proposed, never made: a person confirms or rejects it (write.review). The score
+A link is proposed, never made: a person confirms or rejects it (write.drafts). The score
 weighs what pledge researchers look for when they follow a promise from one term to the
 next: the same promise (the words of the two quotes, Swedish endings cut), the same
 places and actors (the coalition and the municipality, named by every statement, do not

@@ -6,7 +6,7 @@ log: 201 applied, 422 rejected with the report, 412 a stale If-Match); rejecting
 changes no data and is recorded in the review's ledger. Nothing here is public: every
 route, reads too, needs an editor's token (docs/api.md, "Review").
 
-A workbench page sits on these routes (write.review holds the logic).
+A workbench page sits on these routes (write.drafts holds the logic).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from platform_graph.http.auth import EditorDep
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.writing import DryRun, IfMatch, outcome_response, submit
-from platform_graph.write.review import ReviewError
+from platform_graph.write.drafts import ReviewError
 
 __all__ = ["router"]
 
@@ -130,11 +130,11 @@ def list_proposals(
     status: Annotated[StatementStatus | None, Query(description="Only these.")] = None,
 ) -> JSONResponse:
     try:
-        items = state.review.proposals(platform_id, status.value if status else None)
+        items = state.drafts.proposals(platform_id, status.value if status else None)
     except ReviewError as exc:
         raise _problem(exc) from exc
     counts: dict[str, int] = {}
-    for item in state.review.proposals(platform_id):
+    for item in state.drafts.proposals(platform_id):
         counts[item["status"]] = counts.get(item["status"], 0) + 1
     return JSONResponse({"items": items, "total": len(items), "counts": counts})
 
@@ -149,7 +149,7 @@ def _accept(
     if_match: str | None,
 ) -> Response:
     try:
-        build, message = state.review.accept(
+        build, message = state.drafts.accept(
             platform_id, body.ids, {k: v.fields() for k, v in body.edits.items()}
         )
         outcome = submit(
@@ -214,7 +214,7 @@ def reject_many(
     body: Annotated[RejectIn, Body()],
 ) -> JSONResponse:
     try:
-        entries = state.review.reject(
+        entries = state.drafts.reject(
             platform_id, body.ids, author=principal.name, reason=body.reason
         )
     except ReviewError as exc:
@@ -234,7 +234,7 @@ def reject_one(
     reason: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> JSONResponse:
     try:
-        entries = state.review.reject(
+        entries = state.drafts.reject(
             platform_id, [statement_id], author=principal.name, reason=reason
         )
     except ReviewError as exc:
@@ -253,7 +253,7 @@ def list_links(
     status: Annotated[LinkStatus | None, Query(description="Only these.")] = None,
 ) -> JSONResponse:
     try:
-        items = state.review.continuity(platform_id, status.value if status else None)
+        items = state.drafts.continuity(platform_id, status.value if status else None)
     except ReviewError as exc:
         raise _problem(exc) from exc
     return JSONResponse({"items": items, "total": len(items)})
@@ -274,7 +274,7 @@ def confirm_links(
     if_match: IfMatch = None,
 ) -> Response:
     try:
-        build, message = state.review.confirm_links(
+        build, message = state.drafts.confirm_links(
             platform_id, [(link.commitment, link.continues) for link in body.links]
         )
         outcome = submit(
@@ -301,7 +301,7 @@ def reject_links(
     body: Annotated[RejectLinksIn, Body()],
 ) -> JSONResponse:
     try:
-        entries = state.review.reject_links(
+        entries = state.drafts.reject_links(
             platform_id,
             [(link.commitment, link.continues) for link in body.links],
             author=principal.name,

@@ -21,7 +21,7 @@ from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import load_shapes
 from platform_graph.vocab.namespaces import ONTOLOGY_GRAPH, THEMES_GRAPH
 from platform_graph.web.site import Site
-from platform_graph.write.review import Ledger, Review
+from platform_graph.write.drafts import DraftReview, Ledger
 from platform_graph.write.tokens import TokenRegistry
 from platform_graph.write.writer import WritePolicy, Writer
 
@@ -41,7 +41,8 @@ class Service:
     updates: UpdateReplica
     downloads: Downloads
     site: Site
-    review: Review
+    drafts: DraftReview
+    """The review of drafts (issue 16): proposed statements and continuity links."""
 
     def close(self) -> None:
         self.updates.close()
@@ -103,5 +104,5 @@ def start(
         updates=updates,
         downloads=Downloads(settings.downloads_dir, the_store, writer.etag),
         site=Site(read_model, queries),
-        review=Review(the_store, settings.paths, Ledger(settings.review_path)),
+        drafts=DraftReview(the_store, settings.paths, Ledger(settings.review_path)),
     )

@@ -40,7 +40,7 @@ from platform_graph.store import Quad, SelectResult, Store
 from platform_graph.vocab.identifiers import slug_of
 from platform_graph.vocab.namespaces import DATA_GRAPH, ID, PG, sparql_prefixes
 
-__all__ = ["EDITABLE", "Ledger", "Review", "ReviewError"]
+__all__ = ["EDITABLE", "DraftReview", "Ledger", "ReviewError"]
 
 Delta = tuple[Sequence[Quad], Sequence[Quad]]
 
@@ -145,7 +145,7 @@ class _Drafts:
     platforms: dict[str, PlatformBuild] = field(default_factory=dict)
 
 
-class Review:
+class DraftReview:
     """The write side of the review; the HTTP layer (http/review.py) sits on it."""
 
     def __init__(self, store: Store, paths: Paths, ledger: Ledger) -> None:
