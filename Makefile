@@ -100,3 +100,9 @@ bench-fairness: $(STAMP)
 .PHONY: bench-soak
 bench-soak: $(STAMP)
 	$(BIN)/python -m benchmarks.soak --seconds 60 --clients 8
+
+# Issue 16: how well `platform-graph extract` codes a platform, against the curated coding
+# of Örebro's platform and the development texts of data/dev/ (docs/extraction.md).
+.PHONY: eval-extract
+eval-extract: $(STAMP)
+	$(BIN)/platform-graph eval-extract --out docs/extraction.md

@@ -55,6 +55,10 @@ ASSESSMENT = {
     "evidence": ["https://www.orebro.se/"],
 }
 GSP = "/rdf-graphs/service"
+ORIGINAL = "orebro-2022-2026"
+REVIEW = f"/api/review/{ORIGINAL}"
+NO_PROPOSAL = {"ids": ["no-such-proposal"]}
+NO_LINK = {"links": [{"commitment": "no-such-commitment", "continues": COMMITMENT}]}
 # A small graph, made before the matrix runs, that PUT, POST and DELETE target in dry runs.
 GRAPH = "urn:matrix:graph"
 TURTLE = {"Content-Type": "text/turtle"}
@@ -134,6 +138,11 @@ ROUTES: list[Route] = [
     _r("GET", "/api/sections/trygghet", "public", 200),
     _r("GET", "/api/sections/no-such-section", "public", 404),
     _r("GET", "/api/stats", "public", 200),
+    _r("GET", "/api/stats", "public", 200, params={"platform": ORIGINAL}),
+    _r("GET", "/api/platforms", "public", 200),
+    _r("GET", f"/api/platforms/{ORIGINAL}", "public", 200),
+    _r("GET", "/api/platforms/nowhere-2026-2030", "public", 404),
+    _r("GET", "/api/commitments", "public", 200, params={"platform": ORIGINAL}),
     _r("GET", "/api/context.jsonld", "public", 200),
     _r("GET", "/api/queries", "public", 200),
     _r("GET", "/api/queries/actor-commitments", "public", 200, params={"actor": "polisen"}),
@@ -199,6 +208,18 @@ ROUTES: list[Route] = [
     _r("GET", "/api/proposals/999", "editor", 404),
     _r("POST", "/api/proposals/999/approve", "editor", 404, json={}),
     _r("POST", "/api/proposals/999/reject", "editor", 404, json={"comment": "no"}),
+    # The review of drafts (issue 16): reads too need an editor, and a proposal that does
+    # not exist is a 404 only to an editor.
+    _r("GET", f"{REVIEW}/statements", "editor", 200),
+    _r("GET", f"{REVIEW}/statements", "editor", 200, params={"status": "rejected"}),
+    _r("GET", "/api/review/nowhere-2026-2030/statements", "editor", 404),
+    _r("GET", f"{REVIEW}/continuity", "editor", 200),
+    _r("POST", f"{REVIEW}/statements/accept", "editor", 404, params=DRY, json=NO_PROPOSAL),
+    _r("POST", f"{REVIEW}/statements/no-such-proposal/accept", "editor", 404, params=DRY),
+    _r("POST", f"{REVIEW}/statements/reject", "editor", 404, json=NO_PROPOSAL),
+    _r("POST", f"{REVIEW}/statements/no-such-proposal/reject", "editor", 404),
+    _r("POST", f"{REVIEW}/continuity/confirm", "editor", 404, params=DRY, json=NO_LINK),
+    _r("POST", f"{REVIEW}/continuity/reject", "editor", 404, json=NO_LINK),
     # -- administration: an admin ---------------------------------------------------------
     _r("POST", "/api/changes/1/revert", "admin", 200, params=DRY),
     _r("POST", "/api/changes/999/revert", "admin", 404),

@@ -35,6 +35,7 @@ SAMPLES = {
     "strength": "binding",
     "kind": "action",
     "string": "Vivalla",
+    "platform": "orebro-2022-2026",
     "integer": "1",
     "boolean": "true",
     "date": "2027-12-31",

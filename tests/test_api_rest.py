@@ -38,6 +38,7 @@ VIVALLA_2027 = "trygghet-vivalla-ej-sarskilt-utsatt-2027"
 ITEM_FIELDS = {
     "id",
     "iri",
+    "platform",
     "title",
     "quote",
     "span",

@@ -46,6 +46,7 @@ SAMPLE_VALUES = {
 # Every query and the test below that checks its answer exactly.
 CHECKED = {
     "pledges",
+    "carried-over",
     "testable-by-theme",
     "strength-by-theme",
     "area-commitments",
@@ -881,3 +882,12 @@ def test_area_overview(memory_store: OxigraphStore) -> None:
     assert got["sverige"] == (0, 0)
     parents = {slug(r["area"]): slug(r["within"]) for r in rows if "within" in r}
     assert parents == {a: r["part_of"] for a, r in areas().items() if r.get("part_of")}
+
+
+def test_carried_over_with_no_platform_before(memory_store: OxigraphStore) -> None:
+    """Örebro 2022–2026 has no platform before it: everything is added, nothing carried
+    over or dropped (tests/test_review.py follows a next platform's links)."""
+    rows = run(memory_store, "carried-over")
+    assert len(rows) == 190
+    assert {str(r["outcome"]) for r in rows} == {"added"}
+    assert all(r.get("continues") is None for r in rows)

@@ -23,6 +23,8 @@ class Paths:
     the data (the source text and the curated facts), as in the repository."""
 
     root: Path
+    extra_platforms: tuple[Path, ...] = ()
+    """Platform folders built beside those of data/ (the development texts, in tests)."""
 
     @property
     def data(self) -> Path:
@@ -70,6 +72,13 @@ class Settings(BaseSettings):
         description=(
             "The project's content: ontology/, shapes/, queries/ and data/ (by default the "
             "checkout, or the copy installed with the package)."
+        ),
+    )
+    extra_platforms: str = Field(
+        "",
+        description=(
+            "Further platform folders to build beside those of data/platforms/, separated "
+            "by commas (relative to root), e.g. data/dev/exempelby-2026-2030."
         ),
     )
     home: Path = Field(
@@ -198,6 +207,13 @@ class Settings(BaseSettings):
             "tokens (`platform-graph token hash` prints one). Roles: reader, editor, admin."
         ),
     )
+    review_file: Path | None = Field(
+        Path("var/review.jsonl"),
+        description=(
+            "The review's decisions that change no data (a rejected proposal or link), one "
+            "JSON line each (relative to home); unset: kept in memory only."
+        ),
+    )
     tokens_file: Path | None = Field(
         Path("var/tokens.json"),
         description="Issued tokens, hashes only (relative to home); unset: no issued tokens.",
@@ -244,7 +260,11 @@ class Settings(BaseSettings):
 
     @property
     def paths(self) -> Paths:
-        return Paths(self.root)
+        extra = tuple(
+            p if p.is_absolute() else self.root / p
+            for p in (Path(x.strip()) for x in self.extra_platforms.split(",") if x.strip())
+        )
+        return Paths(self.root, extra)
 
     def _under_root(self, path: Path) -> Path:
         return path if path.is_absolute() else self.home / path
@@ -260,6 +280,10 @@ class Settings(BaseSettings):
     @property
     def writer_lock_file(self) -> Path:
         return self._under_root(self.writer_lock_path)
+
+    @property
+    def review_path(self) -> Path | None:
+        return None if self.review_file is None else self._under_root(self.review_file)
 
     @property
     def tokens_path(self) -> Path | None:

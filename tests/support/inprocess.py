@@ -75,7 +75,12 @@ def _tokens() -> str:
 def service(store: Store | None, **settings: Any) -> Iterator[TestClient]:
     """The app over ``store`` (None: the one the settings name), with a reader, an editor
     and an admin token."""
-    for name, default in (("workbench_file", None), ("store_path", None), ("tokens_file", None)):
+    for name, default in (
+        ("workbench_file", None),
+        ("store_path", None),
+        ("tokens_file", None),
+        ("review_file", None),
+    ):
         settings.setdefault(name, default)
     config = Settings(tokens=_tokens(), base_url=BASE, **settings)
     with TestClient(create_app(config, store), base_url=BASE) as client:

@@ -33,7 +33,11 @@ __all__ = [
     "Curation",
     "Source",
     "Statement",
+    "check_statement",
+    "load_actors",
+    "load_areas",
     "load_curation",
+    "load_platform_curation",
     "load_sections",
 ]
 
@@ -126,6 +130,7 @@ class Statement:
     refers_to: tuple[str, ...] = ()
     formerly: str | None = None
     exceptions: tuple[CodingException, ...] = ()
+    status: str = "accepted"
     start: int = -1
     end: int = -1
     sentence: int = -1
@@ -137,6 +142,9 @@ class Curation:
     actors: dict[str, Actor]
     areas: dict[str, Area]
     statements: list[Statement]
+    # The slugs of the platform's own actors and areas (beside the shared registries).
+    local_actors: frozenset[str] = frozenset()
+    local_areas: frozenset[str] = frozenset()
 
 
 def _read_yaml(path: Path) -> Any:
@@ -304,8 +312,12 @@ _STATEMENT_KEYS = frozenset(
         "refers_to",
         "formerly",
         "exceptions",
+        "status",
     }
 )
+STATUSES_OF_REVIEW = ("proposed", "accepted")
+"""A statement's review status: a draft's statements are proposed until a person accepts
+them; only accepted statements are public (docs/curation.md)."""
 
 
 def _exceptions(where: str, value: Any) -> tuple[CodingException, ...]:
@@ -361,6 +373,7 @@ def _load_statements(path: Path) -> list[Statement]:
                 refers_to=_tuple(r.get("refers_to")),
                 formerly=_opt_str(r.get("formerly")),
                 exceptions=_exceptions(where, r.get("exceptions")),
+                status=str(r.get("status", "accepted")),
             )
         )
     return out
@@ -390,6 +403,8 @@ def _check_statement(
         yield f"{where}: deadline must be a year (2027) or a date (2027-12-31)"
     if st.period is not None and not DURATION.match(st.period):
         yield f"{where}: period must be an ISO 8601 duration such as P8Y"
+    if st.status not in STATUSES_OF_REVIEW:
+        yield f"{where}: status must be one of {', '.join(STATUSES_OF_REVIEW)}"
     if st.formerly is not None:
         kind = "commitment" if st.commitment else "context"
         if st.formerly not in KINDS_OF_STATEMENT or st.formerly == kind:
@@ -426,6 +441,50 @@ def load_curation(
     )
     actors = _load_actors(data_dir / "actors.yaml")
     areas = _load_areas(data_dir / "areas.yaml")
+    return _checked(data_dir, doc, sections, actors, areas, theme_slugs)
+
+
+def load_platform_curation(
+    folder: Path,
+    source_file: str,
+    shared_actors: Mapping[str, Actor],
+    shared_areas: Mapping[str, Area],
+    theme_slugs: Iterable[str] = (),
+) -> tuple[Curation, SourceDocument]:
+    """A further platform's folder: its source cut by the layout, its own actors and areas
+    beside the shared registries (its own record wins where a slug is in both: "the
+    coalition" of another term is another coalition), its statements."""
+    sections = load_sections(folder / "sections.yaml")
+    try:
+        text = (folder / source_file).read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CurationError(f"{folder / source_file}: {exc}") from exc
+    doc = SourceDocument(text, sections, layout=True)
+    local_actors = (
+        _load_actors(folder / "actors.yaml") if (folder / "actors.yaml").is_file() else {}
+    )
+    local_areas = _load_areas(folder / "areas.yaml") if (folder / "areas.yaml").is_file() else {}
+    cur, doc = _checked(
+        folder,
+        doc,
+        sections,
+        {**shared_actors, **local_actors},
+        {**shared_areas, **local_areas},
+        theme_slugs,
+    )
+    cur.local_actors = frozenset(local_actors)
+    cur.local_areas = frozenset(local_areas)
+    return cur, doc
+
+
+def _checked(
+    data_dir: Path,
+    doc: SourceDocument,
+    sections: list[SectionSpec],
+    actors: dict[str, Actor],
+    areas: dict[str, Area],
+    theme_slugs: Iterable[str],
+) -> tuple[Curation, SourceDocument]:
     statements: list[Statement] = []
     for path in sorted((data_dir / "curation").glob("*.yaml")):
         statements.extend(_load_statements(path))
@@ -529,6 +588,24 @@ def _check_references(actors: Mapping[str, Actor], areas: Mapping[str, Area]) ->
         if r.part_of is not None and r.part_of not in areas:
             yield f"areas.yaml: {r.slug}: unknown area {r.part_of!r}"
         yield from _check_sources("areas.yaml", r)
+
+
+def check_statement(
+    st: Statement, themes: Iterable[str], actors: Mapping[str, Actor], areas: Mapping[str, Area]
+) -> list[str]:
+    """The problems of one statement (the same checks as a curation file's): for an edit
+    made in the review before it is submitted."""
+    return list(_check_statement(st, frozenset(themes), actors, areas))
+
+
+def load_actors(path: Path) -> dict[str, Actor]:
+    """The actor records of one ``actors.yaml`` (the shared registry or a platform's)."""
+    return _load_actors(path)
+
+
+def load_areas(path: Path) -> dict[str, Area]:
+    """The area records of one ``areas.yaml``."""
+    return _load_areas(path)
 
 
 _CONNECTIVES = frozenset({"och", "samt", "men", "även", "också", "dessutom", "–", "-", ","})

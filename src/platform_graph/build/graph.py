@@ -10,15 +10,25 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, SKOS, TIME, XSD
 from rdflib.term import Node
 
-from platform_graph.build.curation import Actor, Area, Curation, Source, Statement, load_curation
+from platform_graph.build.curation import (
+    Actor,
+    Area,
+    Curation,
+    Source,
+    Statement,
+    load_curation,
+    load_platform_curation,
+)
+from platform_graph.build.platforms import ORIGINAL, PlatformSpec, discover_platforms
 from platform_graph.build.reliability import measured_study
 from platform_graph.build.reliability_graph import add_reliability
 from platform_graph.build.source import SourceDocument
@@ -27,6 +37,7 @@ from platform_graph.store import nquads
 from platform_graph.vocab.namespaces import (
     DATA_GRAPH,
     GEO,
+    GRAPH,
     ID,
     OA,
     ONTOLOGY_GRAPH,
@@ -43,21 +54,27 @@ __all__ = [
     "DATA_GRAPH",
     "DOCUMENT",
     "ONTOLOGY_GRAPH",
+    "PROPOSALS_GRAPH",
     "THEMES_GRAPH",
     "BuildResult",
+    "Namer",
     "Paths",
+    "PlatformBuild",
     "build",
+    "document_iri",
+    "load_platforms",
+    "statement_triples",
     "theme_slugs",
     "write_outputs",
 ]
 
 log = logging.getLogger(__name__)
 
-DOC_SLUG = "orebro-2022-2026"
+DOC_SLUG = ORIGINAL
 DOCUMENT = ID[f"document/{DOC_SLUG}"]
-TERM = ID["term/2022-2026"]
-COALITION = ID["actor/kommunledningen"]
-PARTIES = ("socialdemokraterna", "moderaterna", "centerpartiet")
+# A draft's proposed statements, built and validated like the rest but never loaded into
+# the public store: the review (write.drafts) takes them from here, one by one.
+PROPOSALS_GRAPH = URIRef(GRAPH["proposals"])
 # Characters of context kept around a quote, as Web Annotation's TextQuoteSelector
 # recommends, so a reader can find the quote again even in an edited copy.
 CONTEXT_CHARS = 32
@@ -66,10 +83,24 @@ Progress = Callable[[str], None]
 
 
 @dataclass(slots=True)
+class PlatformBuild:
+    """One platform of the build: what platform.yaml says, its curation and its text."""
+
+    spec: PlatformSpec
+    curation: Curation
+    source: SourceDocument
+
+    @property
+    def namer(self) -> Namer:
+        return Namer(self.spec, self.curation)
+
+
+@dataclass(slots=True)
 class BuildResult:
     dataset: Dataset
     curation: Curation
     source: SourceDocument
+    platforms: list[PlatformBuild] = field(default_factory=list)
 
     def nquads(self) -> bytes:
         """The dataset as N-Quads, one named graph per part."""
@@ -87,6 +118,16 @@ class BuildResult:
                 g.add(triple)
         return g
 
+    def proposals(self) -> Graph:
+        """The drafts' proposed statements (with what they name), not public."""
+        return self.dataset.graph(PROPOSALS_GRAPH)
+
+    def platform(self, slug: str) -> PlatformBuild:
+        for p in self.platforms:
+            if p.spec.slug == slug:
+                return p
+        raise KeyError(slug)
+
 
 def theme_slugs(themes: Graph) -> set[str]:
     prefix = str(THEME)
@@ -101,11 +142,55 @@ def _iri(kind: str, slug: str) -> URIRef:
     return ID[f"{kind}/{slug}"]
 
 
-def _add_span(g: Graph, node: URIRef, text: str, start: int, end: int) -> None:
+def document_iri(platform: str) -> URIRef:
+    return _iri("document", platform)
+
+
+@dataclass(frozen=True, slots=True)
+class Namer:
+    """The IRIs of one platform's resources: Örebro 2022–2026's as published, every other
+    platform's own ones qualified by its slug (build.platforms); a shared actor or area
+    keeps its one IRI in every platform that names it."""
+
+    spec: PlatformSpec
+    curation: Curation
+
+    @property
+    def document(self) -> URIRef:
+        return document_iri(self.spec.slug)
+
+    @property
+    def term(self) -> URIRef:
+        return _iri("term", self.spec.term_slug)
+
+    def actor(self, slug: str) -> URIRef:
+        local = slug in self.curation.local_actors
+        return _iri("actor", self.spec.local(slug) if local else slug)
+
+    def area(self, slug: str) -> URIRef:
+        local = slug in self.curation.local_areas
+        return _iri("area", self.spec.local(slug) if local else slug)
+
+    def section(self, slug: str) -> URIRef:
+        return _iri("section", self.spec.local(slug))
+
+    def sentence(self, index: int) -> URIRef:
+        if self.spec.original:
+            return _iri("sentence", f"{DOC_SLUG}-{index + 1:03d}")
+        return _iri("sentence", self.spec.local(f"{index + 1:03d}"))
+
+    def statement(self, st: Statement, *, kind: str | None = None) -> URIRef:
+        kind = kind or ("commitment" if st.commitment else "context")
+        return _iri(kind, self.spec.local(st.id))
+
+
+def _add_span(
+    g: Graph, node: URIRef, text: str, start: int, end: int, document: URIRef = DOCUMENT
+) -> None:
     """Anchor ``node`` in the document with a position and a quote selector."""
     pos = URIRef(f"{node}#position")
     quote = URIRef(f"{node}#quote")
-    g.add((node, OA.hasSource, DOCUMENT))
+    g.add((node, OA.hasSource, document))
     g.add((node, OA.hasSelector, pos))
     g.add((node, OA.hasSelector, quote))
     g.add((pos, RDF.type, OA.TextPositionSelector))
@@ -117,33 +202,52 @@ def _add_span(g: Graph, node: URIRef, text: str, start: int, end: int) -> None:
     g.add((quote, OA.suffix, Literal(text[end : end + CONTEXT_CHARS])))
 
 
-def _add_document(g: Graph, cur: Curation, doc: SourceDocument, raw: bytes) -> None:
-    t_start, t_end = doc.title_span
-    g.add((DOCUMENT, RDF.type, PG.Platform))
-    g.add((DOCUMENT, DCTERMS.title, Literal(doc.text[t_start:t_end], lang="sv")))
-    g.add((DOCUMENT, DCTERMS.title, Literal("Political platform 2022–2026", lang="en")))
-    for party in PARTIES:
-        g.add((DOCUMENT, DCTERMS.creator, _iri("actor", party)))
-    g.add((DOCUMENT, PG.coalition, COALITION))
-    g.add((DOCUMENT, PROV.wasAttributedTo, COALITION))
-    g.add((DOCUMENT, DCTERMS.spatial, _iri("area", "orebro-kommun")))
-    g.add((DOCUMENT, DCTERMS.temporal, TERM))
-    g.add((DOCUMENT, DCTERMS.language, Literal("sv", datatype=XSD.language)))
-    g.add((DOCUMENT, PG.fullText, Literal(doc.text)))
-    g.add((DOCUMENT, PG.sha256, Literal(hashlib.sha256(raw).hexdigest(), datatype=XSD.hexBinary)))
-    g.add((TERM, RDF.type, TIME.Interval))
-    g.add((TERM, SKOS.prefLabel, Literal("Mandatperioden 2022–2026", lang="sv")))
-    g.add((TERM, SKOS.prefLabel, Literal("The term of office 2022–2026", lang="en")))
-    for edge, year in ((TIME.hasBeginning, "2022"), (TIME.hasEnd, "2026")):
-        instant = URIRef(f"{TERM}#{'beginning' if edge == TIME.hasBeginning else 'end'}")
-        g.add((TERM, edge, instant))
+def _add_document(g: Graph, n: Namer, doc: SourceDocument, raw: bytes) -> None:
+    spec = n.spec
+    document, term = n.document, n.term
+    g.add((document, RDF.type, PG.Platform))
+    g.add((document, DCTERMS.title, Literal(spec.title_sv, lang="sv")))
+    g.add((document, DCTERMS.title, Literal(spec.title_en, lang="en")))
+    for party in spec.parties:
+        g.add((document, DCTERMS.creator, n.actor(party)))
+    if spec.kind == "coalition-platform":
+        # A party's programme has no coalition; its "vi" is the party (spec.coalition).
+        g.add((document, PG.coalition, n.actor(spec.coalition)))
+    g.add((document, PROV.wasAttributedTo, n.actor(spec.coalition)))
+    g.add((document, DCTERMS.spatial, n.area(spec.municipality_area)))
+    g.add((document, DCTERMS.temporal, term))
+    g.add((document, DCTERMS.language, Literal("sv", datatype=XSD.language)))
+    g.add((document, PG.fullText, Literal(doc.text)))
+    g.add((document, PG.sha256, Literal(hashlib.sha256(raw).hexdigest(), datatype=XSD.hexBinary)))
+    if not spec.original:
+        g.add((document, PG.platformKind, Literal(spec.kind)))
+        if spec.municipality_code is not None:
+            g.add((document, PG.municipalityCode, Literal(spec.municipality_code)))
+    g.add((term, RDF.type, TIME.Interval))
+    g.add(
+        (
+            term,
+            SKOS.prefLabel,
+            Literal(f"Mandatperioden {spec.term_start}–{spec.term_end}", lang="sv"),
+        )
+    )
+    g.add(
+        (
+            term,
+            SKOS.prefLabel,
+            Literal(f"The term of office {spec.term_start}–{spec.term_end}", lang="en"),
+        )
+    )
+    for edge, year in ((TIME.hasBeginning, spec.term_start), (TIME.hasEnd, spec.term_end)):
+        instant = URIRef(f"{term}#{'beginning' if edge == TIME.hasBeginning else 'end'}")
+        g.add((term, edge, instant))
         g.add((instant, RDF.type, TIME.Instant))
-        g.add((instant, TIME.inXSDgYear, Literal(year, datatype=XSD.gYear)))
+        g.add((instant, TIME.inXSDgYear, Literal(str(year), datatype=XSD.gYear)))
     for section in doc.sections:
-        node = _iri("section", section.spec.slug)
-        g.add((DOCUMENT, DCTERMS.hasPart, node))
+        node = n.section(section.spec.slug)
+        g.add((document, DCTERMS.hasPart, node))
         g.add((node, RDF.type, PG.Section))
-        g.add((node, DCTERMS.isPartOf, DOCUMENT))
+        g.add((node, DCTERMS.isPartOf, document))
         g.add((node, PG.position, Literal(section.index + 1)))
         g.add((node, DCTERMS.title, Literal(section.spec.label_sv, lang="sv")))
         g.add((node, DCTERMS.title, Literal(section.spec.label_en, lang="en")))
@@ -151,17 +255,13 @@ def _add_document(g: Graph, cur: Curation, doc: SourceDocument, raw: bytes) -> N
         if section.spec.heading is not None:
             g.add((node, PG.heading, Literal(section.spec.heading)))
         end = section.start + len(doc.text[section.start : section.end].rstrip())
-        _add_span(g, node, doc.text, section.start, end)
+        _add_span(g, node, doc.text, section.start, end, document)
     for sentence in doc.sentences:
-        node = _sentence_iri(sentence.index)
+        node = n.sentence(sentence.index)
         g.add((node, RDF.type, PG.Sentence))
         g.add((node, PG.position, Literal(sentence.index + 1)))
-        g.add((node, PG.inSection, _iri("section", sentence.section.spec.slug)))
-        _add_span(g, node, doc.text, sentence.start, sentence.end)
-
-
-def _sentence_iri(index: int) -> URIRef:
-    return _iri("sentence", f"{DOC_SLUG}-{index + 1:03d}")
+        g.add((node, PG.inSection, n.section(sentence.section.spec.slug)))
+        _add_span(g, node, doc.text, sentence.start, sentence.end, document)
 
 
 def _labels(g: Graph, node: URIRef, sv: str, en: str, alt: tuple[str, ...]) -> None:
@@ -171,43 +271,41 @@ def _labels(g: Graph, node: URIRef, sv: str, en: str, alt: tuple[str, ...]) -> N
         g.add((node, SKOS.altLabel, Literal(a, lang="sv")))
 
 
-def _add_actor(g: Graph, a: Actor) -> None:
-    node = _iri("actor", a.slug)
+def _add_actor(g: Graph, a: Actor, n: Namer) -> None:
+    node = n.actor(a.slug)
     g.add((node, RDF.type, PG[a.type]))
     g.add((node, RDF.type, PG.Actor))
     _labels(g, node, a.label_sv, a.label_en, a.alt)
     if a.part_of:
-        g.add((node, ORG.subOrganizationOf, _iri("actor", a.part_of)))
+        g.add((node, ORG.subOrganizationOf, n.actor(a.part_of)))
     for member in a.members:
-        g.add((node, ORG.hasMember, _iri("actor", member)))
+        g.add((node, ORG.hasMember, n.actor(member)))
     if a.wikidata:
         g.add((node, OWL.sameAs, WD[a.wikidata]))
     if a.municipality_code:
         g.add((node, PG.municipalityCode, Literal(a.municipality_code)))
     if a.jurisdiction:
-        g.add((node, PG.jurisdiction, _iri("area", a.jurisdiction)))
+        g.add((node, PG.jurisdiction, n.area(a.jurisdiction)))
     facts: dict[str, list[tuple[URIRef, URIRef, Node]]] = {
         "type": [(node, RDF.type, PG[a.type])],
-        "part_of": [(node, ORG.subOrganizationOf, _iri("actor", a.part_of))] if a.part_of else [],
-        "members": [(node, ORG.hasMember, _iri("actor", m)) for m in a.members],
+        "part_of": [(node, ORG.subOrganizationOf, n.actor(a.part_of))] if a.part_of else [],
+        "members": [(node, ORG.hasMember, n.actor(m)) for m in a.members],
         "wikidata": [(node, OWL.sameAs, WD[a.wikidata])] if a.wikidata else [],
         "municipality_code": [(node, PG.municipalityCode, Literal(a.municipality_code))]
         if a.municipality_code
         else [],
-        "jurisdiction": [(node, PG.jurisdiction, _iri("area", a.jurisdiction))]
-        if a.jurisdiction
-        else [],
+        "jurisdiction": [(node, PG.jurisdiction, n.area(a.jurisdiction))] if a.jurisdiction else [],
     }
     _add_sources(g, node, a.sources, facts)
 
 
-def _add_area(g: Graph, a: Area) -> None:
-    node = _iri("area", a.slug)
+def _add_area(g: Graph, a: Area, n: Namer) -> None:
+    node = n.area(a.slug)
     g.add((node, RDF.type, PG[a.type]))
     g.add((node, RDF.type, PG.Area))
     _labels(g, node, a.label_sv, a.label_en, a.alt)
     if a.part_of:
-        g.add((node, GEO.sfWithin, _iri("area", a.part_of)))
+        g.add((node, GEO.sfWithin, n.area(a.part_of)))
     geometry = URIRef(f"{node}#geometry")
     # WKT in the default CRS84 is longitude first.
     wkt = Literal(f"POINT({a.lon} {a.lat})", datatype=GEO.wktLiteral)
@@ -227,7 +325,7 @@ def _add_area(g: Graph, a: Area) -> None:
         g.add((node, PG.policeClassification, Literal(a.police_classification, lang="sv")))
     facts: dict[str, list[tuple[URIRef, URIRef, Node]]] = {
         "type": [(node, RDF.type, PG[a.type])],
-        "part_of": [(node, GEO.sfWithin, _iri("area", a.part_of))] if a.part_of else [],
+        "part_of": [(node, GEO.sfWithin, n.area(a.part_of))] if a.part_of else [],
         "coordinates": [(geometry, GEO.asWKT, wkt)] if a.lat and a.lon else [],
         "police_classification": [
             (node, PG.policeClassification, Literal(a.police_classification, lang="sv"))
@@ -271,7 +369,12 @@ def _add_sources(
             g.add((fact, DCTERMS.date, Literal(src.date, datatype=dtype)))
 
 
+def _iri_of(by_id: dict[str, Statement], sid: str) -> URIRef:
+    return statement_iri(by_id[sid])
+
+
 def statement_iri(st: Statement) -> URIRef:
+    """An Örebro 2022–2026 statement's IRI (another platform's: ``Namer.statement``)."""
     return _iri("commitment" if st.commitment else "context", st.id)
 
 
@@ -297,30 +400,30 @@ def _inherited(st: Statement, by_id: dict[str, Statement]) -> tuple[list[str], l
     return [a for a in areas if a not in st.areas], [a for a in actors if a not in named]
 
 
-def _add_references(g: Graph, st: Statement, by_id: dict[str, Statement]) -> None:
-    node = statement_iri(st)
+def _add_references(g: Graph, st: Statement, by_id: dict[str, Statement], n: Namer) -> None:
+    node = n.statement(st)
     for target in st.refers_to:
-        g.add((node, PG.refersTo, statement_iri(by_id[target])))
+        g.add((node, PG.refersTo, n.statement(by_id[target])))
     areas, actors = _inherited(st, by_id)
     for slug in areas:
-        g.add((node, PG.inheritedArea, _iri("area", slug)))
+        g.add((node, PG.inheritedArea, n.area(slug)))
     for slug in actors:
-        g.add((node, PG.inheritedActor, _iri("actor", slug)))
+        g.add((node, PG.inheritedActor, n.actor(slug)))
     if st.formerly:
         # Published before as the other kind: the old IRI stays resolvable.
-        old = _iri(st.formerly, st.id)
+        old = n.statement(st, kind=st.formerly)
         g.add((old, DCTERMS.isReplacedBy, node))
         g.add((node, DCTERMS.replaces, old))
 
 
-def _add_statement(g: Graph, st: Statement, doc: SourceDocument) -> None:
-    node = statement_iri(st)
+def _add_statement(g: Graph, st: Statement, doc: SourceDocument, n: Namer) -> None:
+    node = n.statement(st)
     g.add((node, RDF.type, PG.Statement))
     g.add((node, RDF.type, PG.Commitment if st.commitment else PG.ContextStatement))
-    g.add((node, PG.inSection, _iri("section", st.section)))
-    g.add((node, PG.inSentence, _sentence_iri(st.sentence)))
-    g.add((node, PROV.wasDerivedFrom, DOCUMENT))
-    _add_span(g, node, doc.text, st.start, st.end)
+    g.add((node, PG.inSection, n.section(st.section)))
+    g.add((node, PG.inSentence, n.sentence(st.sentence)))
+    g.add((node, PROV.wasDerivedFrom, n.document))
+    _add_span(g, node, doc.text, st.start, st.end, n.document)
     if st.title_sv:
         g.add((node, DCTERMS.title, Literal(st.title_sv, lang="sv")))
     if st.title_en:
@@ -329,14 +432,14 @@ def _add_statement(g: Graph, st: Statement, doc: SourceDocument) -> None:
         g.add((node, PG.theme, THEME[t]))
     for role, slugs in st.actors.items():
         for slug in slugs:
-            g.add((node, ROLE_PROPERTY[role], _iri("actor", slug)))
+            g.add((node, ROLE_PROPERTY[role], n.actor(slug)))
     for slug in st.areas:
-        g.add((node, PG.concernsArea, _iri("area", slug)))
+        g.add((node, PG.concernsArea, n.area(slug)))
     if st.note:
         g.add((node, SKOS.editorialNote, Literal(st.note, lang="en")))
     if not st.commitment:
         return
-    g.add((node, PROV.wasAttributedTo, COALITION))
+    g.add((node, PROV.wasAttributedTo, n.actor(n.spec.coalition)))
     g.add((node, PG.strength, ID[f"strength/{st.strength}"]))
     g.add((node, PG.kind, ID[f"kind/{st.kind}"]))
     g.add((node, PG.changeType, ID[f"change-type/{st.change}"]))
@@ -356,8 +459,42 @@ def _add_statement(g: Graph, st: Statement, doc: SourceDocument) -> None:
         g.add((node, PG.amountSEK, Literal(Decimal(st.amount_sek))))
 
 
+def statement_triples(
+    st: Statement, platform: PlatformBuild, by_id: dict[str, Statement] | None = None
+) -> Graph:
+    """A statement's triples as the build makes them (for the review: accepting a
+    proposal adds exactly what a build of it would), with the records of the platform's
+    own actors and areas it names."""
+    g = Graph()
+    n = platform.namer
+    by_id = by_id or {s.id: s for s in platform.curation.statements}
+    _add_statement(g, st, platform.source, n)
+    _add_references(g, st, by_id, n)
+    cur = platform.curation
+    for slug in {a for slugs in st.actors.values() for a in slugs} & cur.local_actors:
+        _add_actor(g, cur.actors[slug], n)
+    for slug in set(st.areas) & cur.local_areas:
+        _add_area(g, cur.areas[slug], n)
+    return g
+
+
+def load_platforms(paths: Paths, themes: set[str] | None = None) -> list[PlatformBuild]:
+    """Every platform's curation and text (no graph): what the review reads its drafts from."""
+    if themes is None:
+        g = Graph()
+        g.parse(paths.themes, format="turtle")
+        themes = theme_slugs(g)
+    specs = discover_platforms(paths.data, paths.extra_platforms)
+    cur, doc = load_curation(paths.data, theme_slugs=themes)
+    out = [PlatformBuild(specs[0], cur, doc)]
+    for spec in specs[1:]:
+        pcur, pdoc = load_platform_curation(spec.folder, spec.source, cur.actors, cur.areas, themes)
+        out.append(PlatformBuild(spec, pcur, pdoc))
+    return out
+
+
 def build(paths: Paths, progress: Progress | None = None) -> BuildResult:
-    """Read the ontology, themes and curation; return the dataset."""
+    """Read the ontology, themes and every platform's curation; return the dataset."""
 
     def step(msg: str) -> None:
         log.info(msg)
@@ -373,34 +510,46 @@ def build(paths: Paths, progress: Progress | None = None) -> BuildResult:
     themes = ds.graph(THEMES_GRAPH)
     themes.parse(paths.themes, format="turtle")
     step("locating sections, sentences and quotes in the source")
-    cur, doc = load_curation(paths.data, theme_slugs=theme_slugs(themes))
+    platforms = load_platforms(paths, theme_slugs(themes))
     data = ds.graph(DATA_GRAPH)
-    raw = (paths.data / "politisk-plattform-2022-2026.txt").read_bytes()
-    _add_document(data, cur, doc, raw)
-    step(f"adding {len(cur.actors)} actors and {len(cur.areas)} areas")
-    for actor in cur.actors.values():
-        _add_actor(data, actor)
-    for area in cur.areas.values():
-        _add_area(data, area)
-    step(f"adding {len(cur.statements)} statements")
-    by_id = {st.id: st for st in cur.statements}
-    for st in cur.statements:
-        _add_statement(data, st, doc)
-        _add_references(data, st, by_id)
-    reliability = paths.data / "reliability"
-    if (reliability / "study.yaml").exists():
-        step("measuring the coding's reliability")
-        study, whole, blind = measured_study(reliability)
-        add_reliability(data, study, whole, blind, lambda sid: statement_iri(by_id[sid]), DOCUMENT)
+    proposals = ds.graph(PROPOSALS_GRAPH)
+    for p in platforms:
+        n, cur, doc = p.namer, p.curation, p.source
+        raw = p.spec.source_path.read_bytes()
+        _add_document(data, n, doc, raw)
+        actors = cur.actors if p.spec.original else {s: cur.actors[s] for s in cur.local_actors}
+        areas = cur.areas if p.spec.original else {s: cur.areas[s] for s in cur.local_areas}
+        public = [st for st in cur.statements if st.status != "proposed"]
+        step(
+            f"{p.spec.slug}: adding {len(actors)} actors, {len(areas)} areas and "
+            f"{len(public)} statements ({len(cur.statements) - len(public)} proposed, kept apart)"
+        )
+        for actor in actors.values():
+            _add_actor(data, actor, n)
+        for area in areas.values():
+            _add_area(data, area, n)
+        by_id = {st.id: st for st in cur.statements}
+        for st in cur.statements:
+            target = proposals if st.status == "proposed" else data
+            _add_statement(target, st, doc, n)
+            _add_references(target, st, by_id, n)
+        reliability = paths.data / "reliability"
+        if p.spec.original and (reliability / "study.yaml").exists():
+            # The reliability study is of the Örebro 2022–2026 coding (codebook).
+            step("measuring the coding's reliability")
+            study, whole, blind = measured_study(reliability)
+            add_reliability(data, study, whole, blind, partial(_iri_of, dict(by_id)), DOCUMENT)
     if any(isinstance(t, BNode) for triple in data for t in triple):
         raise AssertionError("the data graph must not contain blank nodes")
-    return BuildResult(ds, cur, doc)
+    first = platforms[0]
+    return BuildResult(ds, first.curation, first.source, platforms)
 
 
 def write_outputs(
     result: BuildResult, out_dir: Path, progress: Progress | None = None
 ) -> list[Path]:
-    """Write the graph as Turtle (one graph) and N-Quads (one named graph per part)."""
+    """Write the graph as Turtle (one graph) and N-Quads (one named graph per part), and
+    the drafts' proposals apart (proposals.nq) when there are any."""
     out_dir.mkdir(parents=True, exist_ok=True)
     ttl = out_dir / "platform-graph.ttl"
     nq = out_dir / "platform-graph.nq"
@@ -410,4 +559,11 @@ def write_outputs(
     if progress:
         progress(f"writing {nq}")
     nq.write_bytes(result.nquads())
-    return [ttl, nq]
+    written = [ttl, nq]
+    proposals = out_dir / "proposals.nq"
+    if len(result.proposals()):
+        proposals.write_bytes(nquads([result.proposals()]))
+        written.append(proposals)
+    elif proposals.exists():
+        proposals.unlink()
+    return written

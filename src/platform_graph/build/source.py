@@ -104,10 +104,29 @@ def find_quote(text: str, quote: str, prefix: str | None = None) -> tuple[int, i
 class SourceDocument:
     """The platform text with its sections and sentences."""
 
-    def __init__(self, text: str, sections: list[SectionSpec]) -> None:
+    def __init__(self, text: str, sections: list[SectionSpec], *, layout: bool = False) -> None:
+        # ``layout``: the sentences are the units of the layout (headings, prose and list
+        # items as a PDF export gives them: build.layout), as for every platform after the
+        # first; Örebro 2022–2026 keeps the splitter its sentence IRIs were numbered by.
         self.text = text
+        self.layout = layout
         self.sections = self._locate_sections(sections)
-        self.sentences = self._split_sentences()
+        self.sentences = self._layout_sentences() if layout else self._split_sentences()
+
+    def _layout_sentences(self) -> list[Sentence]:
+        from platform_graph.build.layout import cut
+
+        headings = {(s.heading_start, s.heading_end) for s in self.sections}
+        title = self.title_span
+        out: list[Sentence] = []
+        for unit in cut(self.text).units:
+            if (unit.start, unit.end) in headings or (unit.start, unit.end) == title:
+                continue
+            section = self.section_at(unit.start)
+            out.append(
+                Sentence(len(out), section, unit.start, unit.end, self.text[unit.start : unit.end])
+            )
+        return out
 
     @classmethod
     def from_file(cls, path: Path, sections: list[SectionSpec]) -> SourceDocument:
@@ -120,9 +139,14 @@ class SourceDocument:
     @property
     def title_span(self) -> tuple[int, int]:
         """The document title: the first non-empty line, trimmed."""
-        line = self.text.split("\n", 1)[0]
-        start = len(line) - len(line.lstrip())
-        return start, len(line.rstrip())
+        if not self.layout:
+            line = self.text.split("\n", 1)[0]
+            start = len(line) - len(line.lstrip())
+            return start, len(line.rstrip())
+        m = re.search(r"\S[^\n]*", self.text)
+        if m is None:
+            return 0, 0
+        return m.start(), m.start() + len(m.group().rstrip())
 
     def _locate_sections(self, specs: list[SectionSpec]) -> list[Section]:
         found: list[tuple[SectionSpec, int | None, int | None]] = []
@@ -131,7 +155,14 @@ class SourceDocument:
             if spec.heading is None:
                 found.append((spec, None, None))
                 continue
-            pattern = re.compile(r"(?m)^ ?(" + re.escape(spec.heading) + r") ?$")
+            space = r"[ \t]*" if self.layout else " ?"
+            pattern = re.compile(
+                rf"(?m)^{space}("
+                + r"\s+".join(map(re.escape, spec.heading.split()))
+                + rf"){space}$"
+                if self.layout
+                else r"(?m)^ ?(" + re.escape(spec.heading) + r") ?$"
+            )
             m = pattern.search(self.text, cursor)
             if m is None:
                 raise CurationError(

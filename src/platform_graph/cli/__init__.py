@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from platform_graph import __version__
 from platform_graph.cli.common import EXIT_INVALID
 from platform_graph.cli.data import cmd_export, cmd_import, cmd_load
+from platform_graph.cli.extract import cmd_eval_extract, cmd_extract
 from platform_graph.cli.graph import cmd_build, cmd_check, cmd_stats, cmd_validate
 from platform_graph.cli.rebase import cmd_rebase
 from platform_graph.cli.reliability import cmd_reliability
@@ -75,6 +76,31 @@ def _parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="print JSON")
     out.add_argument("--markdown", action="store_true", help="print the Markdown tables")
     p.set_defaults(func=cmd_reliability)
+
+    p = sub.add_parser(
+        "extract",
+        help="propose the coding of a platform text (units, cues, actors, areas, themes)",
+    )
+    p.add_argument("source", help="the platform as plain UTF-8 text (a PDF's text export)")
+    p.add_argument("--json", action="store_true", help="print the units as JSON on stdout")
+    p.add_argument("--out", help="write a curation draft (a platform folder) here")
+    p.add_argument("--platform", help="the platform's slug, e.g. exempelby-2026-2030")
+    p.add_argument(
+        "--party", action="append", default=[], help="a party of the platform (repeatable)"
+    )
+    p.add_argument("--municipality", help="e.g. 'Exempelby kommun' (default: found in the text)")
+    p.add_argument("--term", help="e.g. 2026-2030 (default: found in the title)")
+    p.add_argument("--force", action="store_true", help="replace curated work in --out")
+    p.add_argument(
+        "--max-bytes", type=int, default=2_000_000, help="refuse larger files (default 2 MB)"
+    )
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser(
+        "eval-extract", help="score the extractor against the curated codings (extraction.md)"
+    )
+    p.add_argument("--out", default="docs/extraction.md", help="the report to write")
+    p.set_defaults(func=cmd_eval_extract, command_line=["make", "eval-extract"])
 
     p = sub.add_parser("stats", help="counts of the built graph and the validation time")
     p.add_argument("--json", action="store_true", help="print JSON")

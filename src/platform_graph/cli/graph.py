@@ -45,7 +45,14 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     if args.no_validate:
         return EXIT_OK
     progress("validating against the shapes")
-    report = validate(result.union(), load_shapes(settings.paths.shapes))
+    checked = result.union()
+    if len(result.proposals()):
+        # A draft's proposals are validated as if all were accepted: each one then passes
+        # the write path's validation when a reviewer accepts it.
+        progress(f"and {len(result.proposals())} triples of proposed statements with them")
+        for triple in result.proposals():
+            checked.add(triple)
+    report = validate(checked, load_shapes(settings.paths.shapes))
     if not report.conforms:
         print_report(report, "text")
         return EXIT_INVALID

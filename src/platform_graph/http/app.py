@@ -27,6 +27,7 @@ from platform_graph.http import (
     pages,
     proposals,
     rest,
+    review,
     sparql,
     tokens,
     update,
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(changes.router)
     app.include_router(assessments.router)
     app.include_router(follow_up.router)
+    app.include_router(review.router)
     app.include_router(update.router)
     app.include_router(graph_store.router)
     app.include_router(tokens.router)

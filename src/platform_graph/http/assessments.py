@@ -23,7 +23,7 @@ from platform_graph.http.writing import (
 )
 from platform_graph.service.parts import Service
 from platform_graph.store import Quad
-from platform_graph.vocab.identifiers import SLUG
+from platform_graph.vocab.identifiers import LOCAL_NAME
 from platform_graph.vocab.namespaces import ID
 from platform_graph.vocab.scales import Status
 from platform_graph.write.assessment_rules import (
@@ -133,7 +133,7 @@ def field_errors(errors: list[FieldError]) -> ProblemError:
 
 def _commitment(state: Service, commitment_id: str) -> URIRef:
     commitment = URIRef(ID[f"commitment/{commitment_id}"])
-    if not SLUG.match(commitment_id) or not state.store.quads(commitment):
+    if not LOCAL_NAME.match(commitment_id) or not state.store.quads(commitment):
         raise ProblemError(
             404,
             "Not found",

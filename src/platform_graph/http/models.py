@@ -419,3 +419,38 @@ class ImportAnswer(BaseModel):
     delimiter: str | None = None
     sheet: str | None = None
     proposal: ProposalLink | None = None
+
+
+class PlatformTerm(BaseModel):
+    start: int
+    end: int
+
+
+class Municipality(BaseModel):
+    area: str | None
+    label: str | None
+    code: str | None
+
+
+class Platform(BaseModel):
+    """A platform the graph holds: a coalition's agreement or a party's programme."""
+
+    id: str
+    iri: str
+    title: dict[str, str | None]
+    kind: str
+    term: PlatformTerm
+    municipality: Municipality
+    coalition: str | None
+    parties: list[str]
+    commitments: int
+    context_statements: int
+
+
+class PlatformDetail(Platform):
+    sections: list[str]
+
+
+class PlatformList(BaseModel):
+    items: list[Platform]
+    total: int

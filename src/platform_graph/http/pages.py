@@ -16,6 +16,7 @@ from rdflib import URIRef
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.linked_data import _DESCRIBE, _PATH, _graph
 from platform_graph.http.problems import ProblemError
+from platform_graph.read.model import UnknownResource
 from platform_graph.store import GraphResult
 from platform_graph.store.time_limited import time_limited
 from platform_graph.vocab.namespaces import ID
@@ -36,14 +37,25 @@ def mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=render.STATIC_DIR), name="static")
 
 
+def _unknown_platform(exc: UnknownResource) -> ProblemError:
+    return ProblemError(404, "Not found", f"{exc}; the platforms are listed at /api/platforms")
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, state: ServiceDep) -> HTMLResponse:
-    return render.home_page(request, state.site)
+    """The home page of one platform (?platform=, default Örebro 2022–2026), with a picker."""
+    try:
+        return render.home_page(request, state.site)
+    except UnknownResource as exc:
+        raise _unknown_platform(exc) from exc
 
 
 @router.get("/platform", response_class=HTMLResponse)
 def platform(request: Request, state: ServiceDep) -> HTMLResponse:
-    return render.platform_page(request, state.site)
+    try:
+        return render.platform_page(request, state.site)
+    except UnknownResource as exc:
+        raise _unknown_platform(exc) from exc
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -53,7 +65,10 @@ def search(request: Request, state: ServiceDep) -> HTMLResponse:
 
 @router.get("/browse", response_class=HTMLResponse)
 def browse_index(request: Request, state: ServiceDep) -> HTMLResponse:
-    return render.browse_page(request, state.site, None)
+    try:
+        return render.browse_page(request, state.site, None)
+    except UnknownResource as exc:
+        raise _unknown_platform(exc) from exc
 
 
 @router.get("/browse/{kinds}", response_class=HTMLResponse)
@@ -65,7 +80,10 @@ def browse(kinds: str, request: Request, state: ServiceDep) -> HTMLResponse:
             f"nothing to browse as {kinds!r}; try {', '.join(render.BROWSE_PATHS)}",
             sv=f"Inget att bläddra bland som {kinds!r}; prova {', '.join(render.BROWSE_PATHS)}.",
         )
-    return render.browse_page(request, state.site, render.BROWSE_PATHS[kinds])
+    try:
+        return render.browse_page(request, state.site, render.BROWSE_PATHS[kinds])
+    except UnknownResource as exc:
+        raise _unknown_platform(exc) from exc
 
 
 def _as_file(path: str, ext: str, state: ServiceDep) -> Response:

@@ -23,6 +23,8 @@ from platform_graph.http.etags import tag
 from platform_graph.http.models import Commitment as CommitmentModel
 from platform_graph.http.models import (
     CommitmentPage,
+    PlatformDetail,
+    PlatformList,
     ResourceDetail,
     ResourceList,
     Stats,
@@ -36,7 +38,7 @@ from platform_graph.read.describe import describe
 from platform_graph.read.model import COMMITMENT_SORTS, CommitmentFilter, UnknownResource
 from platform_graph.service.parts import Service
 from platform_graph.store.time_limited import time_limited
-from platform_graph.vocab.identifiers import SLUG
+from platform_graph.vocab.identifiers import LOCAL_NAME
 from platform_graph.vocab.namespaces import ID
 from platform_graph.vocab.scales import Kind, Status, Strength
 
@@ -49,6 +51,7 @@ DEFAULT_LIMIT = 50
 COLUMNS = [
     "id",
     "iri",
+    "platform",
     "title_sv",
     "title_en",
     "quote",
@@ -215,6 +218,17 @@ def page_links(request: Request, total: int, limit: int, offset: int) -> dict[st
     return links
 
 
+PlatformParam = Annotated[
+    str | None,
+    Query(
+        description="A platform's slug (GET /api/platforms): only its commitments. "
+        "Default: every platform's.",
+        pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$",
+        max_length=100,
+    ),
+]
+
+
 def link_header(links: dict[str, str]) -> str:
     return ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
 
@@ -233,6 +247,7 @@ class CommitmentQuery:
     """The filters, sort, page and CSV options of GET /api/commitments (and its .csv,
     .xlsx and .jsonld forms)."""
 
+    platform: Any
     actor: Any
     area: Any
     theme: Any
@@ -254,6 +269,7 @@ class CommitmentQuery:
 
 
 def commitment_query(
+    platform: PlatformParam = None,
     actor: Annotated[
         list[str] | None,
         Query(
@@ -327,6 +343,7 @@ def commitment_query(
     bom: _BOM = False,
 ) -> CommitmentQuery:
     return CommitmentQuery(
+        platform=platform,
         actor=actor,
         area=area,
         theme=theme,
@@ -387,6 +404,8 @@ def _list_commitments(
                 f"deadline_before: {query.deadline_before!r} is not a date",
                 errors=[{"parameter": "deadline_before", "message": "not a calendar date"}],
             ) from exc
+    if query.platform is not None:
+        _check_slugs(state, "platform", [query.platform])
     for kind_name, values in (
         ("actor", query.actor),
         ("area", query.area),
@@ -395,6 +414,7 @@ def _list_commitments(
     ):
         _check_slugs(state, kind_name, values)
     flt = CommitmentFilter(
+        platform=query.platform,
         actor=tuple(query.actor) if query.actor else None,
         area=tuple(query.area) if query.area else None,
         theme=tuple(query.theme) if query.theme else None,
@@ -535,7 +555,7 @@ def get_commitment(
     variant = None if fmt is OutputFormat.json else fmt.value + ("-bom" if bom else "")
     etag = (
         state.writer.resource_etag(URIRef(ID[f"commitment/{commitment_id}"]), variant)
-        if SLUG.match(commitment_id)
+        if LOCAL_NAME.match(commitment_id)
         else None
     )
     try:
@@ -554,17 +574,32 @@ def get_commitment(
     return tag(response, etag)
 
 
-def bom_option(bom: _BOM = False) -> bool:
-    return bom
+@dataclass(slots=True)
+class ResourceQuery:
+    """The options of a resource list: one platform's resources, and CSV's BOM."""
+
+    platform: str | None
+    bom: bool
+
+
+def resource_query(platform: PlatformParam = None, bom: _BOM = False) -> ResourceQuery:
+    return ResourceQuery(platform, bom)
+
+
+ResourceQueryDep = Annotated[ResourceQuery, Depends(resource_query)]
 
 
 def _resource_routes(kind: str, plural: str) -> None:
-    def listing(request: Request, state: Service, bom: bool, fmt: OutputFormat) -> Response:
-        items = state.read_model.resources(kind)
+    def listing(
+        request: Request, state: Service, query: ResourceQuery, fmt: OutputFormat
+    ) -> Response:
+        if query.platform is not None:
+            _check_slugs(state, "platform", [query.platform])
+        items = state.read_model.resources(kind, query.platform)
         if fmt is OutputFormat.jsonld:
             return _jsonld(request, state, [i["iri"] for i in items])
         if fmt in (OutputFormat.csv, OutputFormat.xlsx):
-            return table(fmt, items, RESOURCE_COLUMNS, filename=plural, bom=bom)
+            return table(fmt, items, RESOURCE_COLUMNS, filename=plural, bom=query.bom)
         return JSONResponse({"items": items, "total": len(items)}, headers={"Vary": "Accept"})
 
     @router.get(
@@ -578,12 +613,12 @@ def _resource_routes(kind: str, plural: str) -> None:
     def list_resources(
         request: Request,
         state: ServiceDep,
+        query: ResourceQueryDep,
         format: Annotated[OutputFormat | None, Query(description=_FORMAT_DOC)] = None,
-        bom: _BOM = False,
     ) -> Response:
-        return listing(request, state, bom, negotiate(request, format, tuple(OutputFormat)))
+        return listing(request, state, query, negotiate(request, format, tuple(OutputFormat)))
 
-    _fixed_format_routes(f"/{plural}", f"list_{plural}", listing, bom_option, f"All {plural}")
+    _fixed_format_routes(f"/{plural}", f"list_{plural}", listing, resource_query, f"All {plural}")
 
     @router.get(
         f"/{plural}/{{resource_id}}",
@@ -642,8 +677,60 @@ for _kind, _plural in (
     "filters do with inherited=false). `counting` says so in the answer.",
     response_model=Stats,
 )
-def stats(state: ServiceDep) -> dict[str, Any]:
-    return state.read_model.stats()
+def stats(state: ServiceDep, platform: PlatformParam = None) -> dict[str, Any]:
+    if platform is not None:
+        _check_slugs(state, "platform", [platform])
+    return state.read_model.stats(platform)
+
+
+@router.get(
+    "/platforms",
+    operation_id="list_platforms",
+    summary="The platforms the graph holds, with their terms and counts",
+    responses=responses(PlatformList, csv=True, xlsx=True, jsonld=True),
+    response_model=None,
+)
+def list_platforms(
+    request: Request,
+    state: ServiceDep,
+    format: Annotated[OutputFormat | None, Query(description=_FORMAT_DOC)] = None,
+    bom: _BOM = False,
+) -> Response:
+    items = state.read_model.platforms()
+    fmt = negotiate(request, format, tuple(OutputFormat))
+    if fmt in (OutputFormat.csv, OutputFormat.xlsx):
+        return table(fmt, items, None, filename="platforms", bom=bom)
+    if fmt is OutputFormat.jsonld:
+        return _jsonld(request, state, [i["iri"] for i in items])
+    return JSONResponse({"items": items, "total": len(items)}, headers={"Vary": "Accept"})
+
+
+@router.get(
+    "/platforms/{platform_id}",
+    operation_id="get_platform",
+    summary="One platform, with its sections",
+    responses=responses(PlatformDetail, csv=True, xlsx=True, jsonld=True),
+    response_model=None,
+)
+def get_platform(
+    platform_id: str,
+    request: Request,
+    state: ServiceDep,
+    format: Annotated[OutputFormat | None, Query(description=_FORMAT_DOC)] = None,
+    bom: _BOM = False,
+) -> Response:
+    try:
+        item = state.read_model.platform(platform_id)
+    except UnknownResource as exc:
+        raise ProblemError(
+            404, "Not found", str(exc), sv=f"Det finns ingen plattform med id {platform_id!r}."
+        ) from exc
+    fmt = negotiate(request, format, tuple(OutputFormat))
+    if fmt in (OutputFormat.csv, OutputFormat.xlsx):
+        return table(fmt, [item], None, filename=f"platform-{platform_id}", bom=bom)
+    if fmt is OutputFormat.jsonld:
+        return _jsonld(request, state, [item["iri"]])
+    return JSONResponse(item, headers={"Vary": "Accept"})
 
 
 def _context() -> Response:

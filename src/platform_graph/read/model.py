@@ -19,7 +19,7 @@ from rdflib import Literal, URIRef
 from platform_graph.read.cache import VersionCache
 from platform_graph.read.collation import label_key, swedish_key
 from platform_graph.store import SelectResult, Store, Term
-from platform_graph.vocab.identifiers import SLUG, slug_of
+from platform_graph.vocab.identifiers import LOCAL_NAME, slug_of
 from platform_graph.vocab.namespaces import ID, PG, sparql_prefixes
 from platform_graph.vocab.scales import ROLE_BY_PROPERTY
 
@@ -83,6 +83,7 @@ class CommitmentFilter:
     """The filters of GET /api/commitments. A filter given several values matches any of
     them (``actor=a&actor=b``: a or b); different filters must all match."""
 
+    platform: str | None = None
     actor: Values = None
     area: Values = None
     theme: Values = None
@@ -110,6 +111,7 @@ class CommitmentFilter:
 # For actor and area, {x} is the node the statement names: the value itself, or (with
 # parts) anything within it ({tail} walks up to the value).
 _FILTER_PATTERNS = {
+    "platform": "?c prov:wasDerivedFrom ?platform .",
     "actor": "{{ ?c ?role_f {x} . ?role_f rdfs:subPropertyOf pg:namesActor . }}{inherited}{tail}",
     "area": "{{ ?c pg:concernsArea {x} . }}{inherited}{tail}",
     "theme": "?c pg:theme ?th_f . ?th_f skos:broader* ?theme .",
@@ -142,6 +144,7 @@ class Commitment:
     period: str | None
     amount_sek: float | None
     status: str
+    platform: str = ""
     themes: list[str] = field(default_factory=list)
     actors: list[dict[str, str]] = field(default_factory=list)
     areas: list[str] = field(default_factory=list)
@@ -153,6 +156,7 @@ class Commitment:
         return {
             "id": self.id,
             "iri": self.iri,
+            "platform": self.platform,
             "title": self.title,
             "quote": self.quote,
             "quote_text": quote_text(self.quote),
@@ -216,6 +220,7 @@ class ReadModel:
             "kind": "?x skos:inScheme pg:KindScheme",
             "status": "?x skos:inScheme pg:StatusScheme",
             "commitment": "?x a pg:Commitment",
+            "platform": "?x a pg:Platform",
         }
         rows = self._select(f"SELECT DISTINCT ?x WHERE {{ {patterns[kind]} }}").rows
         return sorted(s for s in (slug_of(r[0]) for r in rows) if s)
@@ -291,7 +296,8 @@ class ReadModel:
         bindings: dict[str, Term] = {}
         clauses: list[str] = []
         for name, value in values.items():
-            bindings[name] = URIRef(ID[f"{name}/{value}"])
+            kind = "document" if name == "platform" else name  # a platform is its document
+            bindings[name] = URIRef(ID[f"{kind}/{value}"])
             # A join, not FILTER EXISTS: Virtuoso finds nothing for a property path
             # inside FILTER EXISTS.
             clauses.append(self._pattern(name, flt))
@@ -334,9 +340,10 @@ class ReadModel:
             return cached
         query = """
 SELECT ?c ?title_sv ?title_en ?quote ?start ?end ?section ?spos ?strength ?kind ?change
-       ?testable ?deadline ?period ?amount ?status
+       ?testable ?deadline ?period ?amount ?status ?platform
 WHERE {
   ?c a pg:Commitment ; pg:inSection ?section ; pg:strength ?strength ; pg:kind ?kind ;
+     prov:wasDerivedFrom ?platform ;
      pg:changeType ?change ; pg:testable ?testable ; pg:status ?status ;
      oa:hasSelector/oa:start ?start ; oa:hasSelector/oa:end ?end ;
      oa:hasSelector/oa:exact ?quote .
@@ -357,7 +364,7 @@ WHERE {
         return items
 
     def commitment(self, slug: str) -> Commitment:
-        if not SLUG.match(slug):
+        if not LOCAL_NAME.match(slug):
             raise UnknownResource("commitment", slug)
         for c in self.commitments(CommitmentFilter()):
             if c.id == slug:
@@ -383,6 +390,7 @@ WHERE {
             period=_str(row.get("period")),
             amount_sek=None if amount is None else float(str(amount)),
             status=slug_of(row["status"]) or "",
+            platform=slug_of(row["platform"]) or "",
         )
 
     def _attach_links(self, items: list[Commitment]) -> None:
@@ -467,13 +475,14 @@ WHERE {
 
     # --- actors, areas, themes, sections --------------------------------------------
 
-    def resources(self, kind: str) -> list[dict[str, Any]]:
-        """A list of actors, areas, themes or sections, with their commitment counts:
-        sections in the platform's order, the others by their Swedish label in Swedish
-        alphabetical order (Ä after Z, not with A)."""
-        counts = self.counts(kind)
+    def resources(self, kind: str, platform: str | None = None) -> list[dict[str, Any]]:
+        """A list of actors, areas, themes or sections, with their commitment counts (of
+        one platform's commitments with ``platform``; its own sections only): sections in
+        the platform's order, the others by their Swedish label in Swedish alphabetical
+        order (Ä after Z, not with A)."""
+        counts = self.counts(kind, platform)
         out = []
-        for row in self._resource_rows(kind, None):
+        for row in self._resource_rows(kind, None, platform):
             item = self._resource_summary(kind, row)
             item.update(counts.get(item["id"], _zero_counts(kind)))
             out.append(item)
@@ -500,7 +509,7 @@ WHERE {
                     todo.extend(parents.get(above, ()))
         return found
 
-    def counts(self, kind: str) -> dict[str, dict[str, int]]:
+    def counts(self, kind: str, platform: str | None = None) -> dict[str, dict[str, int]]:
         """For each actor, area, theme or section: the commitments that name it
         (``commitments_count``), that name it or one of its parts
         (``commitments_including_parts``: sub-organisations, places within, narrower
@@ -508,7 +517,7 @@ WHERE {
         they refer back to (``commitments_including_inherited``: what the filter finds)."""
         up = self._ancestors(kind)
         out: dict[str, dict[str, int]] = defaultdict(lambda: _zero_counts(kind))
-        for c in self.commitments():
+        for c in self.commitments(CommitmentFilter(platform=platform)):
             direct, inherited = _links_of(c, kind)
             with_parts = set(direct) | {a for d in direct for a in up.get(d, ())}
             for x in set(direct):
@@ -524,7 +533,7 @@ WHERE {
 
     def resource(self, kind: str, slug: str) -> dict[str, Any]:
         """One resource with the commitments linked to it or to one of its parts."""
-        if not SLUG.match(slug):
+        if not LOCAL_NAME.match(slug):
             raise UnknownResource(kind, slug)
         iri = URIRef(ID[f"{kind}/{slug}"])
         rows = self._resource_rows(kind, iri)
@@ -553,7 +562,9 @@ WHERE {
         rows = self._select(f"SELECT DISTINCT ?part WHERE {{ ?part {path} ?x }}", {"x": iri}).rows
         return {slug_of(r[0]) or "" for r in rows} | {str(iri).rsplit("/", 1)[-1]}
 
-    def _resource_rows(self, kind: str, iri: URIRef | None) -> list[dict[str, Term]]:
+    def _resource_rows(
+        self, kind: str, iri: URIRef | None, platform: str | None = None
+    ) -> list[dict[str, Term]]:
         member = {
             "actor": "?x a pg:Actor . OPTIONAL { ?x a ?type . ?type rdfs:subClassOf pg:Actor }"
             " OPTIONAL { ?x org:subOrganizationOf ?parent }",
@@ -563,6 +574,13 @@ WHERE {
             "section": "?x a pg:Section ; pg:position ?order .",
         }[kind]
         label = "dcterms:title" if kind == "section" else "skos:prefLabel"
+        bindings: dict[str, Term] = {"x": iri} if iri is not None else {}
+        within = ""
+        if platform is not None:
+            bindings["pf"] = URIRef(ID[f"document/{platform}"])
+            within = "?c prov:wasDerivedFrom ?pf ."
+            if kind == "section":
+                member += " ?x dcterms:isPartOf ?pf ."
         link = {
             "actor": "?c ?role ?x . ?role rdfs:subPropertyOf pg:namesActor .",
             "area": "?c pg:concernsArea ?x .",
@@ -576,9 +594,8 @@ WHERE {{
   {member}
   OPTIONAL {{ ?x {label} ?sv FILTER (lang(?sv) = "sv") }}
   OPTIONAL {{ ?x {label} ?en FILTER (lang(?en) = "en") }}
-  OPTIONAL {{ ?c a pg:Commitment . {link} }}
+  OPTIONAL {{ ?c a pg:Commitment . {link} {within} }}
 }} GROUP BY ?x ORDER BY ?pos ?x"""
-        bindings: dict[str, Term] = {"x": iri} if iri is not None else {}
         return list(self._select(query, bindings).dicts())
 
     @staticmethod
@@ -629,10 +646,75 @@ WHERE {{
         out.sort(key=lambda x: (x["position"], x["id"]))
         return out
 
+    # --- platforms ---------------------------------------------------------------
+
+    def platforms(self) -> list[dict[str, Any]]:
+        """Every platform the graph holds: title, term, municipality, kind, parties and
+        counts; the first platform (Örebro 2022–2026) first, then by term and slug."""
+        rows = self._select(
+            """
+SELECT ?p (SAMPLE(?sv) AS ?title_sv) (SAMPLE(?en) AS ?title_en) (SAMPLE(?begin) AS ?b)
+       (SAMPLE(?finish) AS ?e) (SAMPLE(?place) AS ?where) (SAMPLE(?place_sv) AS ?where_sv)
+       (SAMPLE(?pkind) AS ?k) (SAMPLE(?code) AS ?mcode) (SAMPLE(?coal) AS ?coalition)
+       (GROUP_CONCAT(DISTINCT STR(?party); SEPARATOR=" ") AS ?parties)
+WHERE {
+  ?p a pg:Platform ; dcterms:temporal ?term ; dcterms:spatial ?place ; dcterms:creator ?party .
+  ?term time:hasBeginning/time:inXSDgYear ?begin ; time:hasEnd/time:inXSDgYear ?finish .
+  OPTIONAL { ?p dcterms:title ?sv FILTER (lang(?sv) = "sv") }
+  OPTIONAL { ?p dcterms:title ?en FILTER (lang(?en) = "en") }
+  OPTIONAL { ?place skos:prefLabel ?place_sv FILTER (lang(?place_sv) = "sv") }
+  OPTIONAL { ?p pg:platformKind ?pkind }
+  OPTIONAL { ?p pg:municipalityCode ?code }
+  OPTIONAL { ?place pg:municipalityCode ?code }
+  OPTIONAL { ?p prov:wasAttributedTo ?coal }
+} GROUP BY ?p"""
+        ).dicts()
+        counts = self._select(
+            """
+SELECT ?p (COUNT(DISTINCT ?c) AS ?commitments) (COUNT(DISTINCT ?x) AS ?contexts)
+WHERE { ?p a pg:Platform .
+  OPTIONAL { { ?c a pg:Commitment ; prov:wasDerivedFrom ?p }
+             UNION { ?x a pg:ContextStatement ; prov:wasDerivedFrom ?p } } }
+GROUP BY ?p"""
+        ).dicts()
+        by = {str(r["p"]): r for r in counts}
+        out: list[dict[str, Any]] = []
+        for r in rows:
+            slug = slug_of(r["p"]) or ""
+            n = by.get(str(r["p"]), {})
+            out.append(
+                {
+                    "id": slug,
+                    "iri": str(r["p"]),
+                    "title": {"sv": _str(r.get("title_sv")), "en": _str(r.get("title_en"))},
+                    "kind": _str(r.get("k")) or "coalition-platform",
+                    "term": {"start": int(str(r["b"])), "end": int(str(r["e"]))},
+                    "municipality": {
+                        "area": slug_of(r["where"]),
+                        "label": _str(r.get("where_sv")),
+                        "code": _str(r.get("mcode")),
+                    },
+                    "coalition": slug_of(r.get("coalition")),
+                    "parties": sorted(slug_of(p) or "" for p in str(r["parties"]).split()),
+                    "commitments": int(str(n.get("commitments", 0))),
+                    "context_statements": int(str(n.get("contexts", 0))),
+                }
+            )
+        first = "orebro-2022-2026"
+        return sorted(out, key=lambda p: (p["id"] != first, p["term"]["start"], p["id"]))
+
+    def platform(self, slug: str) -> dict[str, Any]:
+        for p in self.platforms():
+            if p["id"] == slug:
+                sections = self.resources("section", slug)
+                return {**p, "sections": [s["id"] for s in sections]}
+        raise UnknownResource("platform", slug)
+
     # --- counts ------------------------------------------------------------------
 
-    def stats(self) -> dict[str, Any]:
-        items = self.commitments()
+    def stats(self, platform: str | None = None) -> dict[str, Any]:
+        """Counts of all the commitments, or of one platform's."""
+        items = self.commitments(CommitmentFilter(platform=platform))
         by: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for c in items:
             by["strength"][c.strength] += 1
@@ -650,15 +732,25 @@ WHERE {{
             k: {
                 x: n["commitments_including_parts"]
                 for x, n in sorted(
-                    self.counts(k).items(),
+                    self.counts(k, platform).items(),
                     key=lambda kv: (-kv[1]["commitments_including_parts"], kv[0]),
                 )
                 if n["commitments_including_parts"]
             }
             for k in ("actor", "area", "theme")
         }
-        contexts = self._select("SELECT (COUNT(?s) AS ?n) WHERE { ?s a pg:ContextStatement }")
-        sentences = self._select("SELECT (COUNT(?s) AS ?n) WHERE { ?s a pg:Sentence }")
+        of: dict[str, Term] = {}
+        context_of = sentence_of = ""
+        if platform is not None:
+            of = {"pf": URIRef(ID[f"document/{platform}"])}
+            context_of = "?s prov:wasDerivedFrom ?pf ."
+            sentence_of = "?s pg:inSection/dcterms:isPartOf ?pf ."
+        contexts = self._select(
+            f"SELECT (COUNT(?s) AS ?n) WHERE {{ ?s a pg:ContextStatement . {context_of} }}", of
+        )
+        sentences = self._select(
+            f"SELECT (COUNT(?s) AS ?n) WHERE {{ ?s a pg:Sentence . {sentence_of} }}", of
+        )
         return {
             "commitments": len(items),
             "context_statements": int(str(contexts.rows[0][0])),
@@ -708,19 +800,24 @@ def sort_commitments(items: Iterable[Commitment], sort: str) -> list[Commitment]
     desc = sort.startswith("-")
     key = sort.lstrip("-")
     strength_order = {"binding": 0, "intent": 1, "process": 2, "aspirational": 3}
+
+    # The order of the text is within a platform: Örebro 2022–2026's first, then the others.
+    def at(c: Commitment) -> tuple[bool, str, int]:
+        return (c.platform != "orebro-2022-2026", c.platform, c.position)
+
     value: dict[str, Callable[[Commitment], Any]] = {
-        "position": lambda c: c.position,
+        "position": lambda c: at(c),
         "deadline": lambda c: _deadline_key(c.deadline),
         "title": lambda c: swedish_key(c.title.get("sv")),
-        "section": lambda c: c.position,
+        "section": lambda c: at(c),
         "strength": lambda c: strength_order.get(c.strength, 9),
         "status": lambda c: c.status or None,
     }
     every = list(items)
     having = [c for c in every if value[key](c) is not None]
-    missing = sorted((c for c in every if value[key](c) is None), key=lambda c: c.position)
-    # Ties keep the platform's order in both directions.
-    having.sort(key=lambda c: c.position)
+    missing = sorted((c for c in every if value[key](c) is None), key=at)
+    # Ties keep the platforms' order in both directions.
+    having.sort(key=at)
     having.sort(key=value[key], reverse=desc)
     return having + missing
 

@@ -10,7 +10,8 @@ A header is a block of comment lines at the top of the file::
 A parameter line is ``name | type | default-or-required | description``. Types:
 ``string``, ``integer``, ``boolean``, ``date``, ``year``, and the resource kinds
 ``actor``, ``area``, ``theme``, ``section``, ``commitment``, ``status``, ``strength``,
-``kind``, whose value is a slug bound as the resource's IRI. Values are bound to the
+``kind``, ``platform``, whose value is a slug bound as the resource's IRI (a platform's:
+its document, ``id/document/{slug}``). Values are bound to the
 query variable of the same name, never pasted into the text.
 """
 
@@ -27,7 +28,7 @@ from rdflib.namespace import XSD
 
 from platform_graph.errors import PlatformGraphError
 from platform_graph.store import Term
-from platform_graph.vocab.identifiers import SLUG
+from platform_graph.vocab.identifiers import LOCAL_NAME
 from platform_graph.vocab.namespaces import ID
 
 __all__ = [
@@ -39,8 +40,10 @@ __all__ = [
 ]
 
 RESOURCE_KINDS = frozenset(
-    {"actor", "area", "theme", "section", "commitment", "status", "strength", "kind"}
+    {"actor", "area", "theme", "section", "commitment", "status", "strength", "kind", "platform"}
 )
+# The kind of resource whose IRI a parameter of each type names: a platform is its document.
+_IRI_KIND = {"platform": "document"}
 SCALAR_TYPES = frozenset({"string", "integer", "boolean", "date", "year"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -67,13 +70,13 @@ class Parameter:
     def bind(self, raw: str) -> Term:
         """Turn a request value into the RDF term bound to ``?name``."""
         if self.type in RESOURCE_KINDS:
-            if not SLUG.match(raw):
+            if not LOCAL_NAME.match(raw):
                 raise ParameterError(
                     self.name,
                     f"expected a {self.type} slug such as 'vivalla'",
                     f"väntade ett id (slug) för {self.type}, t.ex. 'vivalla'",
                 )
-            return URIRef(ID[f"{self.type}/{raw}"])
+            return URIRef(ID[f"{_IRI_KIND.get(self.type, self.type)}/{raw}"])
         if self.type == "integer":
             if not re.fullmatch(r"-?\d+", raw):
                 raise ParameterError(self.name, "expected an integer", "väntade ett heltal")

@@ -27,6 +27,7 @@ from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import load_shapes
 from platform_graph.vocab.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, THEMES_GRAPH
 from platform_graph.web.site import Site
+from platform_graph.write.drafts import DraftReview, Ledger
 from platform_graph.write.proposals import Proposals
 from platform_graph.write.sessions import Sessions
 from platform_graph.write.tokens import TokenRegistry
@@ -55,6 +56,8 @@ class Service:
     sessions: Sessions
     proposals: Proposals
     uploads: Uploads
+    drafts: DraftReview
+    """The review of drafts (issue 16): proposed statements and continuity links."""
 
     def close(self) -> None:
         self.workbench.close()
@@ -173,4 +176,5 @@ def start(
         sessions=Sessions(workbench, tokens, settings.session_hours),
         proposals=proposals,
         uploads=Uploads(workbench),
+        drafts=DraftReview(the_store, settings.paths, Ledger(settings.review_path)),
     )

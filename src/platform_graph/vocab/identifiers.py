@@ -9,14 +9,23 @@ from rdflib.term import Node
 
 from platform_graph.vocab.namespaces import ID
 
-__all__ = ["SLUG", "is_slug", "slug_of", "slugify"]
+__all__ = ["LOCAL_NAME", "SLUG", "is_local_name", "is_slug", "slug_of", "slugify"]
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 """A slug: lower-case ASCII letters and digits, in words joined by single hyphens."""
 
 
+LOCAL_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:--[a-z0-9]+(?:-[a-z0-9]+)*)?$")
+"""The last segment of a resource's IRI: a slug, or (for a platform after the first) the
+platform's slug and the resource's joined by a double hyphen (build.platforms)."""
+
+
 def is_slug(text: str) -> bool:
     return SLUG.match(text) is not None
+
+
+def is_local_name(text: str) -> bool:
+    return LOCAL_NAME.match(text) is not None
 
 
 def slugify(text: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from rdflib import Literal as RDFLiteral
 from rdflib import URIRef
 
-from platform_graph.build.graph import DOCUMENT
+from platform_graph.build.platforms import ORIGINAL
 from platform_graph.read.model import (
     Commitment,
     CommitmentFilter,
@@ -26,7 +26,7 @@ from platform_graph.read.model import (
 )
 from platform_graph.read.named_queries import RESOURCE_KINDS, NamedQuery
 from platform_graph.store import SelectResult, Term
-from platform_graph.vocab.identifiers import SLUG, slug_of
+from platform_graph.vocab.identifiers import LOCAL_NAME, slug_of
 from platform_graph.vocab.namespaces import ID, PG, PREFIXES, sparql_prefixes
 
 __all__ = [
@@ -243,23 +243,38 @@ class Pages:
     the text) between pages; the caller must forget them when the data changes.
     """
 
-    def __init__(self, read_model: ReadModel, memo: Memo | None = None) -> None:
+    def __init__(
+        self, read_model: ReadModel, memo: Memo | None = None, platform: str = ORIGINAL
+    ) -> None:
         self.rm = read_model
         self.store = read_model.store
-        self.memo = memo or _no_memo
+        self.slug = platform
+        self.document = URIRef(ID[f"document/{platform}"])
+        kept = memo or _no_memo
+        # What is kept is kept per platform.
+        self.memo: Memo = lambda name, compute: kept(f"{platform}/{name}", compute)
 
     def commitments(self) -> list[Commitment]:
-        """Every commitment, in the order of the text (the read model's, kept by memo)."""
-        items: list[Commitment] = self.memo("commitments", self.rm.commitments)
+        """The platform's commitments, in the order of the text (kept by memo)."""
+        items: list[Commitment] = self.memo(
+            "commitments", lambda: self.rm.commitments(CommitmentFilter(platform=self.slug))
+        )
         return items
 
     def stats(self) -> dict[str, Any]:
-        counts: dict[str, Any] = self.memo("stats", self.rm.stats)
+        counts: dict[str, Any] = self.memo("stats", lambda: self.rm.stats(self.slug))
         return counts
 
     def sections(self) -> list[dict[str, Any]]:
-        """The sections in the order of the text (the read model's, kept by memo)."""
-        items: list[dict[str, Any]] = self.memo("sections", lambda: self.rm.resources("section"))
+        """The platform's sections in the order of the text (kept by memo)."""
+        items: list[dict[str, Any]] = self.memo(
+            "sections", lambda: self.rm.resources("section", self.slug)
+        )
+        return items
+
+    def platforms(self) -> list[dict[str, Any]]:
+        """Every platform of the graph, for the picker."""
+        items: list[dict[str, Any]] = self.memo("platforms", self.rm.platforms)
         return items
 
     def commitment(self, slug: str) -> Commitment:
@@ -305,16 +320,17 @@ class Pages:
         rows = self._select(
             """SELECT ?coalition ?term ?begin ?end
                    (GROUP_CONCAT(DISTINCT STR(?party); SEPARATOR=" ") AS ?parties)
-            WHERE { ?doc pg:coalition ?coalition ; dcterms:temporal ?term .
+            WHERE { ?doc prov:wasAttributedTo ?coalition ; dcterms:temporal ?term .
                     OPTIONAL { ?doc dcterms:creator ?party }
                     OPTIONAL { ?term time:hasBeginning/time:inXSDgYear ?begin }
                     OPTIONAL { ?term time:hasEnd/time:inXSDgYear ?end } }
             GROUP BY ?coalition ?term ?begin ?end""",
-            {"doc": URIRef(str(DOCUMENT))},
+            {"doc": self.document},
         ).dicts()
         row = next(iter(rows))
         return {
-            "iri": str(DOCUMENT),
+            "iri": str(self.document),
+            "id": self.slug,
             "coalition": str(row["coalition"]),
             "parties": sorted(str(row.get("parties", "")).split()),
             "term": str(row["term"]),
@@ -327,9 +343,7 @@ class Pages:
         return text
 
     def _full_text(self) -> str:
-        rows = self._select(
-            "SELECT ?t WHERE { ?doc pg:fullText ?t }", {"doc": URIRef(str(DOCUMENT))}
-        ).rows
+        rows = self._select("SELECT ?t WHERE { ?doc pg:fullText ?t }", {"doc": self.document}).rows
         return str(rows[0][0]) if rows else ""
 
     # --- statements ---------------------------------------------------------------------
@@ -342,12 +356,14 @@ class Pages:
         rows = self._select(
             """SELECT ?s ?quote ?start ?end ?section ?sentence ?title_sv ?title_en ?note WHERE {
               ?s a pg:ContextStatement ; pg:inSection ?section ; pg:inSentence ?sentence ;
+                 prov:wasDerivedFrom ?doc ;
                  oa:hasSelector/oa:start ?start ; oa:hasSelector/oa:end ?end ;
                  oa:hasSelector/oa:exact ?quote .
               OPTIONAL { ?s dcterms:title ?title_sv FILTER (lang(?title_sv) = "sv") }
               OPTIONAL { ?s dcterms:title ?title_en FILTER (lang(?title_en) = "en") }
               OPTIONAL { ?s skos:editorialNote ?note }
-            } ORDER BY ?start"""
+            } ORDER BY ?start""",
+            {"doc": self.document},
         ).dicts()
         found: dict[str, ContextStatement] = {}
         for r in rows:
@@ -384,7 +400,7 @@ class Pages:
         return sorted(found.values(), key=lambda c: c.span["start"])
 
     def context_statement(self, slug: str) -> ContextStatement:
-        if SLUG.match(slug):
+        if LOCAL_NAME.match(slug):
             for c in self.context_statements():
                 if c.id == slug:
                     return c

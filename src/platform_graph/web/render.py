@@ -15,6 +15,7 @@ from rdflib import Literal, URIRef
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from platform_graph.build.platforms import ORIGINAL
 from platform_graph.read.collation import label_key
 from platform_graph.read.model import UnknownResource
 from platform_graph.store import Term
@@ -177,8 +178,16 @@ def _respond(
 # --- home -------------------------------------------------------------------------------
 
 
+def _platform_pages(request: Request, site: Site) -> Pages:
+    """The pages of the platform ?platform= names (Örebro 2022–2026's by default)."""
+    slug = request.query_params.get("platform") or ORIGINAL
+    if not site.known_platform(slug):
+        raise UnknownResource("platform", slug)
+    return site.pages(slug)
+
+
 def home_page(request: Request, site: Site) -> HTMLResponse:
-    pages = site.pages()
+    pages = _platform_pages(request, site)
     view = _view(request, pages)
     stats = pages.stats()
     by: dict[str, dict[str, int]] = stats["by"]
@@ -203,6 +212,7 @@ def home_page(request: Request, site: Site) -> HTMLResponse:
         view,
         "home.html",
         platform=pages.platform(),
+        platforms=pages.platforms(),
         stats=stats,
         sections=len(pages.sections()),
         charts=charts,
@@ -213,12 +223,13 @@ def home_page(request: Request, site: Site) -> HTMLResponse:
 
 
 def platform_page(request: Request, site: Site) -> HTMLResponse:
-    pages = site.pages()
+    pages = _platform_pages(request, site)
     view = _view(request, pages)
     return _respond(
         view,
         "platform.html",
         platform=pages.platform(),
+        platforms=pages.platforms(),
         sections=pages.sections_text(),
         strengths=pages.scale("strength"),
     )
@@ -233,8 +244,9 @@ def search_page(request: Request, site: Site) -> HTMLResponse:
 
 
 def browse_page(request: Request, site: Site, kind: str | None) -> HTMLResponse:
-    """/browse: the kinds of resources; /browse/{kinds}: every resource of one kind."""
-    pages = site.pages()
+    """/browse: the kinds of resources; /browse/{kinds}: every resource of one kind (the
+    commitments and sections of one platform)."""
+    pages = _platform_pages(request, site)
     view = _view(request, pages)
     rm = site.read_model
     if kind is None:
@@ -258,9 +270,9 @@ def browse_page(request: Request, site: Site, kind: str | None) -> HTMLResponse:
 
 def resource_page(request: Request, site: Site, path: str) -> HTMLResponse:
     """The page of one of the graph's resources, for /id/{path} asked for as HTML."""
-    pages = site.pages()
-    view = _view(request, pages)
     kind, _, slug = path.partition("/")
+    pages = site.pages(site.platform_of(slug))
+    view = _view(request, pages)
     iri = str(ID[path])
     description = pages.describe(iri)
     common: dict[str, Any] = {

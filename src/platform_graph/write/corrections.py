@@ -23,7 +23,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 from platform_graph.store import Quad, Store, Term, nquad_line
-from platform_graph.vocab.identifiers import SLUG, slug_of
+from platform_graph.vocab.identifiers import LOCAL_NAME, SLUG, slug_of
 from platform_graph.vocab.namespaces import DATA_GRAPH, ID, PG, THEME
 from platform_graph.vocab.scales import (
     CHANGES,
@@ -142,7 +142,7 @@ class FieldChange:
 
 def statement_node(store: Store, slug: str) -> URIRef | None:
     """The statement with this id, commitment or context; None if there is none."""
-    if not SLUG.match(slug):
+    if not LOCAL_NAME.match(slug):
         return None
     for kind in ("commitment", "context"):
         node = URIRef(ID[f"{kind}/{slug}"])
@@ -196,7 +196,9 @@ def differences(before: Coding, after: Coding) -> list[FieldChange]:
 
 
 def _known(store: Store, kind: str, slug: str) -> bool:
-    return bool(SLUG.match(slug)) and bool(store.quads(URIRef(ID[f"{kind}/{slug}"]), RDF.type))
+    return bool(LOCAL_NAME.match(slug)) and bool(
+        store.quads(URIRef(ID[f"{kind}/{slug}"]), RDF.type)
+    )
 
 
 def check_coding(store: Store, coding: Coding) -> list[FieldError]:

@@ -26,7 +26,7 @@ from rdflib.namespace import RDF, SKOS
 
 from platform_graph.store import Store
 from platform_graph.validation.shacl import Result
-from platform_graph.vocab.identifiers import SLUG
+from platform_graph.vocab.identifiers import LOCAL_NAME
 from platform_graph.vocab.namespaces import ID, PG
 from platform_graph.vocab.scales import STATUSES
 from platform_graph.write.assessment_rules import (
@@ -231,7 +231,7 @@ def _read_commitment(cell: Cell, known: set[str]) -> tuple[str, URIRef | None, R
         )
     prefix = str(ID["commitment/"])
     slug = text[len(prefix) :] if text.startswith(prefix) else text
-    if not SLUG.match(slug) or slug not in known:
+    if not LOCAL_NAME.match(slug) or slug not in known:
         return (
             text,
             None,

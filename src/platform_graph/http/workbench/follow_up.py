@@ -20,7 +20,7 @@ from platform_graph.http.workbench.session import SessionDep, check_post
 from platform_graph.http.writing import submit
 from platform_graph.service.parts import Service
 from platform_graph.store import Quad
-from platform_graph.vocab.identifiers import SLUG
+from platform_graph.vocab.identifiers import LOCAL_NAME
 from platform_graph.vocab.namespaces import ID, PG
 from platform_graph.vocab.scales import STATUSES
 from platform_graph.write.assessment_rules import (
@@ -43,7 +43,7 @@ router = APIRouter(include_in_schema=False)
 
 def _commitment(state: Service, slug: str) -> URIRef | None:
     node = URIRef(ID[f"commitment/{slug}"])
-    if not SLUG.match(slug) or not state.store.quads(node, None, PG.Commitment):
+    if not LOCAL_NAME.match(slug) or not state.store.quads(node, None, PG.Commitment):
         return None
     return node
 
