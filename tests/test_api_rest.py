@@ -305,6 +305,7 @@ def parse_rdf(text: str, fmt: str) -> Graph:
 COLUMNS = [
     "id",
     "iri",
+    "platform",
     "title_sv",
     "title_en",
     "quote",

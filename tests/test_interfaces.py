@@ -162,7 +162,7 @@ def test_xlsx_of_lists_and_named_queries(http: Client) -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:4] == ("id", "iri", "title_sv", "title_en")
+    assert rows[0][:5] == ("id", "iri", "platform", "title_sv", "title_en")
     assert len(rows) - 1 == len(items(http))
     r = http.get("/api/queries/area-commitments", params={"area": "vivalla", "format": "xlsx"})
     assert r.status_code == 200

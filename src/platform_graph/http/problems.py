@@ -71,7 +71,9 @@ def bilingual(
     if not errors:
         return [{"message": {"sv": sv or _general_sv(status), "en": detail}}]
     out: list[dict[str, Any]] = []
-    for entry in errors:
+    for item in errors:
+        # A bare string is an entry's message (English): never a 500 for its shape.
+        entry = item if isinstance(item, dict) else {"message": str(item)}
         message = entry.get("message")
         if isinstance(message, dict) and message.get("sv") and message.get("en"):
             out.append(entry)

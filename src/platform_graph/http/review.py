@@ -118,7 +118,11 @@ class RejectLinksIn(BaseModel):
 
 def _problem(exc: ReviewError) -> ProblemError:
     titles = {404: "Not found", 409: "Already decided", 422: "Invalid review"}
-    extra: dict[str, Any] = {"errors": exc.problems} if exc.problems else {}
+    extra: dict[str, Any] = (
+        {"errors": [{"message": {"sv": f"Kurationens regler: {p}", "en": p}} for p in exc.problems]}
+        if exc.problems
+        else {}
+    )
     return ProblemError(exc.status, titles.get(exc.status, "Review"), str(exc), **extra)
 
 
