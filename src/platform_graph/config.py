@@ -138,6 +138,16 @@ class Settings(BaseSettings):
     query_workers_max: int = Field(
         4, ge=1, description="Most query workers while slow queries keep the others busy."
     )
+    query_copy_max_quads: int = Field(
+        500_000,
+        ge=0,
+        description=(
+            "Up to this many quads each query worker holds its own copy of the data in "
+            "memory (the fastest to query); above it, on the embedded store, the workers "
+            "read snapshots of the store on disk (one copy for all, a start in "
+            "milliseconds). 0: always snapshots."
+        ),
+    )
     max_rows: int = Field(
         100_000, ge=1, description="Most result rows (or triples) /sparql returns."
     )
