@@ -29,6 +29,7 @@ from platform_graph.http import (
     tokens,
     update,
 )
+from platform_graph.http.lanes import Lanes
 from platform_graph.http.middleware import BodyLimit, DatasetETag, RequestScope, SecurityHeaders
 from platform_graph.http.problems import install_handlers
 from platform_graph.read.named_queries import load_queries
@@ -116,6 +117,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     install_handlers(app)
     auth.install_handlers(app)
 
+    # Innermost: the most frequent reads skip the router (inside every middleware below).
+    app.add_middleware(Lanes)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, timeout=settings.body_timeout)
     app.add_middleware(
         DatasetETag, prefixes=_VERSIONED, etag=_dataset_etag, excluded=("/api/tokens",)

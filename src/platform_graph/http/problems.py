@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from platform_graph.config import Settings
 from platform_graph.store import (
     ChangeTooLarge,
     PoolClosed,
@@ -20,7 +21,7 @@ from platform_graph.store import (
 )
 from platform_graph.write.writer import Forbidden, RevertBlocked
 
-__all__ = ["ProblemError", "install_handlers", "problem"]
+__all__ = ["ProblemError", "install_handlers", "problem", "store_problem"]
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,35 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
-def install_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ProblemError)
-    async def _problem(_: Request, exc: ProblemError) -> JSONResponse:
+def store_problem(exc: BaseException, settings: Settings | None) -> JSONResponse | None:
+    """The problem document for a refused request or a store that could not answer it;
+    None for any other error. (The app's handlers and the short lanes both use it.)"""
+    if isinstance(exc, ProblemError):
         return problem(exc.status, exc.title, exc.detail, **exc.extra)
+    settings = settings or Settings()
+    if isinstance(exc, StoreTimeout):
+        # A read that ran past the time limit (its query worker was stopped): the same
+        # answer everywhere, /sparql, the REST API, a named query or a page.
+        return problem(503, "Query timeout", str(exc), timeout_seconds=settings.query_timeout)
+    if isinstance(exc, ServerBusy):
+        response = problem(503, "Server busy", str(exc), retry_after_seconds=exc.retry_after)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if isinstance(exc, QueryStopped):
+        return problem(503, "Query stopped", str(exc), memory_limit_mb=settings.query_memory_mb)
+    if isinstance(exc, StoreUnavailable):
+        log.error("the store is unavailable: %s", exc)
+        response = problem(503, "Store unavailable", "the store cannot be reached; try again later")
+        response.headers["Retry-After"] = "10"
+        return response
+    if isinstance(exc, PoolClosed):
+        response = problem(503, "Service unavailable", str(exc))
+        response.headers["Retry-After"] = "5"
+        return response
+    return None
 
+
+def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -76,37 +101,21 @@ def install_handlers(app: FastAPI) -> None:
             response.headers.update(exc.headers)
         return response
 
-    async def _timeout(request: Request, exc: Exception) -> JSONResponse:
-        # A read of the REST API, a named query or a page that ran past the time limit
-        # (its query worker was stopped): the same answer /sparql gives.
-        seconds = request.app.state.platform.settings.query_timeout
-        return problem(503, "Query timeout", str(exc), timeout_seconds=seconds)
-
-    app.add_exception_handler(StoreTimeout, _timeout)
-
-    @app.exception_handler(ServerBusy)
-    async def _busy(_: Request, exc: ServerBusy) -> JSONResponse:
-        response = problem(503, "Server busy", str(exc), retry_after_seconds=exc.retry_after)
-        response.headers["Retry-After"] = str(exc.retry_after)
+    async def _store(request: Request, exc: Exception) -> JSONResponse:
+        service = getattr(request.app.state, "platform", None)
+        response = store_problem(exc, None if service is None else service.settings)
+        assert response is not None
         return response
 
-    @app.exception_handler(QueryStopped)
-    async def _stopped(request: Request, exc: QueryStopped) -> JSONResponse:
-        settings = request.app.state.platform.settings
-        return problem(503, "Query stopped", str(exc), memory_limit_mb=settings.query_memory_mb)
-
-    @app.exception_handler(StoreUnavailable)
-    async def _unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
-        log.error("the store is unavailable: %s", exc)
-        response = problem(503, "Store unavailable", "the store cannot be reached; try again later")
-        response.headers["Retry-After"] = "10"
-        return response
-
-    @app.exception_handler(PoolClosed)
-    async def _closing(_: Request, exc: PoolClosed) -> JSONResponse:
-        response = problem(503, "Service unavailable", str(exc))
-        response.headers["Retry-After"] = "5"
-        return response
+    for kind in (
+        ProblemError,
+        StoreTimeout,
+        ServerBusy,
+        QueryStopped,
+        StoreUnavailable,
+        PoolClosed,
+    ):
+        app.add_exception_handler(kind, _store)
 
     @app.exception_handler(ChangeTooLarge)
     async def _too_large(request: Request, exc: ChangeTooLarge) -> JSONResponse:

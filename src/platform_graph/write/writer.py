@@ -160,6 +160,13 @@ class Writer:
         self.policy = policy or WritePolicy()
         self.lock = threading.Lock()
         self._listeners: list[Listener] = []
+        # The dataset's ETag, kept between changes where only this writer changes the
+        # store (the embedded store is locked to one process): every read asked the
+        # store for it, two lookups a request. ``_applied`` counts the changes, so that
+        # a reader never keeps a value read before a change that landed meanwhile.
+        self._etag: str | None = None
+        self._applied = 0
+        self._etag_lock = threading.Lock()
 
     def on_commit(self, listener: Listener) -> None:
         """Call ``listener(removed, added)`` after every applied change (log included)."""
@@ -177,7 +184,22 @@ class Writer:
         return int(str(seq[0][2])), change
 
     def etag(self) -> str:
-        return f'"{self.head()[0]}"'
+        cached = self._etag
+        if cached is not None:
+            return cached
+        applied = self._applied
+        value = f'"{self.head()[0]}"'
+        if not self.store.capabilities.shared:
+            with self._etag_lock:
+                if self._applied == applied:
+                    self._etag = value
+        return value
+
+    def _keep_etag(self, etag: str) -> None:
+        """A change was applied (under the writer's lock): ``etag`` is the dataset's now."""
+        with self._etag_lock:
+            self._applied += 1
+            self._etag = None if self.store.capabilities.shared else etag
 
     # --- writing -------------------------------------------------------------------
 
@@ -261,6 +283,7 @@ class Writer:
             )
             all_removed, all_added = [*removed, *record_remove], [*added, *record_add]
             self.store.apply(all_removed, all_added)
+            self._keep_etag(f'"{seq}"')
             for listener in self._listeners:
                 listener(all_removed, all_added)
             return Outcome(
