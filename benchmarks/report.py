@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import statistics
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -459,6 +460,7 @@ def _run_section(results: dict[str, Any], plots: list[str]) -> str:
     parts.append(_table(["goal", "measured in this run", ""], rows, "llc"))
     parts.append("")
     parts.append(_explain(results))
+    parts.append(head_to_head_section(results.get("head_to_head")))
 
     # Data.
     parts.append("### The data\n")
@@ -1112,6 +1114,70 @@ answer is written out in full (SPARQL JSON, or Turtle for the pages).
 **Writes**: validated one-commitment changes (a new assessment) at every size, over HTTP
 and in process, next to a full pyshacl validation of the same graph.
 """
+
+
+H2H_KINDS = {
+    "lookup": "SPARQL lookups",
+    "group": "GROUP BY counts",
+    "join": "joins",
+    "text": "text filters",
+    "named": "named queries",
+    "ld": "Linked Data pages",
+}
+
+
+def head_to_head_section(h2h: dict[str, Any] | None) -> str:
+    """The real platform, the service and Virtuoso alternated (``benchmarks/head_to_head``):
+    per request the medians and their ratio, per kind of request a line: met or missed."""
+    title = "### At the platform's size: the service beside Virtuoso, alternated\n"
+    if not h2h:
+        return title + "\nNot measured in this run (it needs both the service and Virtuoso).\n"
+    if "unavailable" in h2h:
+        return title + f"\nNot measured: {h2h['unavailable'][:300]}\n"
+    when = f"measured {h2h['date']}; " if h2h.get("date") else ""
+    parts = [
+        title,
+        f"The real Örebro platform ({h2h['quads']:,} quads, {when}"
+        f"`python -m benchmarks.head_to_head`): both servers up at once, every request sent "
+        f"to one then the other, the order swapped each round; per request the median of "
+        f"{h2h['rounds']} timed runs after {h2h['warmup']} warm-up runs. Virtuoso runs the "
+        "very SPARQL the service runs (the named query bound, the CONSTRUCT behind the "
+        "page). Goal: the service's median ≤ Virtuoso's (ratio ≤ 1.0).\n",
+    ]
+    rows = []
+    by_kind: dict[str, list[float]] = {}
+    for r in h2h["requests"]:
+        s = statistics.median(r["service"])
+        v = statistics.median(r["virtuoso"])
+        by_kind.setdefault(r["kind"], []).append(s / v)
+        rows.append(
+            [
+                H2H_KINDS.get(r["kind"], r["kind"]),
+                r["name"],
+                _ms(s, 2),
+                _ms(v, 2),
+                f"{s / v:.2f}",
+                f"{r['service_rows']} / {r['virtuoso_rows']}",
+            ]
+        )
+    parts.append(
+        _table(
+            ["kind", "request", "service", "Virtuoso", "ratio", "rows (service / Virtuoso)"], rows
+        )
+    )
+    parts.append("")
+    lines = []
+    for kind, title_ in H2H_KINDS.items():
+        ratios = by_kind.get(kind)
+        if not ratios:
+            continue
+        worst = max(ratios)
+        verdict = "**met**" if worst <= 1.0 else "**missed**"
+        lines.append(f"- {title_}: ratio {', '.join(f'{x:.2f}' for x in ratios)}: {verdict}")
+    every = [x for xs in by_kind.values() for x in xs]
+    lines.append(f"- median ratio over the {len(every)} requests: {statistics.median(every):.2f}")
+    parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
 
 
 def write_report(out: Path) -> Path:

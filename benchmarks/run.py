@@ -32,6 +32,7 @@ from typing import Any
 
 from benchmarks.engines import EngineTimeout
 from benchmarks.generate import generate
+from benchmarks.head_to_head import run_head_to_head
 from benchmarks.measure import HttpClient, HttpError, machine, median
 from benchmarks.report import write_report
 from benchmarks.systems import (
@@ -347,6 +348,9 @@ def run(plan: Plan, workdir: Path, only: tuple[str, ...]) -> dict[str, Any]:
                 system.stop()
         data.unlink()
         last_size = size
+    if "service" in only and "virtuoso" in only:
+        _say("the platform itself: the service beside Virtuoso, alternated")
+        results["head_to_head"] = run_head_to_head(workdir / "head-to-head")
     return results
 
 
