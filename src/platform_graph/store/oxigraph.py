@@ -185,6 +185,17 @@ class OxigraphStore:
                 self._store.load(data, format=fmt)
         return len(self._store) - before
 
+    def bulk_load_file(self, source: Path, media_type: str) -> int:
+        """Load a file with the engine's bulk loader, streamed from disk: several times
+        faster than ``load`` at millions of quads and without the file in memory, but not
+        atomic (a failure part-way, a full disk say, leaves part of it loaded): the
+        caller checks the syntax first (``rdf_io.check_file``)."""
+        fmt = format_for(media_type)
+        before = len(self._store)
+        with self._write_lock:
+            self._store.bulk_load(path=str(source), format=fmt)
+        return len(self._store) - before
+
     def dump(self, media_type: str, graph: str | None = None) -> bytes:
         fmt = format_for(media_type)
         if graph is not None:
