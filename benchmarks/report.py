@@ -461,6 +461,8 @@ def _run_section(results: dict[str, Any], plots: list[str]) -> str:
     parts.append("")
     parts.append(_explain(results))
     parts.append(head_to_head_section(results.get("head_to_head")))
+    if results.get("at_scale"):
+        parts.append(at_scale_section(results["at_scale"]))
 
     # Data.
     parts.append("### The data\n")
@@ -1162,7 +1164,9 @@ def head_to_head_section(h2h: dict[str, Any] | None) -> str:
         )
     parts.append(
         _table(
-            ["kind", "request", "service", "Virtuoso", "ratio", "rows (service / Virtuoso)"], rows
+            ["kind", "request", "service ms", "Virtuoso ms", "ratio", "rows (service / Virtuoso)"],
+            rows,
+            "llrrrr",
         )
     )
     parts.append("")
@@ -1176,6 +1180,70 @@ def head_to_head_section(h2h: dict[str, Any] | None) -> str:
         lines.append(f"- {title_}: ratio {', '.join(f'{x:.2f}' for x in ratios)}: {verdict}")
     every = [x for xs in by_kind.values() for x in xs]
     lines.append(f"- median ratio over the {len(every)} requests: {statistics.median(every):.2f}")
+    parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
+def at_scale_section(scale: dict[str, Any]) -> str:
+    """Import, cold start and memory at millions of triples (``benchmarks/at_scale``)."""
+    parts = [
+        "### At millions of triples: import, cold start, memory\n",
+        f"Measured {scale['date']} (`python -m benchmarks.at_scale --sizes …`), each in its "
+        "own process: `platform-graph import` into an on-disk store beside pyoxigraph's "
+        "`bulk_load`; the service from process start until `/sparql` and "
+        "`/api/commitments` have both answered, and the memory of all its processes then "
+        "(RSS and PSS summed over the process tree); pyoxigraph's in-memory store loading "
+        "the same file, its peak RSS.\n",
+    ]
+    rows = []
+    lines = []
+    for e in scale["sizes"]:
+        svc, mem = e["service"], e["in_memory"]
+        imp = e["import_seconds"] / e["bulk_load_seconds"]
+        rss = svc["rss_kb"] / mem["peak_rss_kb"]
+        pss = svc["pss_kb"] / mem["peak_rss_kb"]
+        rows.append(
+            [
+                _size(e["target"]),
+                f"{e['import_seconds']:.1f} s",
+                f"{e['bulk_load_seconds']:.1f} s",
+                f"{imp:.2f}",
+                f"{svc['cold_start_seconds']:.1f} s",
+                f"{svc['rss_kb'] / 1024:,.0f} / {svc['pss_kb'] / 1024:,.0f} MiB",
+                f"{mem['peak_rss_kb'] / 1024:,.0f} MiB",
+                f"{rss:.2f} / {pss:.2f}",
+            ]
+        )
+
+        def verdict(ok: bool) -> str:
+            return "**met**" if ok else "**missed**"
+
+        size = _size(e["target"])
+        lines.append(f"- {size}: import ≤ 2× bulk_load: {imp:.2f}×, {verdict(imp <= 2.0)}")
+        if e["target"] <= 1_000_000:
+            cold = svc["cold_start_seconds"]
+            lines.append(f"- {size}: cold start ≤ 5 s: {cold:.1f} s, {verdict(cold <= 5.0)}")
+        lines.append(
+            f"- {size}: memory of all processes ≤ 1.5× pyoxigraph in memory: "
+            f"{rss:.2f}× (RSS), {pss:.2f}× (PSS), {verdict(rss <= 1.5)}"
+        )
+    parts.append(
+        _table(
+            [
+                "size",
+                "import",
+                "bulk_load",
+                "ratio",
+                "cold start",
+                "service RSS / PSS",
+                "pyoxigraph in memory",
+                "ratio RSS / PSS",
+            ],
+            rows,
+            "lrrrrrrr",
+        )
+    )
+    parts.append("")
     parts.append("\n".join(lines) + "\n")
     return "\n".join(parts)
 

@@ -353,3 +353,20 @@ def test_the_head_to_head_requests_find_the_platform_and_the_section_judges_them
     assert "SPARQL lookups: ratio 0.50: **met**" in section
     assert "joins: ratio 1.50: **missed**" in section
     assert "Not measured" in head_to_head_section(None)
+
+
+def test_the_at_scale_section_judges_each_goal() -> None:
+    from benchmarks.report import at_scale_section
+
+    entry = {
+        "target": 1_000_000,
+        "quads": 1_000_000,
+        "import_seconds": 12.0,
+        "bulk_load_seconds": 8.0,
+        "service": {"cold_start_seconds": 6.5, "rss_kb": 900 * 1024, "pss_kb": 700 * 1024},
+        "in_memory": {"load_seconds": 9.0, "peak_rss_kb": 600 * 1024},
+    }
+    section = at_scale_section({"date": "2026-12-06", "sizes": [entry]})
+    assert "import ≤ 2× bulk_load: 1.50×, **met**" in section
+    assert "cold start ≤ 5 s: 6.5 s, **missed**" in section
+    assert "1.50× (RSS), 1.17× (PSS), **met**" in section
