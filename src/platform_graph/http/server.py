@@ -10,10 +10,10 @@ middleware. Past ``max_connections`` open connections, uvicorn answers 503.
 The access log writes each request line; a token sent in the query string (which
 clients should not do, but some do) is replaced by ``[redacted]`` before it is written.
 
-HTTP/1.1 is parsed by httptools (llhttp, Node's parser, in C) on uvloop's event loop
-(libuv): uvicorn's pure-Python parser (h11) and asyncio's own loop cost a small request
-about as much as the rest of its way through the service (docs/benchmarks.md). The
-slow-client guard is the same on either protocol.
+The event loop is uvloop's (libuv), cheaper per request than asyncio's own. HTTP/1.1 is
+still parsed by h11: httptools (llhttp) is faster, but it refuses a request with a
+method it does not know (``BREW /sparql``) with a plain-text 400 before the app sees
+it, where the service answers 405 with a problem document (tests/test_bad_inputs.py).
 """
 
 from __future__ import annotations
@@ -28,14 +28,12 @@ from typing import Any
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from platform_graph.config import Settings
 
 __all__ = [
     "REDACTED",
     "GuardedH11Protocol",
-    "GuardedHttpToolsProtocol",
     "RedactSecrets",
     "log_config",
     "run",
@@ -118,12 +116,8 @@ class _HeaderDeadline:
 
 
 class GuardedH11Protocol(_HeaderDeadline, H11Protocol):  # type: ignore[misc]
-    """uvicorn's pure-Python HTTP/1.1 protocol, cutting off clients slow to send headers."""
-
-
-class GuardedHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):  # type: ignore[misc]
-    """uvicorn's httptools protocol (the one served), cutting off clients slow to send
-    headers."""
+    """uvicorn's pure-Python HTTP/1.1 protocol, cutting off clients slow to send headers
+    (the deadline a mixin, so that another of uvicorn's protocols could take it too)."""
 
 
 def log_config() -> dict[str, Any]:
@@ -138,7 +132,7 @@ def log_config() -> dict[str, Any]:
 def run(app: Any, settings: Settings, *, workers: int = 1) -> None:
     """Serve ``app`` (with several workers: an import string of a factory) with the header
     timeout, the connection cap and the redacting log."""
-    protocol = GuardedHttpToolsProtocol
+    protocol = GuardedH11Protocol
     protocol.header_timeout = settings.header_timeout
     uvicorn.run(
         app,
