@@ -1190,7 +1190,8 @@ def at_scale_section(scale: dict[str, Any]) -> str:
         "### At millions of triples: import, cold start, memory\n",
         f"Measured {scale['date']} (`python -m benchmarks.at_scale --sizes …`), each in its "
         "own process: `platform-graph import` into an on-disk store beside pyoxigraph's "
-        "`bulk_load`; the service from process start until `/sparql` and "
+        "`bulk_load`; the service (its query workers on snapshots of the store, "
+        "`QUERY_COPY_MAX_QUADS=0`, not the default copies) from process start until `/sparql` and "
         "`/api/commitments` have both answered, and the memory of all its processes then "
         "(RSS and PSS summed over the process tree); pyoxigraph's in-memory store loading "
         "the same file, its peak RSS.\n",

@@ -55,6 +55,8 @@ def test_the_size_of_the_data_chooses_copies_or_snapshots(
     memory_store: OxigraphStore, disk_store: OxigraphStore
 ) -> None:
     quads = len(disk_store)
+    assert isinstance(replicas_for(disk_store), Copies)  # the default: copies, whatever the size
+    assert isinstance(replicas_for(disk_store, copy_max_quads=None), Copies)
     small = replicas_for(disk_store, copy_max_quads=quads)
     assert isinstance(small, Copies)
     large = replicas_for(disk_store, copy_max_quads=quads - 1)

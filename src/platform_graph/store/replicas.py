@@ -1,6 +1,7 @@
 """What the query workers read, and how each learns of a change.
 
-Two ways, the service choosing by the size of the data (``replicas_for``):
+Two ways, the service choosing by the setting ``QUERY_COPY_MAX_QUADS`` and the size of
+the data (``replicas_for``; unset, the default: copies):
 
 * ``Copies``: each worker holds a copy of the data in pyoxigraph's in-memory store,
   loaded from a dump of the store and kept current by replaying every change. The
@@ -52,8 +53,9 @@ Message = tuple[Any, ...]
 SNAPSHOT_REPLAY_MAX = 64
 """Changes a new worker may replay on top of the kept copy before a fresh copy is taken."""
 
-COPY_MAX_QUADS = 500_000
-"""Up to this many quads the workers hold copies (the setting ``QUERY_COPY_MAX_QUADS``)."""
+COPY_MAX_QUADS: int | None = None
+"""Up to this many quads the workers hold copies (the setting ``QUERY_COPY_MAX_QUADS``);
+None: always copies."""
 
 
 class Replicas:
@@ -230,12 +232,13 @@ class Snapshots(Replicas):
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def replicas_for(store: Store, *, copy_max_quads: int = COPY_MAX_QUADS) -> Replicas:
-    """Copies for an in-memory store and for small data; snapshots of an on-disk store
-    holding more than ``copy_max_quads`` quads."""
+def replicas_for(store: Store, *, copy_max_quads: int | None = COPY_MAX_QUADS) -> Replicas:
+    """Copies for an in-memory store, for small data and when ``copy_max_quads`` is None;
+    snapshots of an on-disk store holding more than ``copy_max_quads`` quads."""
     if (
         isinstance(store, OxigraphStore)
         and store.path is not None
+        and copy_max_quads is not None
         and (copy_max_quads <= 0 or not store.holds_at_most(copy_max_quads))
     ):
         return Snapshots(store)
