@@ -1251,44 +1251,59 @@ def at_scale_section(scale: dict[str, Any]) -> str:
 
 WHERE_THE_TIME_WENT = """## Issue 18: where the time went
 
-Profiled on 2026-12-06 (the bench's own split below, and cProfile), on this
-shared two-core machine:
+Profiled on 2026-12-06 (the bench's own split, in *A small answer* above, and
+cProfile), on this shared two-core machine, whose load average stayed between 5 and 8
+from other work during every run: single-system figures moved by a factor of two from
+run to run; the side-by-side ratios, alternated, moved far less (median ratio 1.32 to
+1.53 over four runs, the last two without httptools, see below; 2.46 in the issue).
 
-- **A small `/sparql` answer** (100k, the bench's split): before, 1.70 ms = 0.85 ms for a
-  request that touches no data (uvicorn's pure-Python h11 parser on asyncio's loop,
-  the router, a thread hop for the service dependency) + 0.075 the query text's guard
-  + 0.18 the worker round trip (sent from a thread) + the rest (the router's match and
-  threads). After: 0.86 ms = 0.68 no-data floor (httptools on uvloop, no thread for the
-  dependency) + 0.002 guard (analyses kept) + 0.15 worker round trip (sent and awaited
-  on the event loop); `/sparql` and `/id/` skip the router (`http/lanes.py`). A Linked
-  Data page fell from 3.53 to 1.03 ms: the engine writes its Turtle in the worker
-  instead of rdflib in the server.
-- **Still behind Virtuoso at the platform's size** (table above): the floor of a
-  request through uvicorn, Starlette and the five ASGI middlewares in Python, about
-  0.7 ms here before any data is touched, is already as long as Virtuoso's whole
-  answer to a lookup (0.77 ms), and every query adds a round trip to a confined worker
-  process (0.15 ms) that Virtuoso, answering in its own process, does not pay.
-  The engine is not the gap: pyoxigraph in process answers the research queries in
-  0.26 ms (median, 10k), Virtuoso over HTTP in 0.73. Meeting ratio ≤ 1.0 would need the HTTP
-  path out of Python, or the queries run in the server process, which the security
-  model (docs/security.md: untrusted queries only in confined, killable workers) rules
-  out. The join *deadlines with the quote and section* (2.2×) and *words in a quote*
-  were not profiled one by one.
-- **Cold start at 1M** (17.7 s, goal 5 s): the server listens after 4–7 s (imports, two
-  confined workers spawned, each a fresh interpreter; they open the store's snapshot
-  in milliseconds instead of loading a copy each). The rest is the first
-  `/api/commitments`, which builds the read model. cProfile of that first call at 1M
-  (23.6 s under load, before the fix below): 11.2 s waiting for the workers' four
-  queries over the on-disk snapshot (the details query joins fifteen patterns for
-  14,846 commitments), 6.7 s in `copy.deepcopy` of the cached commitments (now
-  `read.model.copied`, a field-by-field copy), about 4 s turning 340,000 answer terms
-  into rdflib terms (`store.wire`). Left: building the read model when the service
-  starts, in the background, or paging `/api/commitments` in the engine.
-- **Memory at 1M**: the server and its two workers hold 402 MiB (RSS; 336 MiB PSS) after
-  their first answers, against 1,217 MiB at the peak of pyoxigraph's in-memory store
-  loading the same file (its `ru_maxrss`, the parse included); before, each worker held
-  its own in-memory copy (1,684 MiB in all in the issue's measure). Under load a
-  worker's RocksDB caches grow, within its RLIMIT_DATA.
+- **A small `/sparql` answer** (100k, the bench's split): before (2026-11-27), 1.70 ms =
+  0.85 ms for a request that touches no data (uvicorn's h11 parser on asyncio's loop, a
+  thread hop for the service dependency) + 0.075 the query text's guard + 0.18 the
+  worker round trip (sent from a thread) + the rest (the router's match, threads).
+  Changed: the guard's analyses are kept (0.002 ms), the service dependency is a
+  coroutine, `/sparql` and `/id/` skip the router (`http/lanes.py`), a query that
+  finds a worker free is sent and awaited on the event loop, the loop is uvloop's. In
+  one run with uvicorn's httptools parser as well: 0.86 ms = 0.68 no-data floor +
+  0.002 guard + 0.15 worker round trip, a Linked Data page 1.03 ms (was 3.53: the
+  engine writes its Turtle in the worker instead of rdflib in the server). httptools
+  was then dropped: it answers a request with an unknown method with a plain-text 400
+  before the app can answer 405 with a problem document (tests/test_bad_inputs.py).
+  As served now (h11 on uvloop, the quick run above): 1.33 ms, a Linked Data page
+  1.61 ms (was 4.11 at 100k).
+- **Still behind Virtuoso at the platform's size** (the side-by-side table): a request
+  through uvicorn, Starlette and the five ASGI middlewares in Python costs 0.7 to
+  1.3 ms here before any data is touched, already as long as Virtuoso's whole answer
+  to a lookup (0.7 to 0.8 ms), and every query adds a round trip to a confined worker
+  process (0.15 ms) that Virtuoso, answering in its own process, does not pay. The
+  engine is not the gap: pyoxigraph in process answers the research queries in
+  0.26 ms (median, 10k), Virtuoso over HTTP in 0.73. Meeting ratio ≤ 1.0 would need
+  the HTTP path out of Python, or the queries run in the server process, which the
+  security model (docs/security.md: untrusted queries only in confined, killable
+  workers) rules out. The join *deadlines with the quote and section* (2.2–2.7×) and
+  the named query *strength-by-theme* were not profiled one by one.
+- **Cold start at 1M** (17.7 s with the workers on snapshots, goal 5 s): the server
+  listens after 4–7 s (imports, two confined workers spawned, each a fresh
+  interpreter; on snapshots they open the store in milliseconds instead of loading a
+  copy each). The rest is the first `/api/commitments`, which builds the read model.
+  cProfile of that first call at 1M (23.6 s under load, before the fix below): 11.2 s
+  waiting for the workers' four queries over the on-disk snapshot (the details query
+  joins fifteen patterns for 14,846 commitments), 6.7 s in `copy.deepcopy` of the
+  cached commitments (now `read.model.copied`, a field-by-field copy), about 4 s
+  turning 340,000 answer terms into rdflib terms (`store.wire`). Left: building the
+  read model when the service starts, in the background, or paging `/api/commitments`
+  in the engine.
+- **5M on snapshots**: the read model's first build ran past the 30 s time limit,
+  request after request (seven minutes without an answer to `/api/commitments`, the
+  machine loaded as above), where the in-memory copies answer it: so snapshots are
+  opt-in (`QUERY_COPY_MAX_QUADS`), the default stays copies, and no 5M figure of the
+  service on snapshots is given. The 5M run of `benchmarks.at_scale` is part of
+  `make bench` but was not completed for this report.
+- **Memory at 1M** (snapshots): the server and its two workers hold 402 MiB (RSS; 336
+  MiB PSS) after their first answers, against 1,217 MiB at the peak of pyoxigraph's
+  in-memory store loading the same file (its `ru_maxrss`, the parse included); with
+  copies each worker holds its own (1,684 MiB in all in the issue's measure). Under
+  load a worker's RocksDB caches grow, within its RLIMIT_DATA.
 - **Import at 1M**: a streamed syntax check, then the engine's bulk loader from the
   file (before: parsed whole into an in-memory store, then loaded again with `load`,
   35.5 s and 2.3 GB at peak); now about as long as `bulk_load` alone.
