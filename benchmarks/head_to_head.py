@@ -33,8 +33,8 @@ from benchmarks.measure import HttpClient
 from benchmarks.report import head_to_head_section, write_report
 from benchmarks.systems import ServiceSystem, Unavailable, VirtuosoSystem, count_answer
 from benchmarks.workload import HttpCall, Query, Request
-from platform_graph.http.linked_data import _DESCRIBE
 from platform_graph.rdf.sparql_text import bind_values
+from platform_graph.read.describe import DESCRIBE
 from platform_graph.read.named_queries import load_queries
 from platform_graph.vocab.namespaces import ID, sparql_prefixes
 
@@ -133,7 +133,7 @@ def platform_requests(root: Path = ROOT) -> list[Pair]:
         call = HttpCall("GET", f"/api/queries/{name}", tuple(params.items()))
         pairs.append(Pair("named", name, Request("named", name, call, (Query(text),))))
     for name, path in (("commitment", COMMITMENT), ("actor", ACTOR)):
-        text = bind_values(_DESCRIBE, {"iri": URIRef(ID[path])})
+        text = bind_values(DESCRIBE, {"iri": URIRef(ID[path])})
         call = HttpCall("GET", f"/id/{path}", accept=TURTLE)
         pairs.append(Pair("ld", name, Request("ld", name, call, (Query(text, construct=True),))))
     return pairs

@@ -226,10 +226,25 @@ def test_the_ontology_in_other_formats(http: Client, accept: str, media: str, fm
     assert len(g) == len(turtle)
 
 
-def test_the_ontology_for_a_browser(http: Client) -> None:
-    r = get_rdf(http, "/ontology", BROWSER)
-    assert r.headers["content-type"].startswith("text/plain")
-    assert len(parse_rdf(r.text, "turtle")) > 0
+def test_the_ontology_for_a_browser_is_its_documentation_page(http: Client) -> None:
+    r = http.get("/ontology", headers={"Accept": BROWSER})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    # Every class and property of the ontology has its own anchor, with its definition.
+    for name in ("Commitment", "namesActor", "responsibleActor", "inheritedArea", "testable"):
+        assert f'id="{name}"' in r.text, name
+    assert "Sub-property of" in r.text or "Underegenskap till" in r.text
+    assert 'href="/ontology.ttl"' in r.text
+
+
+def test_the_ontology_as_turtle_has_its_prefixes(http: Client) -> None:
+    for r in (http.get("/ontology.ttl"), http.get("/ontology", headers={"Accept": "text/turtle"})):
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/turtle")
+        assert "@prefix pg: <https://w3id.org/platform-graph/ontology#> ." in r.text
+        assert "@prefix rdfs:" in r.text
+        assert "pg:responsibleActor" in r.text
+        assert len(parse_rdf(r.text, "turtle")) > 100
 
 
 # --- /data/ ---------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The W3C SPARQL 1.1 query-evaluation suite over HTTP: the service loses nothing the engine has.
 
 Every ``mf:QueryEvaluationTest`` of the manifests ``manifest-sparql11-query.ttl``
-includes (a copy under ``tests/conformance/w3c-sparql11/``, see its LICENSE.md) runs on
+includes, and every test of those ``manifest-sparql11-results.ttl`` includes (CSV, TSV
+and SPARQL JSON answers, the expected answer written in the format under test), from a
+copy under ``tests/conformance/w3c-sparql11/`` (see its LICENSE.md), runs on
 pyoxigraph in this process and on the service, in every format the service offers for
 the query's form (``tests/support/w3c_replay.py`` says how). None is left out: the
 tests pyoxigraph fails are listed with the reason (``ENGINE_FAILS``), and on those the
@@ -31,7 +33,7 @@ from tests.support.w3c_replay import (
     replay_queries,
 )
 from tests.support.w3c_suite import (
-    QUERY_MANIFEST,
+    QUERY_MANIFESTS,
     SUITE,
     UPDATE_MANIFEST,
     load_query_tests,
@@ -53,7 +55,7 @@ def outcomes() -> dict[str, QueryOutcome]:
 
 
 def test_every_query_evaluation_test_is_replayed() -> None:
-    assert len(IDS) == 225
+    assert len(IDS) == 235  # 225 query evaluation, 10 results format
     assert len(set(IDS)) == len(IDS)
     assert {query.form for query in QUERIES} <= set(FORMATS)
     assert set(ENGINE_FAILS) <= set(IDS)
@@ -90,10 +92,11 @@ def test_the_figures_in_the_docs_are_the_replays(outcomes: dict[str, QueryOutcom
 
 
 def test_the_copy_of_the_suite_holds_what_the_replays_read_and_nothing_else() -> None:
-    """Every file under the directories the two manifests include is read by a replay."""
-    needed = {SUITE / QUERY_MANIFEST, SUITE / UPDATE_MANIFEST}
+    """Every file under the directories the manifests include is read by a replay."""
+    tops = (*QUERY_MANIFESTS, UPDATE_MANIFEST)
+    needed = {SUITE / top for top in tops}
     directories: set[Path] = set()
-    for top in (QUERY_MANIFEST, UPDATE_MANIFEST):
+    for top in tops:
         for path, _ in manifests(top):
             needed.add(path)
             directories.add(path.parent)
@@ -103,7 +106,7 @@ def test_the_copy_of_the_suite_holds_what_the_replays_read_and_nothing_else() ->
     for update in load_update_tests():
         needed.update(update.files())
     present = {p for d in directories for p in d.rglob("*") if p.is_file()}
-    present |= {SUITE / QUERY_MANIFEST, SUITE / UPDATE_MANIFEST}
+    present |= {SUITE / top for top in tops}
     assert sorted(present - needed) == []
     assert sorted(needed - present) == []
     assert (SUITE / "LICENSE.md").is_file()

@@ -190,6 +190,15 @@ class Settings(BaseSettings):
         "'none'",
         description="Who may frame the pages (CSP frame-ancestors), e.g. 'self' or an origin.",
     )
+    cors_origins: str = Field(
+        "*",
+        description=(
+            "Origins whose pages may read the data from a browser (CORS on GET and HEAD of "
+            "/sparql, /api/, /id/, /data/, /ontology, and POST of queries to /sparql; never "
+            "writes, never with credentials): '*' for any, a comma-separated list, or '' "
+            "for none."
+        ),
+    )
     allow_service: bool = Field(False, description="Let /sparql run SERVICE (federated) queries.")
     allow_remote_from: bool = Field(
         False, description="Let FROM name graphs that are not in the store."

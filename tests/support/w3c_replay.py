@@ -150,6 +150,11 @@ ZERO_LENGTH_PATH = (
     "a zero-length path (p* or p?) with a constant at one end, on an empty graph, gives no "
     "solution; the suite expects the constant itself"
 )
+DERIVED_TYPES = (
+    "datatypes and lexical forms in the results-format tests: the engine stores a double in "
+    'its own canonical form ("1.0E6" comes back "1000000") and an integer of a derived type '
+    '("-3"^^xsd:negativeInteger) as an xsd:integer'
+)
 
 ENGINE_FAILS: dict[str, str] = {
     **dict.fromkeys(
@@ -185,6 +190,8 @@ ENGINE_FAILS: dict[str, str] = {
     "property-path/zero_or_more_set_end": ZERO_LENGTH_PATH,
     "property-path/zero_or_one_set_start": ZERO_LENGTH_PATH,
     "property-path/zero_or_one_set_end": ZERO_LENGTH_PATH,
+    "csv-tsv-res/csv03": DERIVED_TYPES,
+    "csv-tsv-res/tsv03": DERIVED_TYPES,
 }
 """The query tests pyoxigraph in process fails, and why: the engine's own semantics."""
 
@@ -299,10 +306,14 @@ def _read_answer(media: str, body: bytes) -> Result:
 def replay_query(client: TestClient, query: PreparedQuery) -> QueryOutcome:
     expected = read_expected(query.test.result, query.form)
     ordered = query.ordered
+    # An answer expected as CSV says values only: every answer is reduced to them.
+    as_expected = values_of if expected.kind == "values" else _same
     engine: Result | None = None
     try:
         engine = engine_answer(query)
-        engine_failure = compare(answer(expected, ordered=ordered), answer(engine, ordered=ordered))
+        engine_failure = compare(
+            answer(expected, ordered=ordered), answer(as_expected(engine), ordered=ordered)
+        )
     except (SyntaxError, OSError, ValueError) as exc:  # pyoxigraph's errors
         engine_failure = f"{type(exc).__name__}: {exc}"
     outcome = QueryOutcome(query.test.id, query.form, engine_failure)
@@ -325,7 +336,9 @@ def replay_query(client: TestClient, query: PreparedQuery) -> QueryOutcome:
             continue
         reduce = values_of if media == CSV else _same
         actual = answer(got, ordered=ordered)
-        outcome.service[media] = compare(answer(reduce(expected), ordered=ordered), actual)
+        outcome.service[media] = compare(
+            answer(reduce(expected), ordered=ordered), answer(as_expected(got), ordered=ordered)
+        )
         outcome.as_engine[media] = (
             "the engine gave no answer"
             if engine is None
@@ -480,7 +493,8 @@ def query_figures(outcomes: list[QueryOutcome]) -> str:
     lines = [
         "### Query evaluation",
         "",
-        f"`manifest-sparql11-query.ttl`: {len(outcomes)} `mf:QueryEvaluationTest`s ("
+        "`manifest-sparql11-query.ttl` and `manifest-sparql11-results.ttl`: "
+        f"{len(outcomes)} tests ("
         + ", ".join(f"{n} {form}" for form, n in sorted(forms.items(), key=lambda f: -f[1]))
         + f"), pyoxigraph {ox.__version__}.",
         "",

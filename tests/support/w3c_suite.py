@@ -1,9 +1,10 @@
 """The W3C SPARQL 1.1 query-evaluation and update suites: their manifests, and exact comparison.
 
 The suite is a copy under ``tests/conformance/w3c-sparql11/`` (see its LICENSE.md) of
-the directories that ``manifest-sparql11-query.ttl`` and ``manifest-sparql11-update.ttl``
-include, each with its manifest and the files its evaluation tests name. Every file is
-read with its own ``file:`` IRI as base, as the manifests are written.
+the directories that ``manifest-sparql11-query.ttl``, ``manifest-sparql11-results.ttl``
+and ``manifest-sparql11-update.ttl`` include, each with its manifest and the files its
+evaluation tests name. Every file is read with its own ``file:`` IRI as base, as the
+manifests are written.
 
 Answers are compared exactly, on pyoxigraph's terms (never rdflib's, which rewrite
 lexical forms): literal lexical forms, datatypes and languages, blank nodes up to
@@ -34,6 +35,8 @@ from platform_graph.rdf.sparql_text import tokens
 
 __all__ = [
     "QUERY_MANIFEST",
+    "QUERY_MANIFESTS",
+    "RESULTS_MANIFEST",
     "SUITE",
     "UPDATE_MANIFEST",
     "Answer",
@@ -58,6 +61,10 @@ __all__ = [
 
 SUITE = Path(__file__).resolve().parents[1] / "conformance" / "w3c-sparql11"
 QUERY_MANIFEST = "manifest-sparql11-query.ttl"
+RESULTS_MANIFEST = "manifest-sparql11-results.ttl"
+"""The results-format tests (CSV, TSV, SPARQL JSON): query evaluation whose expected
+answer is written in the format under test, so they are replayed with the query suite."""
+QUERY_MANIFESTS = (QUERY_MANIFEST, RESULTS_MANIFEST)
 UPDATE_MANIFEST = "manifest-sparql11-update.ttl"
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -170,11 +177,13 @@ def _named(graph: Graph, subject: Node, root: Path) -> tuple[NamedGraphFile, ...
 
 
 def load_query_tests(root: Path = SUITE) -> list[QueryTest]:
-    """Every ``mf:QueryEvaluationTest`` of the SPARQL 1.1 query manifests, in their order."""
+    """Every ``mf:QueryEvaluationTest`` of the SPARQL 1.1 query manifests, then those and
+    the ``mf:CSVResultFormatTest``s of the results-format manifests, in their order."""
     tests: list[QueryTest] = []
-    for path, graph in manifests(QUERY_MANIFEST, root):
+    for path, graph in (m for top in QUERY_MANIFESTS for m in manifests(top, root)):
         for test_id, entry in _entries(path, graph):
-            if (entry, RDF.type, MF.QueryEvaluationTest) not in graph:
+            kinds = {MF.QueryEvaluationTest, MF.CSVResultFormatTest}
+            if not any((entry, RDF.type, kind) in graph for kind in kinds):
                 continue
             action = graph.value(entry, MF.action)
             assert action is not None, f"{test_id} has no mf:action"

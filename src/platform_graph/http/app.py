@@ -29,8 +29,15 @@ from platform_graph.http import (
     tokens,
     update,
 )
+from platform_graph.http.cors import Cors
 from platform_graph.http.lanes import Lanes
-from platform_graph.http.middleware import BodyLimit, DatasetETag, RequestScope, SecurityHeaders
+from platform_graph.http.middleware import (
+    BodyLimit,
+    DatasetETag,
+    HeadAsGet,
+    RequestScope,
+    SecurityHeaders,
+)
 from platform_graph.http.problems import install_handlers
 from platform_graph.read.named_queries import load_queries
 from platform_graph.service.parts import Service, start
@@ -107,6 +114,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         description=DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,  # served below from the vendored Swagger UI: no CDN
+        redoc_url=None,  # ReDoc would load its script from a CDN
     )
 
     @app.get("/docs", include_in_schema=False)
@@ -124,6 +132,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         DatasetETag, prefixes=_VERSIONED, etag=_dataset_etag, excluded=("/api/tokens",)
     )
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
+    # Reads open to pages on other origins (never writes, never with credentials).
+    app.add_middleware(Cors, origins=settings.cors_origins)
+    # HEAD wherever GET answers; outside the rest, which then see (and cache, and open
+    # to other origins) the GET it stands for.
+    app.add_middleware(HeadAsGet, router=app.router)
     # Outermost: the time limit starts when the request arrives.
     app.add_middleware(RequestScope, timeout=settings.query_timeout)
 

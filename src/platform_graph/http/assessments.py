@@ -6,13 +6,14 @@ import re
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rdflib import URIRef
 
 from platform_graph.http.auth import EditorDep
 from platform_graph.http.dependencies import ServiceDep
+from platform_graph.http.params import strict_query
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.writing import (
     DryRun,
@@ -28,7 +29,8 @@ from platform_graph.write.assessments import AssessmentInput, assessment_change
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["Writing"])
+# Unknown and repeated single-valued parameters are a 422, as everywhere under /api/.
+router = APIRouter(tags=["Writing"], dependencies=[Depends(strict_query)])
 
 
 class AssessmentIn(BaseModel):

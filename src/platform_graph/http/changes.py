@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from platform_graph.errors import InputError
 from platform_graph.http.auth import AdminDep, EditorDep
 from platform_graph.http.dependencies import ServiceDep
+from platform_graph.http.params import strict_query
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.writing import (
     DryRun,
@@ -28,7 +29,8 @@ from platform_graph.write.writer import Outcome, PreconditionFailed
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["Writing"])
+# Unknown and repeated single-valued parameters are a 422, as everywhere under /api/.
+router = APIRouter(tags=["Writing"], dependencies=[Depends(strict_query)])
 
 
 class ChangeSetIn(BaseModel):

@@ -65,7 +65,7 @@ from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.rdf.terms import skolemize
 from platform_graph.service.parts import Service
 from platform_graph.store import Quad, Term, is_iri, serialize_triples
-from platform_graph.vocab.namespaces import CHANGES_GRAPH, DATA_GRAPH, PREFIXES
+from platform_graph.vocab.namespaces import CHANGES_GRAPH, DATA_GRAPH, INFERRED_GRAPH, PREFIXES
 from platform_graph.write.change_sets import parse_quads
 from platform_graph.write.tokens import Principal
 from platform_graph.write.writer import Outcome, PreconditionFailed
@@ -361,6 +361,13 @@ async def _write(
             403,
             "Forbidden",
             f"<{CHANGES_GRAPH}> is the change log: only the server writes it",
+        )
+    if target.iri == INFERRED_GRAPH:
+        raise ProblemError(
+            403,
+            "Forbidden",
+            f"<{INFERRED_GRAPH}> holds what the ontology's hierarchy entails: only the server "
+            "writes it (change the asserted triples instead)",
         )
     origin = _origin(_base(request, state))
     add = await _body(request, target, origin, method)

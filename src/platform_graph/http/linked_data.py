@@ -3,28 +3,43 @@
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import re
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
+from platform_graph.errors import InputError
 from platform_graph.http.dependencies import ServiceDep
+from platform_graph.http.models import DownloadList
 from platform_graph.http.problems import ProblemError
+from platform_graph.http.routes import flat_routes
+from platform_graph.rdf import media_types
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.rdf.sparql_text import bind_values
+from platform_graph.read.describe import DESCRIBE
+from platform_graph.read.downloads import CATALOGUE, GRAPH_DUMPS
 from platform_graph.service.parts import Service
 from platform_graph.store import GraphResult
 from platform_graph.store.pool import WorkerAnswer
 from platform_graph.store.time_limited import time_limited
-from platform_graph.vocab.namespaces import DATA_GRAPH, ID, ONTOLOGY_GRAPH, PREFIXES
+from platform_graph.vocab.namespaces import (
+    DATA_GRAPH,
+    ID,
+    INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+)
+from platform_graph.web.documents import data_index_page, ontology_page
 from platform_graph.web.render import resource_page
 
 __all__ = ["in_lane", "resource_async", "router"]
 
 router = APIRouter(tags=["Linked Data"])
 
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _PATH = re.compile(r"^[a-z0-9-]+(?:/[A-Za-z0-9._-]+)+$")
 RDF_TYPES = ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml")
 _RDFLIB = {
@@ -35,16 +50,7 @@ _RDFLIB = {
 }
 VOID = "http://rdfs.org/ns/void#"
 
-# The resource's own triples, and those of the nodes it owns (its #position and #quote
-# selectors, its #geometry): IRIs under its own, after a "#".
-_DESCRIBE = """
-CONSTRUCT { ?iri ?p ?o . ?o ?xp ?xo } WHERE {
-  ?iri ?p ?o .
-  OPTIONAL {
-    ?o ?xp ?xo .
-    FILTER (isIRI(?o) && STRSTARTS(STR(?o), CONCAT(STR(?iri), "#")))
-  }
-}"""
+_DESCRIBE = DESCRIBE  # the asserted description (read.describe)
 
 
 def _negotiate(request: Request) -> tuple[str, str]:
@@ -153,31 +159,105 @@ def resource(path: str, request: Request, state: ServiceDep) -> Response:
     )
 
 
-@router.get("/ontology", summary="The ontology, as RDF")
+def _ontology_rdf(state: Service, media: str) -> bytes:
+    """The ontology graph in ``media``, written with the project's prefixes."""
+    g = _graph()
+    data = state.store.dump("application/n-triples", graph=str(ONTOLOGY_GRAPH))
+    g.parse(data=data.decode("utf-8"), format="nt")
+    return g.serialize(format=_RDFLIB[media], encoding="utf-8")
+
+
+@router.get(
+    "/ontology",
+    summary="The ontology: its documentation page for a browser, RDF for everyone else",
+    response_class=Response,
+)
 def ontology(request: Request, state: ServiceDep) -> Response:
+    if _prefers_html(request):
+        return ontology_page(request, state.site)
     media, content_type = _negotiate(request)
-    data = state.store.dump(
-        media if media != "application/ld+json" else "text/turtle", graph=str(ONTOLOGY_GRAPH)
+    return Response(
+        _ontology_rdf(state, media),
+        media_type=content_type,
+        headers={"Vary": "Accept", "Link": '</ontology.ttl>; rel="alternate"; type="text/turtle"'},
     )
-    if media == "application/ld+json":
-        g = _graph()
-        g.parse(data=data.decode("utf-8"), format="turtle")
-        data = g.serialize(format="json-ld", encoding="utf-8")
-    return Response(data, media_type=content_type)
 
 
-_DUMPS = {
-    "platform-graph.ttl": "text/turtle",
-    "platform-graph.nt": "application/n-triples",
-    "platform-graph.nq": "application/n-quads",
-    "platform-graph.trig": "application/trig",
-    "platform-graph.jsonld": "application/ld+json",
-}
+@router.get("/ontology.ttl", summary="The ontology as a Turtle file", response_class=Response)
+def ontology_turtle(state: ServiceDep) -> Response:
+    return Response(
+        _ontology_rdf(state, "text/turtle"),
+        media_type="text/turtle; charset=utf-8",
+        headers={"Content-Disposition": 'inline; filename="platform-graph-ontology.ttl"'},
+    )
+
+
+def _media_of(name: str) -> str:
+    try:
+        return media_types.by_file_name(name).media_type
+    except InputError:
+        if name.endswith(".xlsx"):
+            return XLSX_MEDIA
+        return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def downloads(request: Request) -> list[dict[str, str]]:
+    """Every download the app serves: the catalogue, and any route of its own under
+    /data/ (a research dataset, say), each once."""
+    found: dict[str, dict[str, str]] = {}
+    for d in CATALOGUE.values():
+        found[d.path] = {
+            "path": d.path,
+            "name": d.name,
+            "media_type": d.media_type,
+            "sv": d.sv,
+            "en": d.en,
+        }
+    for info in flat_routes(request.app):
+        path = info.path
+        if (
+            path.startswith("/data/")
+            and "{" not in path
+            and path != "/data/"
+            and "GET" in info.methods
+            and path not in found
+        ):
+            name = path.removeprefix("/data/")
+            found[path] = {
+                "path": path,
+                "name": name,
+                "media_type": _media_of(name),
+                "sv": info.summary,
+                "en": info.summary,
+            }
+    return sorted(found.values(), key=lambda d: d["name"])
+
+
+@router.get(
+    "/data/",
+    summary="The downloads: a page for a browser, a JSON list for everyone else",
+    response_class=Response,
+    responses={
+        200: {
+            "model": DownloadList,
+            "description": "Success",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def data_index(request: Request, state: ServiceDep) -> Response:
+    listed = downloads(request)
+    if _prefers_html(request):
+        return data_index_page(request, state.site, listed)
+    base = state.settings.public_base
+    items = [{**d, "url": base + d["path"]} for d in listed]
+    return JSONResponse({"items": items, "total": len(items)}, headers={"Vary": "Accept"})
 
 
 @router.get(
     "/data/{name}",
-    summary="The whole graph as a download (Turtle, N-Triples, N-Quads, TriG, JSON-LD)",
+    summary="The whole graph as a download (Turtle, N-Triples, N-Quads, TriG, JSON-LD), "
+    "and the dataset's VoID description",
 )
 def dump(name: str, request: Request, state: ServiceDep) -> Response:
     if name == "void.ttl":
@@ -185,13 +265,13 @@ def dump(name: str, request: Request, state: ServiceDep) -> Response:
             void(request, state).serialize(format="turtle", encoding="utf-8"),
             media_type="text/turtle; charset=utf-8",
         )
-    if name not in _DUMPS:
+    if name not in GRAPH_DUMPS:
         raise ProblemError(
             404,
             "Not found",
-            f"no download {name!r}; try one of {', '.join(sorted(_DUMPS))} or void.ttl",
+            f"no download {name!r}; the downloads are listed at /data/",
         )
-    media = _DUMPS[name]
+    media = CATALOGUE[name].media_type
     # Written once per version of the dataset and sent from disk, in chunks.
     path = state.downloads.file(name, media)
     return FileResponse(
@@ -225,8 +305,17 @@ def void(request: Request, state: ServiceDep) -> Graph:
     )
     g.add((ds, URIRef(VOID + "sparqlEndpoint"), URIRef(f"{base}/sparql")))
     g.add((ds, URIRef(VOID + "uriSpace"), Literal(str(ID))))
-    g.add((ds, URIRef(VOID + "triples"), Literal(len(state.store), datatype=XSD.integer)))
-    for name in _DUMPS:
+    # The dataset is what is asserted (as the downloads hold it); the inferred graph is
+    # a subset of its own, counted apart.
+    inferred = len(state.store.quads(None, None, None, INFERRED_GRAPH))
+    g.add(
+        (
+            ds,
+            URIRef(VOID + "triples"),
+            Literal(len(state.store) - inferred, datatype=XSD.integer),
+        )
+    )
+    for name in GRAPH_DUMPS:
         g.add((ds, URIRef(VOID + "dataDump"), URIRef(f"{base}/data/{name}")))
     for prefix in ("dcterms", "oa", "org", "cv", "geo", "skos", "prov", "time", "pg"):
         g.add((ds, URIRef(VOID + "vocabulary"), URIRef(PREFIXES[prefix])))
@@ -235,5 +324,19 @@ def void(request: Request, state: ServiceDep) -> Graph:
         g.add((ds, URIRef(VOID + "subset"), sub))
         g.add((sub, RDF.type, URIRef(VOID + "Dataset")))
         g.add((sub, URIRef("http://www.w3.org/ns/sparql-service-description#name"), URIRef(name)))
+        if name == str(INFERRED_GRAPH):
+            g.add((sub, URIRef(VOID + "triples"), Literal(inferred, datatype=XSD.integer)))
+            g.add(
+                (
+                    sub,
+                    DCTERMS.description,
+                    Literal(
+                        "What the ontology's hierarchy entails (rdfs:subPropertyOf, "
+                        "rdfs:subClassOf, owl:inverseOf) and no asserted graph says; not in "
+                        "the downloads.",
+                        lang="en",
+                    ),
+                )
+            )
     g.add((ds, DCTERMS.source, URIRef(str(DATA_GRAPH))))
     return g

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from platform_graph.http.problems import problem
 from platform_graph.store import request_scope
 
-__all__ = ["BodyLimit", "DatasetETag", "RequestScope", "SecurityHeaders"]
+__all__ = ["BodyLimit", "DatasetETag", "HeadAsGet", "RequestScope", "SecurityHeaders"]
 
 
 class RequestScope:
@@ -32,6 +33,39 @@ class RequestScope:
             client = scope.get("client")
             request_scope.enter(client[0] if client else "unknown", self.timeout)
         await self.app(scope, receive, send)
+
+
+class HeadAsGet:
+    """HEAD wherever GET answers (RFC 9110 9.3.2): the GET's status and headers, no body.
+
+    The web framework routes HEAD only where a route declares it (the Graph Store Protocol,
+    the static files, the OpenAPI document do); every other read answered 405, though CORS
+    and HTTP promise HEAD beside GET. A HEAD that no route takes but a GET would is run as
+    that GET, and its body is dropped on the way out (Content-Length stays the GET's).
+    """
+
+    def __init__(self, app: ASGIApp, router: Router) -> None:
+        self.app = app
+        self.router = router
+
+    def _routed(self, scope: Scope) -> bool:
+        return any(route.matches(scope)[0] is Match.FULL for route in self.router.routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD" or self._routed(scope):
+            await self.app(scope, receive, send)
+            return
+        as_get = {**scope, "method": "GET"}
+        if not self._routed(as_get):
+            await self.app(scope, receive, send)  # no GET either: the usual 404 or 405
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app(as_get, receive, without_body)
 
 
 def content_security_policy(frame_ancestors: str) -> str:

@@ -7,6 +7,16 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+
+from platform_graph.http.models import (
+    AssessmentList,
+    ChangeDetail,
+    ChangeLog,
+    ChangeOutcome,
+    JsonLdDocument,
+    SparqlJsonResults,
+)
 
 __all__ = ["document"]
 
@@ -48,7 +58,9 @@ _RESULTS = [
 # Media types a successful answer may have, by path prefix (longest prefix wins).
 _SUCCESS_TYPES: dict[str, list[str]] = {
     "/sparql": [*_RESULTS, *_RDF, "text/plain", "text/html"],
-    "/api/": ["application/json", "text/csv", "application/ld+json"],
+    # The REST reads and the named queries declare their own formats (http.models);
+    # the rest of /api/ (the change log, assessments, tokens) answers JSON.
+    "/api/": ["application/json"],
     "/id/": [*_RDF, "text/plain", "text/html"],
     "/ontology": [*_RDF, "text/plain", "text/html"],
     "/data/": [*_RDF, "application/n-quads", "application/trig"],
@@ -62,6 +74,56 @@ def _success_types(path: str) -> list[str] | None:
     return _SUCCESS_TYPES[max(matches, key=len)] if matches else None
 
 
+_REF = "#/components/schemas/{model}"
+_JSON_LD: dict[str, Any] = {
+    "type": ["object", "array"],
+    "description": "JSON-LD: the resource's triples (an object with @context and @graph, "
+    "or an array of nodes)",
+}
+_RDF_READS = ("/id/", "/ontology", "/data/", "/rdf-graphs")
+
+
+def _ref(model: type[BaseModel]) -> dict[str, Any]:
+    return {"$ref": _REF.format(model=model.__name__)}
+
+
+def _json_model(path: str, method: str) -> type[BaseModel]:
+    """What a JSON answer under /api/ or /update (not a REST read: those declare theirs) is."""
+    if method == "get" and path == "/api/changes":
+        return ChangeLog
+    if method == "get" and path.startswith("/api/changes/"):
+        return ChangeDetail
+    if method == "get" and path.endswith("/assessments"):
+        return AssessmentList
+    return ChangeOutcome  # every write answers what it did
+
+
+def _schema(path: str, method: str, media: str) -> dict[str, Any]:
+    """The schema of a successful answer in ``media``: never ``{}``, which says nothing."""
+    if method == "head":
+        return {"maxLength": 0, "description": "No body: the headers of the GET"}
+    if media == "application/sparql-results+json" or (
+        path == "/sparql" and media == "application/json"
+    ):
+        return _ref(SparqlJsonResults)
+    if media == "application/ld+json" or (
+        media == "application/json" and method == "get" and path.startswith(_RDF_READS)
+    ):
+        return _JSON_LD
+    if media == "application/json":
+        return _ref(_json_model(path, method))
+    return {"type": "string"}  # Turtle, N-Triples, RDF/XML, CSV, TSV, XML, HTML, text
+
+
+def _components(models: list[type[BaseModel]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for model in models:
+        found = model.model_json_schema(ref_template=_REF)
+        out.update(found.pop("$defs", {}))
+        out[model.__name__] = found
+    return out
+
+
 def document(app: FastAPI) -> None:
     """Replace ``app.openapi`` with one that documents errors and media types."""
 
@@ -73,10 +135,15 @@ def document(app: FastAPI) -> None:
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["Problem"] = PROBLEM_SCHEMA
+        components["JsonLdDocument"] = JsonLdDocument.model_json_schema(by_alias=True)
+        for name, found in _components(
+            [SparqlJsonResults, ChangeOutcome, ChangeLog, ChangeDetail, AssessmentList]
+        ).items():
+            components.setdefault(name, found)
         ref = {"$ref": "#/components/schemas/Problem"}
         for path, operations in schema.get("paths", {}).items():
             types = _success_types(path)
-            for op in operations.values():
+            for method, op in operations.items():
                 responses = op.setdefault("responses", {})
                 for code, description in ERROR_STATUSES.items():
                     responses[code] = {
@@ -90,8 +157,21 @@ def document(app: FastAPI) -> None:
                         continue
                     entry = responses.setdefault(code, {"description": "Success"})
                     content = entry.setdefault("content", {})
+                    for answer in content.values():
+                        # A route whose response class is not JSON gets FastAPI's
+                        # {"type": "string"} merged into the model it declares: the model
+                        # alone is what it answers (JSON-LD is an object, not a string).
+                        if "$ref" in answer.get("schema", {}):
+                            answer["schema"].pop("type", None)
+                    if any(v.get("schema") for v in content.values()):
+                        continue  # the route says what it answers, format by format
+                    for media in content.keys() - types:
+                        if not content[media].get("schema"):
+                            del content[media]  # FastAPI's default JSON, which it never serves
                     for media in types:
-                        content.setdefault(media, {})
+                        answer = content.setdefault(media, {})
+                        if not answer.get("schema"):  # FastAPI's {} for a plain Response
+                            answer["schema"] = _schema(path, method, media)
                 # Reads may answer 304 to If-None-Match.
                 if "get" in operations and op is operations["get"]:
                     responses.setdefault("304", {"description": "Not modified (If-None-Match)"})

@@ -83,7 +83,12 @@ def install_handlers(app: FastAPI) -> None:
             )
         errors = []
         for err in exc.errors():
-            loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body")]
+            # A list's item (strength=firm&strength=...) is named by its parameter.
+            loc = [
+                str(p)
+                for p in err.get("loc", ())
+                if p not in ("query", "path", "body") and not isinstance(p, int)
+            ]
             name = ".".join(loc) or "body"
             entry: dict[str, Any] = {"parameter": name, "message": err.get("msg", "")}
             ctx = err.get("ctx") or {}

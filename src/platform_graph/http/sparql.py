@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Collection, Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.problems import ProblemError
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.rdf.results import GRAPH_TYPES, SOLUTION_TYPES, serialize
+from platform_graph.rdf.sparql_errors import explain
 from platform_graph.rdf.sparql_text import RefusedQuery, check_query
 from platform_graph.service.parts import Service
 from platform_graph.store import DatasetSpec, Store, StoreQueryError
@@ -141,9 +141,29 @@ def service_description(state: Service, endpoint: str) -> Graph:
         (
             dataset,
             URIRef("http://purl.org/dc/terms/description"),
-            Literal("The default graph is the union of the named graphs.", lang="en"),
+            Literal(
+                "The default graph is the union of the named graphs, the inferred graph "
+                "(what the ontology's hierarchy entails) included; name the asserted graphs "
+                "(FROM, or default-graph-uri) to leave the inferred one out.",
+                lang="en",
+            ),
         )
     )
+    # Where a client goes next: the ontology, the dataset's VoID, the named queries.
+    base = endpoint.removesuffix("/sparql")
+    title = URIRef("http://purl.org/dc/terms/title")
+    for path, label in (
+        ("/ontology", "The ontology (its documentation page, or RDF by Accept)"),
+        ("/data/void.ttl", "The dataset's VoID description"),
+        ("/data/", "The downloads"),
+        ("/api/queries", "The named queries"),
+    ):
+        g.add((service, RDFS.seeAlso, URIRef(base + path)))
+        g.add((URIRef(base + path), title, Literal(label, lang="en")))
+    for q in state.queries.values():
+        iri = URIRef(f"{base}/api/queries/{q.name}")
+        g.add((service, RDFS.seeAlso, iri))
+        g.add((iri, title, Literal(q.title, lang="en")))
     return g
 
 
@@ -254,8 +274,16 @@ async def sparql(request: Request, state: ServiceDep) -> Response:
             )
     except StoreQueryError as exc:
         if exc.syntax:
+            found = explain(query, str(exc))
+            where: dict[str, Any] = {}
+            if found.line is not None:
+                where = {"line": found.line, "column": found.column, "excerpt": found.excerpt}
             raise ProblemError(
-                400, "Malformed query", f"SPARQL syntax error: {exc}", **_where(str(exc))
+                400,
+                "Malformed query",
+                found.detail,
+                **where,
+                expected=list(found.expected),
             ) from exc
         raise ProblemError(400, "Query failed", str(exc)) from exc
     headers = {"Vary": "Accept"}
@@ -283,9 +311,3 @@ def _run_on_store(
         raise StoreQueryError(str(exc), syntax=True) from exc
     rows = len(getattr(result, "rows", getattr(result, "triples", [])))
     return WorkerAnswer(serialize(result, media), bool(getattr(result, "truncated", False)), rows)
-
-
-def _where(message: str) -> dict[str, int]:
-    """Line and column from an engine message such as 'error at 3:17: expected ...'."""
-    m = re.search(r"(\d+):(\d+)", message)
-    return {"line": int(m.group(1)), "column": int(m.group(2))} if m else {}

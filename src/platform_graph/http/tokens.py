@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field
 
 from platform_graph.http.auth import AdminDep, get_registry
+from platform_graph.http.params import strict_query
 from platform_graph.http.problems import ProblemError
 from platform_graph.write.tokens import (
     EXPIRY_MAX_DAYS,
@@ -31,7 +32,7 @@ RegistryDep = Annotated[TokenRegistry, Depends(get_registry)]
 
 # -- /api/tokens -----------------------------------------------------------------------------
 
-router = APIRouter(prefix="/api/tokens", tags=["Tokens"])
+router = APIRouter(prefix="/api/tokens", tags=["Tokens"], dependencies=[Depends(strict_query)])
 
 
 class TokenOut(BaseModel):

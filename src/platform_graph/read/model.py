@@ -16,9 +16,10 @@ from typing import Any
 from rdflib import Literal, URIRef
 
 from platform_graph.read.cache import VersionCache
+from platform_graph.read.collation import label_key, swedish_key
 from platform_graph.store import SelectResult, Store, Term
 from platform_graph.vocab.identifiers import SLUG, slug_of
-from platform_graph.vocab.namespaces import ID, sparql_prefixes
+from platform_graph.vocab.namespaces import ID, PG, sparql_prefixes
 from platform_graph.vocab.scales import ROLE_BY_PROPERTY
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "ReadModel",
     "UnknownResource",
     "fold",
+    "quote_text",
     "slug_of",
 ]
 
@@ -53,32 +55,67 @@ def _str(term: Term | None) -> str | None:
     return None if term is None else str(term)
 
 
+def quote_text(quote: str) -> str:
+    """The quote as clean text: the PDF's line and page breaks (and runs of spaces)
+    become one space. The exact quote stays as the source has it."""
+    return " ".join(quote.split())
+
+
+Values = str | tuple[str, ...] | None
+"""One value, several (any of them matches), or none (no filter)."""
+
+
+def values_of(value: Values) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 @dataclass(slots=True)
 class CommitmentFilter:
-    actor: str | None = None
-    area: str | None = None
-    theme: str | None = None
-    section: str | None = None
-    strength: str | None = None
-    kind: str | None = None
-    status: str | None = None
+    """The filters of GET /api/commitments. A filter given several values matches any of
+    them (``actor=a&actor=b``: a or b); different filters must all match."""
+
+    actor: Values = None
+    area: Values = None
+    theme: Values = None
+    section: Values = None
+    strength: Values = None
+    kind: Values = None
+    status: Values = None
     testable: bool | None = None
     has_deadline: bool | None = None
     deadline_before: str | None = None
     q: str | None = None
+    pledge: bool | None = None
+    """A pledge in the Comparative Party Pledges Project's sense: a testable commitment."""
+    inherited: bool = True
+    """Whether actor and area also match what a statement inherits from the statement it
+    refers back to (pg:inheritedActor, pg:inheritedArea)."""
+    parts: bool = True
+    """Whether actor and area also match their parts (sub-organisations, places within)."""
+
+    def key(self) -> tuple[Any, ...]:
+        return tuple(tuple(v) if isinstance(v, list) else v for v in astuple(self))
 
 
 # Each filter is a fixed pattern over one bound variable; the values come as bindings.
+# For actor and area, {x} is the node the statement names: the value itself, or (with
+# parts) anything within it ({tail} walks up to the value).
 _FILTER_PATTERNS = {
-    "actor": "?c ?role_f ?a_f . ?role_f rdfs:subPropertyOf pg:namesActor . "
-    "?a_f org:subOrganizationOf* ?actor .",
-    "area": "?c pg:concernsArea ?ar_f . ?ar_f geo:sfWithin* ?area .",
+    "actor": "{{ ?c ?role_f {x} . ?role_f rdfs:subPropertyOf pg:namesActor . }}{inherited}{tail}",
+    "area": "{{ ?c pg:concernsArea {x} . }}{inherited}{tail}",
     "theme": "?c pg:theme ?th_f . ?th_f skos:broader* ?theme .",
     "section": "?c pg:inSection ?section .",
     "strength": "?c pg:strength ?strength .",
     "kind": "?c pg:kind ?kind .",
     "status": "?c pg:status ?status .",
 }
+_INHERITED = {
+    "actor": " UNION {{ ?c pg:inheritedActor {x} . }}",
+    "area": " UNION {{ ?c pg:inheritedArea {x} . }}",
+}
+_PARTS = {"actor": ("?a_f", "org:subOrganizationOf*"), "area": ("?ar_f", "geo:sfWithin*")}
 
 
 @dataclass(slots=True)
@@ -101,6 +138,9 @@ class Commitment:
     themes: list[str] = field(default_factory=list)
     actors: list[dict[str, str]] = field(default_factory=list)
     areas: list[str] = field(default_factory=list)
+    inherited_actors: list[str] = field(default_factory=list)
+    inherited_areas: list[str] = field(default_factory=list)
+    refers_to: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -108,11 +148,15 @@ class Commitment:
             "iri": self.iri,
             "title": self.title,
             "quote": self.quote,
+            "quote_text": quote_text(self.quote),
             "span": self.span,
             "section": self.section,
             "themes": self.themes,
             "actors": self.actors,
             "areas": self.areas,
+            "inherited_actors": self.inherited_actors,
+            "inherited_areas": self.inherited_areas,
+            "refers_to": self.refers_to,
             "strength": self.strength,
             "kind": self.kind,
             "change": self.change,
@@ -124,7 +168,18 @@ class Commitment:
         }
 
 
-_MUTABLE = frozenset({"title", "span", "themes", "actors", "areas"})
+_MUTABLE = frozenset(
+    {
+        "title",
+        "span",
+        "themes",
+        "actors",
+        "areas",
+        "inherited_actors",
+        "inherited_areas",
+        "refers_to",
+    }
+)
 """The fields of a ``Commitment`` that hold a container: what a copy must copy."""
 
 
@@ -139,6 +194,9 @@ def copied(c: Commitment) -> Commitment:
         themes=list(c.themes),
         actors=[dict(a) for a in c.actors],
         areas=list(c.areas),
+        inherited_actors=list(c.inherited_actors),
+        inherited_areas=list(c.inherited_areas),
+        refers_to=list(c.refers_to),
     )
 
 
@@ -193,7 +251,7 @@ class ReadModel:
         self, flt: CommitmentFilter | None = None, sort: str = "position"
     ) -> list[Commitment]:
         flt = flt or CommitmentFilter()
-        key = (*astuple(flt), sort)
+        key = (*flt.key(), sort)
         version = self._version() if self._version is not None else None
         cached = self._cached(key)
         if cached is not None:
@@ -223,18 +281,61 @@ class ReadModel:
         return sort_commitments(items, sort)
 
     def _chosen(self, flt: CommitmentFilter) -> set[str] | None:
-        """The IRIs of the commitments the filters let through; None: no filter."""
+        """The IRIs of the commitments the filters let through; None: no filter.
+
+        One query for the filters with a single value; a filter with several values is
+        asked once per value, and its answers joined (any value matches)."""
+        single: dict[str, str] = {}
+        several: dict[str, tuple[str, ...]] = {}
+        for name in _FILTER_PATTERNS:
+            found = values_of(getattr(flt, name))
+            if len(found) == 1:
+                single[name] = found[0]
+            elif found:
+                several[name] = found
+        chosen = self._chosen_single(flt, single, scalars=True)
+        for name, options in several.items():
+            either: set[str] = set()
+            for value in options:
+                either |= self._chosen_single(flt, {name: value}, scalars=False) or set()
+            chosen = either if chosen is None else chosen & either
+        return chosen
+
+    def _pattern(self, name: str, flt: CommitmentFilter) -> str:
+        if name not in _PARTS:
+            return _FILTER_PATTERNS[name]
+        node, path = _PARTS[name]
+        x = node if flt.parts else f"?{name}"
+        tail = f" {node} {path} ?{name} ." if flt.parts else ""
+        inherited = _INHERITED[name].format(x=x) if flt.inherited else ""
+        return _FILTER_PATTERNS[name].format(x=x, inherited=inherited, tail=tail)
+
+    def _chosen_single(
+        self, flt: CommitmentFilter, values: dict[str, str], *, scalars: bool
+    ) -> set[str] | None:
         bindings: dict[str, Term] = {}
         clauses: list[str] = []
-        for name, pattern in _FILTER_PATTERNS.items():
-            value = getattr(flt, name)
-            if value is not None:
-                bindings[name] = URIRef(ID[f"{name}/{value}"])
-                # A join, not FILTER EXISTS: Virtuoso finds nothing for a property path
-                # inside FILTER EXISTS.
-                clauses.append(pattern)
-        if flt.testable is not None:
-            bindings["testable_f"] = Literal(flt.testable)
+        for name, value in values.items():
+            bindings[name] = URIRef(ID[f"{name}/{value}"])
+            # A join, not FILTER EXISTS: Virtuoso finds nothing for a property path
+            # inside FILTER EXISTS.
+            clauses.append(self._pattern(name, flt))
+        if scalars:
+            self._scalar_clauses(flt, bindings, clauses)
+        if not clauses:
+            return None
+        query = f"SELECT DISTINCT ?c WHERE {{ ?c a pg:Commitment . {' '.join(clauses)} }}"
+        return {str(row[0]) for row in self._select(query, bindings).rows}
+
+    @staticmethod
+    def _scalar_clauses(
+        flt: CommitmentFilter, bindings: dict[str, Term], clauses: list[str]
+    ) -> None:
+        testable = {flt.testable, flt.pledge} - {None}
+        if len(testable) > 1:
+            clauses.append("FILTER (false)")  # testable=true&pledge=false: nothing
+        elif testable:
+            bindings["testable_f"] = Literal(testable.pop())
             clauses.append("?c pg:testable ?testable_f .")
         if flt.has_deadline is True or flt.deadline_before is not None:
             clauses.append("?c pg:deadline ?deadline_f .")
@@ -249,10 +350,6 @@ class ReadModel:
                 "FILTER (IF(STRLEN(STR(?deadline_f)) = 4, "
                 'CONCAT(STR(?deadline_f), "-12-31"), STR(?deadline_f)) < ?before_f)'
             )
-        if not clauses:
-            return None
-        query = f"SELECT DISTINCT ?c WHERE {{ ?c a pg:Commitment . {' '.join(clauses)} }}"
-        return {str(row[0]) for row in self._select(query, bindings).rows}
 
     def _all_commitments(self) -> list[Commitment]:
         key = ("all-commitments",)
@@ -328,14 +425,27 @@ WHERE {
         for c_iri, p, a in actors.rows:
             if (c := by_iri.get(str(c_iri))) is not None and str(p) in ROLE_BY_PROPERTY:
                 c.actors.append({"id": slug_of(a) or "", "role": ROLE_BY_PROPERTY[str(p)]})
-        areas = self._select("SELECT ?c ?a WHERE { ?c a pg:Commitment ; pg:concernsArea ?a }")
-        for c_iri, a in areas.rows:
+        # The areas it names, and what it refers back to and inherits: one query.
+        attrs = {
+            str(PG.concernsArea): "areas",
+            str(PG.inheritedArea): "inherited_areas",
+            str(PG.inheritedActor): "inherited_actors",
+            str(PG.refersTo): "refers_to",
+        }
+        linked = self._select(
+            "SELECT ?c ?p ?a WHERE { ?c a pg:Commitment ; ?p ?a . VALUES ?p { "
+            "pg:concernsArea pg:inheritedArea pg:inheritedActor pg:refersTo } }"
+        )
+        for c_iri, p, a in linked.rows:
             if (c := by_iri.get(str(c_iri))) is not None:
-                c.areas.append(slug_of(a) or "")
+                getattr(c, attrs[str(p)]).append(slug_of(a) or "")
         role_order = {"responsible": 0, "partner": 1, "affected": 2}
         for c in items:
             c.themes.sort()
             c.areas.sort()
+            c.inherited_areas.sort()
+            c.inherited_actors.sort()
+            c.refers_to.sort()
             c.actors.sort(key=lambda x: (role_order[x["role"]], x["id"]))
 
     def assessments(
@@ -377,8 +487,59 @@ WHERE {
     # --- actors, areas, themes, sections --------------------------------------------
 
     def resources(self, kind: str) -> list[dict[str, Any]]:
-        """A list of actors, areas, themes or sections, with their commitment counts."""
-        return [self._resource_summary(kind, row) for row in self._resource_rows(kind, None)]
+        """A list of actors, areas, themes or sections, with their commitment counts:
+        sections in the platform's order, the others by their Swedish label in Swedish
+        alphabetical order (Ä after Z, not with A)."""
+        counts = self.counts(kind)
+        out = []
+        for row in self._resource_rows(kind, None):
+            item = self._resource_summary(kind, row)
+            item.update(counts.get(item["id"], _zero_counts(kind)))
+            out.append(item)
+        if kind != "section":
+            out.sort(key=lambda i: (label_key(i["label"]["sv"]), i["id"]))
+        return out
+
+    def _ancestors(self, kind: str) -> dict[str, set[str]]:
+        path = {"actor": "org:subOrganizationOf", "area": "geo:sfWithin", "theme": "skos:broader"}
+        if kind not in path:
+            return {}
+        # The direct links, closed here: a path open at both ends (``?x p+ ?up``) is one
+        # Virtuoso refuses ("transitive start not given"), and the hierarchy is small.
+        parents: dict[str, set[str]] = defaultdict(set)
+        for x, up in self._select(f"SELECT DISTINCT ?x ?up WHERE {{ ?x {path[kind]} ?up }}").rows:
+            parents[slug_of(x) or ""].add(slug_of(up) or "")
+        found: dict[str, set[str]] = defaultdict(set)
+        for start in parents:
+            todo = list(parents[start])
+            while todo:
+                above = todo.pop()
+                if above not in found[start]:
+                    found[start].add(above)
+                    todo.extend(parents.get(above, ()))
+        return found
+
+    def counts(self, kind: str) -> dict[str, dict[str, int]]:
+        """For each actor, area, theme or section: the commitments that name it
+        (``commitments_count``), that name it or one of its parts
+        (``commitments_including_parts``: sub-organisations, places within, narrower
+        themes), and, for actors and areas, also those that inherit it from the statement
+        they refer back to (``commitments_including_inherited``: what the filter finds)."""
+        up = self._ancestors(kind)
+        out: dict[str, dict[str, int]] = defaultdict(lambda: _zero_counts(kind))
+        for c in self.commitments():
+            direct, inherited = _links_of(c, kind)
+            with_parts = set(direct) | {a for d in direct for a in up.get(d, ())}
+            for x in set(direct):
+                out[x]["commitments_count"] += 1
+            for x in with_parts:
+                out[x]["commitments_including_parts"] += 1
+            if kind in ("actor", "area"):
+                every = with_parts | set(inherited)
+                every |= {a for d in inherited for a in up.get(d, ())}
+                for x in every:
+                    out[x]["commitments_including_inherited"] += 1
+        return dict(out)
 
     def resource(self, kind: str, slug: str) -> dict[str, Any]:
         """One resource with the commitments linked to it or to one of its parts."""
@@ -389,7 +550,7 @@ WHERE {
         if not rows:
             raise UnknownResource(kind, slug)
         out = self._resource_summary(kind, rows[0])
-        flt = CommitmentFilter()
+        flt = CommitmentFilter(inherited=False)
         setattr(flt, kind, slug)
         parts = self._parts(kind, iri)
         out["parts"] = sorted(p for p in parts if p != slug)
@@ -397,7 +558,7 @@ WHERE {
         out["commitments"] = [
             {"id": c.id, "title": c.title, **_role_of(c, parts, kind)} for c in items
         ]
-        out["commitments_including_parts"] = len(items)
+        out.update(self.counts(kind).get(slug, _zero_counts(kind)))
         return out
 
     def _parts(self, kind: str, iri: URIRef) -> set[str]:
@@ -473,6 +634,17 @@ WHERE {{
                 by["actor"][a] += 1
             for ar in c.areas:
                 by["area"][ar] += 1
+        including_parts = {
+            k: {
+                x: n["commitments_including_parts"]
+                for x, n in sorted(
+                    self.counts(k).items(),
+                    key=lambda kv: (-kv[1]["commitments_including_parts"], kv[0]),
+                )
+                if n["commitments_including_parts"]
+            }
+            for k in ("actor", "area", "theme")
+        }
         contexts = self._select("SELECT (COUNT(?s) AS ?n) WHERE { ?s a pg:ContextStatement }")
         sentences = self._select("SELECT (COUNT(?s) AS ?n) WHERE { ?s a pg:Sentence }")
         return {
@@ -483,7 +655,32 @@ WHERE {{
             "by": {
                 k: dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))) for k, v in by.items()
             },
+            "by_including_parts": including_parts,
+            "counting": {
+                "by": "commitments that name the actor, area or theme themselves",
+                "by_including_parts": "commitments that name it or one of its parts "
+                "(sub-organisations, places within it, narrower themes), as the actor, "
+                "area and theme filters count with inherited=false",
+            },
         }
+
+
+def _zero_counts(kind: str) -> dict[str, int]:
+    out = {"commitments_count": 0, "commitments_including_parts": 0}
+    if kind in ("actor", "area"):
+        out["commitments_including_inherited"] = 0
+    return out
+
+
+def _links_of(c: Commitment, kind: str) -> tuple[list[str], list[str]]:
+    """The resources of a kind a commitment names itself, and those it inherits."""
+    if kind == "actor":
+        return [a["id"] for a in c.actors], c.inherited_actors
+    if kind == "area":
+        return c.areas, c.inherited_areas
+    if kind == "theme":
+        return c.themes, []
+    return [c.section], []
 
 
 def _role_of(c: Commitment, parts: set[str], kind: str) -> dict[str, Any]:
@@ -493,15 +690,31 @@ def _role_of(c: Commitment, parts: set[str], kind: str) -> dict[str, Any]:
 
 
 def sort_commitments(items: Iterable[Commitment], sort: str) -> list[Commitment]:
+    """Sorted by ``sort`` (``-`` for descending); titles in Swedish alphabetical order
+    (å, ä, ö after z); commitments without the value last in either direction, in the
+    platform's order."""
     desc = sort.startswith("-")
     key = sort.lstrip("-")
     strength_order = {"binding": 0, "intent": 1, "process": 2, "aspirational": 3}
-    keys = {
-        "position": lambda c: (c.position,),
-        "deadline": lambda c: (c.deadline is None, c.deadline or "", c.position),
-        "title": lambda c: (fold(c.title.get("sv") or ""), c.position),
-        "section": lambda c: (c.position,),
-        "strength": lambda c: (strength_order.get(c.strength, 9), c.position),
-        "status": lambda c: (c.status, c.position),
+    value: dict[str, Callable[[Commitment], Any]] = {
+        "position": lambda c: c.position,
+        "deadline": lambda c: _deadline_key(c.deadline),
+        "title": lambda c: swedish_key(c.title.get("sv")),
+        "section": lambda c: c.position,
+        "strength": lambda c: strength_order.get(c.strength, 9),
+        "status": lambda c: c.status or None,
     }
-    return sorted(items, key=keys[key], reverse=desc)
+    every = list(items)
+    having = [c for c in every if value[key](c) is not None]
+    missing = sorted((c for c in every if value[key](c) is None), key=lambda c: c.position)
+    # Ties keep the platform's order in both directions.
+    having.sort(key=lambda c: c.position)
+    having.sort(key=value[key], reverse=desc)
+    return having + missing
+
+
+def _deadline_key(deadline: str | None) -> str | None:
+    """A deadline year counts as its last day."""
+    if not deadline:
+        return None
+    return deadline + "-12-31" if len(deadline) == 4 else deadline

@@ -6,24 +6,29 @@ stops; the command line starts one to dry-run a change offline. Nothing here kno
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from platform_graph.config import Settings
+from platform_graph.rdf import entailment
+from platform_graph.rdf.terms import Quad
 from platform_graph.read.downloads import Downloads
 from platform_graph.read.model import ReadModel
 from platform_graph.read.named_queries import NamedQuery, load_queries
 from platform_graph.service.open_store import open_store
 from platform_graph.store import Store
+from platform_graph.store.errors import StoreError
 from platform_graph.store.pool import QueryPool, WorkerLimits
 from platform_graph.store.replicas import replicas_for
 from platform_graph.store.time_limited import read_version, time_limited
 from platform_graph.store.update_replica import UpdateReplica
 from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import load_shapes
-from platform_graph.vocab.namespaces import ONTOLOGY_GRAPH, THEMES_GRAPH
+from platform_graph.vocab.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, THEMES_GRAPH
 from platform_graph.web.site import Site
 from platform_graph.write.tokens import TokenRegistry
-from platform_graph.write.writer import WritePolicy, Writer
+from platform_graph.write.writer import Delta, WritePolicy, Writer
 
 __all__ = ["Service", "start"]
 
@@ -48,6 +53,39 @@ class Service:
             self.pool.close()
 
 
+def _entailed(store: Store, removed: Sequence[Quad], added: Sequence[Quad]) -> Delta:
+    """What a validated change entails: the inferred graph's part of the same write."""
+    return entailment.derive(store.quads, removed, added)
+
+
+def _materialise(writer: Writer) -> None:
+    """Fill the inferred graph from scratch where it is missing (a store loaded by a
+    build, or by an import of a backup without it); every write keeps it current after."""
+    store = writer.store
+    if str(INFERRED_GRAPH) in store.named_graphs():
+        return
+    with writer.lock, store.transaction():
+        remove, add = entailment.materialise(store.quads)
+        if remove or add:
+            store.apply(remove, add)
+
+
+log = logging.getLogger(__name__)
+
+
+def _warm(read_model: ReadModel) -> None:
+    """Ask a remote store the read model's questions once, before any reader does.
+
+    Virtuoso answers its first queries slowly (cold caches: about five seconds for the
+    commitments on a busy machine), and a reader's request would pay that inside its
+    time limit and get a 503; once asked, it answers the same in a fraction of a second.
+    """
+    try:
+        read_model.commitments()
+    except StoreError as exc:  # stopped at its time limit, the store has still begun
+        log.info("warming the read model did not finish: %s", exc)
+
+
 def start(
     settings: Settings,
     store: Store | None = None,
@@ -64,7 +102,10 @@ def start(
         max_removals=settings.editor_max_removals,
         protected=frozenset({ONTOLOGY_GRAPH, THEMES_GRAPH}),
     )
-    writer = Writer(the_store, Validator(load_shapes(settings.paths.shapes)), policy)
+    writer = Writer(
+        the_store, Validator(load_shapes(settings.paths.shapes)), policy, derive=_entailed
+    )
+    _materialise(writer)
     limits = WorkerLimits(
         memory_bytes=settings.query_memory_mb * 2**20,
         max_result_bytes=settings.max_result_bytes,
@@ -91,6 +132,9 @@ def start(
     writer.on_commit(updates.changed)
     queries = queries if queries is not None else load_queries(settings.queries_dir)
     read_model = ReadModel(time_limited(the_store, pool), read_version(writer.etag, pool))
+    if the_store.capabilities.shared:
+        # Without the readers' time limit: this is what warms the store's caches.
+        _warm(ReadModel(the_store, read_version(writer.etag, pool)))
     return Service(
         settings=settings,
         store=the_store,

@@ -26,19 +26,20 @@ from platform_graph.store.base import Store
 from platform_graph.store.engine_terms import from_ox
 from platform_graph.store.errors import StoreQueryError
 from platform_graph.store.pool import QueryPool, WorkerLimits
-from platform_graph.vocab.namespaces import CHANGES_GRAPH, DATA_GRAPH
+from platform_graph.vocab.namespaces import CHANGES_GRAPH, DATA_GRAPH, INFERRED_GRAPH
 
 __all__ = ["UpdateReplica"]
 
 
 def shadow_snapshot(store: Store) -> bytes:
-    """The store as /update sees it: the data graph as the default graph, no change log."""
+    """The store as /update sees it: the data graph as the default graph, no change log
+    and no inferred graph (both kept by the server alone)."""
     data = store.dump("application/n-quads")
     out: list[ox.Quad] = []
-    changes, default = str(CHANGES_GRAPH), str(DATA_GRAPH)
+    skipped, default = {str(CHANGES_GRAPH), str(INFERRED_GRAPH)}, str(DATA_GRAPH)
     for q in ox.parse(data, format=ox.RdfFormat.N_QUADS):
         graph = q.graph_name
-        if isinstance(graph, ox.NamedNode) and graph.value == changes:
+        if isinstance(graph, ox.NamedNode) and graph.value in skipped:
             continue
         if isinstance(graph, ox.NamedNode) and graph.value == default:
             q = ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
@@ -94,7 +95,10 @@ class UpdateReplica:
         """A change applied to the store: the replica replays it (if it has started)."""
         with self._lock:
             if self._pool is not None:
-                self._pool.changed(removed, added)
+                self._pool.changed(
+                    [q for q in removed if q[3] != INFERRED_GRAPH],
+                    [q for q in added if q[3] != INFERRED_GRAPH],
+                )
 
     def delta(self, text: str, *, base_iri: str | None) -> tuple[list[Quad], list[Quad]]:
         """(removed, added): what running ``text`` on the store would change.

@@ -26,7 +26,14 @@ from rdflib.namespace import RDF, RDFS
 from platform_graph.store import Quad, Store, Term
 from platform_graph.validation.shacl import Report, validate
 from platform_graph.validation.shape_paths import AccessPath, Step, access_paths
-from platform_graph.vocab.namespaces import ONTOLOGY_GRAPH, PG, PREFIXES, SH, THEMES_GRAPH
+from platform_graph.vocab.namespaces import (
+    INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
+    PG,
+    PREFIXES,
+    SH,
+    THEMES_GRAPH,
+)
 
 __all__ = ["Scope", "Validator", "full_graph_after"]
 
@@ -53,11 +60,21 @@ class _View:
         # A quad removed and added back stays (remove, then add, as the store applies it).
         self.removed = {(s, p, o) for s, p, o, _ in remove} - set(self.added)
 
+    # The asserted graphs only: what the hierarchy entails (the inferred graph) is never
+    # validated as if it were asserted.
     def before_out(self, node: Node, predicate: URIRef | None = None) -> list[Triple3]:
-        return [(s, p, o) for s, p, o, _ in self.store.quads(subject=node, predicate=predicate)]
+        return [
+            (s, p, o)
+            for s, p, o, g in self.store.quads(subject=node, predicate=predicate)
+            if g != INFERRED_GRAPH
+        ]
 
     def before_in(self, node: Node, predicate: URIRef | None = None) -> list[Triple3]:
-        return [(s, p, o) for s, p, o, _ in self.store.quads(obj=node, predicate=predicate)]
+        return [
+            (s, p, o)
+            for s, p, o, g in self.store.quads(obj=node, predicate=predicate)
+            if g != INFERRED_GRAPH
+        ]
 
     def after_out(self, node: Node, predicate: URIRef | None = None) -> list[Triple3]:
         found = self.before_out(node, predicate) + [
@@ -224,13 +241,13 @@ class Validator:
 
 
 def full_graph_after(store: Store, remove: Sequence[Quad], add: Sequence[Quad]) -> Graph:
-    """The whole union graph as it will be after the change."""
+    """The whole union of the asserted graphs as it will be after the change."""
     removed = set(remove)
     g = Graph()
     for prefix, iri in PREFIXES.items():
         g.bind(prefix, iri)
     for q in store.quads():
-        if q not in removed:
+        if q not in removed and q[3] != INFERRED_GRAPH:
             g.add(q[:3])
     for s, p, o, _ in add:
         g.add((s, p, o))

@@ -17,6 +17,7 @@ __all__ = [
     "GEO",
     "GRAPH",
     "ID",
+    "INFERRED_GRAPH",
     "LOCN",
     "OA",
     "ONTOLOGY_GRAPH",
@@ -59,6 +60,10 @@ ONTOLOGY_GRAPH = URIRef(GRAPH["ontology"])
 THEMES_GRAPH = URIRef(GRAPH["themes"])
 DATA_GRAPH = URIRef(GRAPH["data"])
 CHANGES_GRAPH = URIRef(GRAPH["changes"])
+INFERRED_GRAPH = URIRef(GRAPH["inferred"])
+"""What the ontology's own hierarchy entails from the asserted graphs (rdfs:subPropertyOf,
+rdfs:subClassOf, owl:inverseOf) and they do not already say: kept by the writer, never
+written by a change, never validated, never in the change log (rdf.entailment)."""
 GENID = BASE + ".well-known/genid/"
 """Where the writer's Skolem IRIs for blank nodes live (RDF 1.1 Concepts §3.5)."""
 

@@ -15,6 +15,7 @@ from rdflib import Literal, URIRef
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from platform_graph.read.collation import label_key
 from platform_graph.read.model import UnknownResource
 from platform_graph.store import Term
 from platform_graph.vocab.namespaces import ID, PREFIXES
@@ -244,7 +245,8 @@ def browse_page(request: Request, site: Site, kind: str | None) -> HTMLResponse:
         return _respond(view, "browse.html", kind=kind, sections=sections, items=[])
     items = rm.resources(kind)
     if kind != "section":
-        items.sort(key=lambda r: view.text(r["label"]).casefold())
+        # In the page's language, in its alphabetical order (Swedish: å, ä, ö after z).
+        items.sort(key=lambda r: (label_key(view.text(r["label"]), view.lang), r["id"]))
     return _respond(view, "browse.html", kind=kind, items=items, sections=[])
 
 

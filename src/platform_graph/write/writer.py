@@ -23,7 +23,7 @@ from platform_graph.rdf.terms import skolemize
 from platform_graph.store import Quad, Store
 from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import Report
-from platform_graph.vocab.namespaces import CHANGES_GRAPH, GENID, ID, PG
+from platform_graph.vocab.namespaces import CHANGES_GRAPH, GENID, ID, INFERRED_GRAPH, PG
 
 __all__ = [
     "ChangeRecord",
@@ -147,17 +147,25 @@ class ChangeRecord:
 Listener = Callable[[Sequence[Quad], Sequence[Quad]], None]
 Delta = tuple[Sequence[Quad], Sequence[Quad]]
 """(remove, add): what a change asks for, before the writer drops what changes nothing."""
+Derive = Callable[[Store, Sequence[Quad], Sequence[Quad]], Delta]
+"""What a validated change entails besides itself (the inferred graph, rdf.entailment):
+applied with it, atomically, but neither validated nor recorded in the change log."""
 
 
 class Writer:
     """Serialises writers and owns the validated write path over one store."""
 
     def __init__(
-        self, store: Store, validator: Validator, policy: WritePolicy | None = None
+        self,
+        store: Store,
+        validator: Validator,
+        policy: WritePolicy | None = None,
+        derive: Derive | None = None,
     ) -> None:
         self.store = store
         self.validator = validator
         self.policy = policy or WritePolicy()
+        self.derive = derive
         self.lock = threading.Lock()
         self._listeners: list[Listener] = []
         # The dataset's ETag, kept between changes where only this writer changes the
@@ -281,7 +289,11 @@ class Writer:
             record_add, record_remove = self._record(
                 change, seq, author, message, added, removed, reverts
             )
-            all_removed, all_added = [*removed, *record_remove], [*added, *record_add]
+            entailed_remove, entailed_add = (
+                self.derive(self.store, removed, added) if self.derive else ((), ())
+            )
+            all_removed = [*removed, *record_remove, *entailed_remove]
+            all_added = [*added, *record_add, *entailed_add]
             self.store.apply(all_removed, all_added)
             self._keep_etag(f'"{seq}"')
             for listener in self._listeners:
@@ -304,6 +316,11 @@ class Writer:
         for *_, g in [*remove, *add]:
             if g == CHANGES_GRAPH:
                 raise PermissionError("the change log cannot be written directly")
+            if g == INFERRED_GRAPH:
+                raise PermissionError(
+                    "the inferred graph is kept by the server from the ontology's hierarchy: "
+                    "change the asserted triples instead"
+                )
         removed = [q for q in dict.fromkeys(remove) if self.store.quads(*q)]
         gone = set(removed)
         added = [
