@@ -30,8 +30,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.at_scale import run_at_scale
 from benchmarks.engines import EngineTimeout
 from benchmarks.generate import generate
+from benchmarks.head_to_head import run_head_to_head
 from benchmarks.measure import HttpClient, HttpError, machine, median
 from benchmarks.report import write_report
 from benchmarks.systems import (
@@ -347,6 +349,13 @@ def run(plan: Plan, workdir: Path, only: tuple[str, ...]) -> dict[str, Any]:
                 system.stop()
         data.unlink()
         last_size = size
+    if "service" in only and "virtuoso" in only:
+        _say("the platform itself: the service beside Virtuoso, alternated")
+        results["head_to_head"] = run_head_to_head(workdir / "head-to-head")
+    large = [size for size in plan.sizes if size >= 1_000_000]
+    if "service" in only and large:
+        _say(f"import, cold start and memory at {', '.join(map(str, large))} triples")
+        results["at_scale"] = run_at_scale(large, workdir / "at-scale")
     return results
 
 

@@ -21,8 +21,8 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
 from benchmarks.generate import Municipality
-from platform_graph.http.linked_data import _DESCRIBE
 from platform_graph.rdf.sparql_text import bind_values
+from platform_graph.read.describe import DESCRIBE
 from platform_graph.read.model import CommitmentFilter, ReadModel
 from platform_graph.read.named_queries import load_queries
 from platform_graph.store import AskResult, GraphResult, QueryResult, SelectResult, Term
@@ -271,7 +271,7 @@ def _linked_data(m: Municipality) -> list[Request]:
     ]
     out: list[Request] = []
     for name, path in pages:
-        text = bind_values(_DESCRIBE, {"iri": URIRef(ID[path])})
+        text = bind_values(DESCRIBE, {"iri": URIRef(ID[path])})
         out.append(
             Request(
                 "ld",

@@ -21,6 +21,7 @@ from rdflib.namespace import RDF
 
 from platform_graph.config import default_root
 from platform_graph.read.model import CommitmentFilter
+from platform_graph.store import GraphResult, SelectResult
 from platform_graph.store.oxigraph import OxigraphStore
 from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import load_shapes, validate
@@ -309,3 +310,63 @@ def test_the_report_says_where_more_clients_got_fewer_answers(tmp_path: Path) ->
     later = render(2.0)
     assert "When this run was made" not in later
     assert "first waits as long as a worker takes to start" in later
+
+
+def test_the_head_to_head_requests_find_the_platform_and_the_section_judges_them(
+    memory_store: OxigraphStore,
+) -> None:
+    """Every request of the side-by-side comparison finds something in the real platform
+    (a request that finds nothing would compare two empty answers); the report gives a
+    verdict per kind, and ``missed`` when any request of the kind is slower."""
+    from benchmarks.head_to_head import KINDS, platform_requests
+    from benchmarks.report import head_to_head_section
+
+    pairs = platform_requests()
+    assert {p.kind for p in pairs} == set(KINDS)
+    for pair in pairs:
+        (q,) = pair.request.sparql
+        result = memory_store.query(q.text)
+        assert isinstance(result, GraphResult | SelectResult)
+        found = result.triples if isinstance(result, GraphResult) else result.rows
+        assert found, pair.name
+    requests = [
+        {
+            "kind": "lookup",
+            "name": "a",
+            "service": [0.001],
+            "virtuoso": [0.002],
+            "service_rows": 1,
+            "virtuoso_rows": 1,
+        },
+        {
+            "kind": "join",
+            "name": "b",
+            "service": [0.001, 0.003, 0.003],
+            "virtuoso": [0.002],
+            "service_rows": 5,
+            "virtuoso_rows": 5,
+        },
+    ]
+    section = head_to_head_section(
+        {"quads": 9900, "rounds": 3, "warmup": 1, "date": "2026-12-06", "requests": requests}
+    )
+    assert "SPARQL lookups: ratio 0.50: **met**" in section
+    assert "joins: ratio 1.50: **missed**" in section
+    assert "Not measured" in head_to_head_section(None)
+
+
+def test_the_at_scale_section_judges_each_goal() -> None:
+    from benchmarks.report import at_scale_section
+
+    entry = {
+        "target": 1_000_000,
+        "quads": 1_000_000,
+        "import_seconds": 12.0,
+        "bulk_load_seconds": 8.0,
+        "service": {"cold_start_seconds": 6.5, "rss_kb": 900 * 1024, "pss_kb": 700 * 1024},
+        "in_memory": {"load_seconds": 9.0, "peak_rss_kb": 600 * 1024},
+    }
+    section = at_scale_section({"date": "2026-12-06", "sizes": [entry]})
+    assert "import ≤ 2× bulk_load: 1.50×, **met**" in section
+    assert "cold start ≤ 5 s: 6.5 s, **missed**" in section
+    assert "1.50× (RSS), 1.17× (PSS), **met**" in section

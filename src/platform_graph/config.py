@@ -147,6 +147,18 @@ class Settings(BaseSettings):
     query_workers_max: int = Field(
         4, ge=1, description="Most query workers while slow queries keep the others busy."
     )
+    query_copy_max_quads: int | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Unset (the default): each query worker holds its own copy of the data in "
+            "memory (the fastest to query). Set: above this many quads, on the embedded "
+            "store, the workers read snapshots of the store on disk instead (one copy for "
+            "all, a start in milliseconds, far less memory; but at 5 million triples the "
+            "read model's first build runs past the 30 s time limit on the on-disk engine, "
+            "docs/benchmarks.md). 0: always snapshots."
+        ),
+    )
     max_rows: int = Field(
         100_000, ge=1, description="Most result rows (or triples) /sparql returns."
     )

@@ -94,7 +94,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """Restore an export into a store: an empty one, or replacing all with --replace."""
     from platform_graph.rdf import media_types
-    from platform_graph.store import open_embedded
+    from platform_graph.store import check_file, import_file, open_embedded
 
     path = _store_for(args, settings)
     source = Path(args.file)
@@ -104,11 +104,16 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             raise InputError(
                 "an export is N-Quads or TriG (it keeps the graphs)", source=str(source)
             )
-        data = source.read_bytes()
-        # Parse it all before touching the store: a broken file changes nothing.
+        remote = bool(settings.store_url and not args.store)
+        # Read it all before touching the store: a broken file changes nothing. For the
+        # embedded store it is read streamed and loaded by the engine's bulk loader from
+        # the file (never all in memory); a remote store is sent the parsed quads.
         check = open_embedded(None)
         try:
-            check.load(data, fmt.media_type)
+            if remote:
+                check.load(source.read_bytes(), fmt.media_type)
+            else:
+                check_file(source, fmt.media_type)
         except SyntaxError as exc:
             raise InputError(
                 exc.msg, source=str(source), line=exc.lineno, column=exc.offset
@@ -116,14 +121,14 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     except (InputError, OSError) as exc:
         sys.stderr.write(f"unreadable input: {exc}\n")
         return EXIT_UNREADABLE
-    if settings.store_url and not args.store:
+    if remote:
         return _import_remote(args, settings, check)
     store = open_embedded(path)
     if len(store) and not args.replace:
         sys.stderr.write(f"the store at {path} is not empty: add --replace to overwrite it\n")
         return EXIT_INVALID
     store.clear()
-    store.load(data, fmt.media_type)
+    import_file(store, source, fmt.media_type)
     store.flush()
     progress(f"imported {len(store)} quads into {path}")
     return EXIT_OK

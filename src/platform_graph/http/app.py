@@ -34,6 +34,7 @@ from platform_graph.http import (
     workbench,
 )
 from platform_graph.http.cors import Cors
+from platform_graph.http.lanes import Lanes
 from platform_graph.http.middleware import (
     BodyLimit,
     DatasetETag,
@@ -128,6 +129,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     install_handlers(app)
     auth.install_handlers(app)
 
+    # Innermost: the most frequent reads skip the router (inside every middleware below).
+    app.add_middleware(Lanes)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, timeout=settings.body_timeout)
     app.add_middleware(
         DatasetETag,

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from platform_graph.config import Settings
 from platform_graph.http.request_errors import invalid_json, invalid_request
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
 from platform_graph.store import (
@@ -35,7 +36,14 @@ from platform_graph.store import (
 from platform_graph.web.render import not_found_page
 from platform_graph.write.writer import Forbidden, RevertBlocked, UndoRefused
 
-__all__ = ["GENERAL_SV", "ProblemError", "bilingual", "install_handlers", "problem"]
+__all__ = [
+    "GENERAL_SV",
+    "ProblemError",
+    "bilingual",
+    "install_handlers",
+    "problem",
+    "store_problem",
+]
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +122,65 @@ def problem(
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
+def store_problem(exc: BaseException, settings: Settings | None) -> Response | None:
+    """The problem document for a refused request or a store that could not answer it;
+    None for any other error. (The app's handlers and the short lanes both use it.)"""
+    if isinstance(exc, ProblemError):
+        return problem(exc.status, exc.title, exc.detail, sv=exc.sv, **exc.extra)
+    settings = settings or Settings()
+    if isinstance(exc, StoreTimeout):
+        # A read that ran past the time limit (its query worker was stopped): the same
+        # answer everywhere, /sparql, the REST API, a named query or a page.
+        seconds = settings.query_timeout
+        return problem(
+            503,
+            "Query timeout",
+            str(exc),
+            sv=f"Frågan tog längre tid än gränsen ({seconds:g} s) och stoppades.",
+            timeout_seconds=seconds,
+        )
+    if isinstance(exc, ServerBusy):
+        response = problem(
+            503,
+            "Server busy",
+            str(exc),
+            sv="Servern är upptagen av långsamma frågor; försök igen om "
+            f"{exc.retry_after} sekunder.",
+            retry_after_seconds=exc.retry_after,
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if isinstance(exc, QueryStopped):
+        return problem(
+            503,
+            "Query stopped",
+            str(exc),
+            sv="Frågan stoppades: den använde mer minne än den får "
+            f"({settings.query_memory_mb} MiB).",
+            memory_limit_mb=settings.query_memory_mb,
+        )
+    if isinstance(exc, StoreUnavailable):
+        log.error("the store is unavailable: %s", exc)
+        response = problem(
+            503,
+            "Store unavailable",
+            "the store cannot be reached; try again later",
+            sv="Databasen går inte att nå; försök igen senare.",
+        )
+        response.headers["Retry-After"] = "10"
+        return response
+    if isinstance(exc, PoolClosed):
+        response = problem(
+            503,
+            "Service unavailable",
+            str(exc),
+            sv="Tjänsten håller på att stänga; försök igen om en stund.",
+        )
+        response.headers["Retry-After"] = "5"
+        return response
+    return None
+
+
 # Where a browser never navigates to a page: the API, the endpoints, the downloads.
 _API_PATHS = ("/api/", "/sparql", "/update", "/rdf-graphs", "/data/", "/openapi.json", "/static/")
 
@@ -189,67 +256,14 @@ def install_handlers(app: FastAPI) -> None:
             response.headers.update(exc.headers)
         return response
 
-    async def _timeout(request: Request, exc: Exception) -> JSONResponse:
-        # A read of the REST API, a named query or a page that ran past the time limit
-        # (its query worker was stopped): the same answer /sparql gives.
-        seconds = request.app.state.platform.settings.query_timeout
-        return problem(
-            503,
-            "Query timeout",
-            str(exc),
-            sv=f"Frågan tog längre tid än gränsen ({seconds:g} s) och stoppades.",
-            timeout_seconds=seconds,
-        )
-
-    app.add_exception_handler(StoreTimeout, _timeout)
-
-    @app.exception_handler(ServerBusy)
-    async def _busy(_: Request, exc: ServerBusy) -> JSONResponse:
-        response = problem(
-            503,
-            "Server busy",
-            str(exc),
-            sv="Servern är upptagen av långsamma frågor; försök igen om "
-            f"{exc.retry_after} sekunder.",
-            retry_after_seconds=exc.retry_after,
-        )
-        response.headers["Retry-After"] = str(exc.retry_after)
+    async def _store(request: Request, exc: Exception) -> Response:
+        service = getattr(request.app.state, "platform", None)
+        response = store_problem(exc, None if service is None else service.settings)
+        assert response is not None
         return response
 
-    @app.exception_handler(QueryStopped)
-    async def _stopped(request: Request, exc: QueryStopped) -> JSONResponse:
-        settings = request.app.state.platform.settings
-        return problem(
-            503,
-            "Query stopped",
-            str(exc),
-            sv="Frågan stoppades: den använde mer minne än den får "
-            f"({settings.query_memory_mb} MiB).",
-            memory_limit_mb=settings.query_memory_mb,
-        )
-
-    @app.exception_handler(StoreUnavailable)
-    async def _unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
-        log.error("the store is unavailable: %s", exc)
-        response = problem(
-            503,
-            "Store unavailable",
-            "the store cannot be reached; try again later",
-            sv="Databasen går inte att nå; försök igen senare.",
-        )
-        response.headers["Retry-After"] = "10"
-        return response
-
-    @app.exception_handler(PoolClosed)
-    async def _closing(_: Request, exc: PoolClosed) -> JSONResponse:
-        response = problem(
-            503,
-            "Service unavailable",
-            str(exc),
-            sv="Tjänsten håller på att stänga; försök igen om en stund.",
-        )
-        response.headers["Retry-After"] = "5"
-        return response
+    for kind in (StoreTimeout, ServerBusy, QueryStopped, StoreUnavailable, PoolClosed):
+        app.add_exception_handler(kind, _store)
 
     @app.exception_handler(ChangeTooLarge)
     async def _too_large(request: Request, exc: ChangeTooLarge) -> JSONResponse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from functools import partial
+from collections.abc import Collection, Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -198,6 +198,29 @@ def service_description(state: Service, endpoint: str) -> Graph:
     return g
 
 
+class _NamedGraphs(Collection[str]):
+    """The store's named graphs, asked of the store only if the guard needs them (a
+    query with FROM): most queries have none, and the answer costs a store lookup."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._names: frozenset[str] | None = None
+
+    def _get(self) -> frozenset[str]:
+        if self._names is None:
+            self._names = frozenset(self._store.named_graphs())
+        return self._names
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._get()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
 def _prefers_html(accept: str | None) -> bool:
     """A browser asking for the endpoint itself: it gets the YASGUI page."""
     try:
@@ -253,7 +276,7 @@ async def sparql(request: Request, state: ServiceDep) -> Response:
     try:
         analysis = check_query(
             query,
-            graphs=state.store.named_graphs(),
+            graphs=_NamedGraphs(state.store),
             allow_service=state.settings.allow_service,
             allow_remote_from=state.settings.allow_remote_from or dataset is not None,
         )
@@ -281,10 +304,14 @@ async def sparql(request: Request, state: ServiceDep) -> Response:
     try:
         # The protocol lets the service define the base IRI: it is the endpoint itself.
         endpoint = state.settings.public_base + "/sparql"
-        run = state.pool.run if state.pool is not None else partial(_run_on_store, state.store)
-        answer = await asyncio.to_thread(
-            run, query, dataset, media, state.settings.max_rows, endpoint
-        )
+        if state.pool is not None:
+            answer = await state.pool.run_async(
+                query, dataset, media, state.settings.max_rows, endpoint
+            )
+        else:
+            answer = await asyncio.to_thread(
+                _run_on_store, state.store, query, dataset, media, state.settings.max_rows, endpoint
+            )
     except StoreQueryError as exc:
         if exc.syntax:
             found = explain(query, str(exc))

@@ -23,8 +23,10 @@ engine's own parser.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin
 
 from rdflib import BNode, Literal, URIRef
@@ -374,6 +376,40 @@ def _resolve(tok: Token, prefixes: dict[str, str], base: str) -> str | None:
     return None
 
 
+_ANALYSED: OrderedDict[str, Analysis] = OrderedDict()
+_ANALYSED_LOCK = threading.Lock()
+ANALYSED_MAX = 1024
+"""Analyses kept: an endpoint is asked the same texts again and again (the named queries'
+tabs in YASGUI, a client polling), and reading a text costs tens of microseconds."""
+ANALYSED_TEXT_MAX = 16 * 1024
+"""Only texts up to this long are kept, so that the kept ones stay small (16 MiB at most)."""
+
+
+def _analysed(text: str) -> Analysis:
+    """``analyse(text)``, from the kept analyses when the same text came before.
+
+    A refused text is not kept (it is read again, and refused again). The caller gets
+    its own copy: an analysis is a mutable dataclass.
+    """
+    with _ANALYSED_LOCK:
+        kept = _ANALYSED.get(text)
+        if kept is not None:
+            _ANALYSED.move_to_end(text)
+    if kept is None:
+        kept = analyse(text)
+        if len(text) <= ANALYSED_TEXT_MAX:
+            with _ANALYSED_LOCK:
+                _ANALYSED[text] = kept
+                if len(_ANALYSED) > ANALYSED_MAX:
+                    _ANALYSED.popitem(last=False)
+    return replace(
+        kept,
+        from_graphs=list(kept.from_graphs),
+        from_named_graphs=list(kept.from_named_graphs),
+        destructive=set(kept.destructive),
+    )
+
+
 def check_query(
     text: str,
     *,
@@ -381,8 +417,12 @@ def check_query(
     allow_service: bool = False,
     allow_remote_from: bool = False,
 ) -> Analysis:
-    """Refuse what a read-only public endpoint must not run; return the analysis."""
-    a = analyse(text)
+    """Refuse what a read-only public endpoint must not run; return the analysis.
+
+    ``graphs`` (the store's named graphs) is read only when the query names a graph in
+    a FROM clause.
+    """
+    a = _analysed(text)
     if a.form == "UPDATE" or a.load:
         raise RefusedQuery(
             "this endpoint is read-only: updates (including LOAD) go to /update with a token"

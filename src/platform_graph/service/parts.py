@@ -21,6 +21,7 @@ from platform_graph.service.open_store import open_store
 from platform_graph.store import Store
 from platform_graph.store.errors import StoreError
 from platform_graph.store.pool import QueryPool, WorkerLimits
+from platform_graph.store.replicas import replicas_for
 from platform_graph.store.time_limited import read_version, time_limited
 from platform_graph.store.update_replica import UpdateReplica
 from platform_graph.validation.incremental import Validator
@@ -127,7 +128,7 @@ def start(
     pool: QueryPool | None = None
     if not the_store.capabilities.interruptible:
         pool = QueryPool(
-            lambda: the_store.dump("application/n-quads"),
+            replicas_for(the_store, copy_max_quads=settings.query_copy_max_quads),
             size=settings.query_workers,
             timeout=settings.query_timeout,
             max_size=settings.query_workers_max,

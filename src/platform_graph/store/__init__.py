@@ -24,6 +24,7 @@ from platform_graph.store.errors import (
     StoreUnavailable,
 )
 from platform_graph.store.rdf_io import (
+    check_file,
     convert,
     is_iri,
     nquad_line,
@@ -53,7 +54,9 @@ __all__ = [
     "StoreUnavailable",
     "Term",
     "Triple",
+    "check_file",
     "convert",
+    "import_file",
     "is_iri",
     "nquad_line",
     "nquads",
@@ -63,6 +66,16 @@ __all__ = [
     "read_graph",
     "serialize_triples",
 ]
+
+
+def import_file(store: Store, source: Path, media_type: str) -> int:
+    """Load a checked file (``check_file``) into ``store``: the embedded store on disk
+    with the engine's bulk loader, streamed from the file; any other with ``load``."""
+    from platform_graph.store.oxigraph import OxigraphStore
+
+    if isinstance(store, OxigraphStore) and store.path is not None:
+        return store.bulk_load_file(source, media_type)
+    return store.load(source.read_bytes(), media_type)
 
 
 def open_embedded(path: Path | None) -> Store:

@@ -10,8 +10,14 @@ amount of memory. So every query (and every SPARQL Update's delta, see
   is replaced while the others keep serving;
 * writes its answer under a row and a byte cap (``store/results_writer.py``).
 
-Each worker keeps an in-memory replica of the store and replays the changes the writer
-tells the pool of before its next query.
+What a worker reads (``store/replicas.py``): its own copy of the data in memory,
+replaying the changes the writer tells the pool of (small data), or a read-only snapshot
+of the on-disk store, a new one after each change (large data). Either way it learns of
+every change before its next query.
+
+From the event loop (``run_async``, for /sparql) a query that finds a worker free and
+is answered before it would turn slow costs no thread: it is sent, and its answer
+awaited, on the loop itself.
 
 Sharing: ``size`` workers are kept ready, up to ``max_size`` while slow queries keep
 them busy. A free worker goes to the waiting query whose client holds the fewest
@@ -28,6 +34,7 @@ ones hold the rest, from other clients or from its own.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import multiprocessing as mp
@@ -39,6 +46,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 from platform_graph.rdf.sparql_text import bind_values
@@ -51,13 +59,12 @@ from platform_graph.store.errors import (
     StoreQueryError,
     StoreTimeout,
 )
-from platform_graph.store.oxigraph import data_update, shadow_update
-from platform_graph.store.request_scope import current
+from platform_graph.store.replicas import SNAPSHOT_REPLAY_MAX, Copies, Replicas
+from platform_graph.store.request_scope import RequestScope, current
 from platform_graph.store.sandbox import SandboxUnavailable
 from platform_graph.store.wire import from_wire
-from platform_graph.vocab.namespaces import CHANGES_GRAPH, DATA_GRAPH
 
-__all__ = ["QueryPool", "WorkerAnswer", "WorkerLimits"]
+__all__ = ["SNAPSHOT_REPLAY_MAX", "QueryPool", "WorkerAnswer", "WorkerLimits"]
 
 log = logging.getLogger(__name__)
 _CTX = mp.get_context("spawn")
@@ -94,28 +101,37 @@ def _worker_main(conn: Connection, limits: WorkerLimits, layout: str) -> None:
     from platform_graph.store.oxigraph import OxigraphStore
     from platform_graph.store.worker_tasks import handle
 
-    store = OxigraphStore(None)
-    data: bytes = conn.recv()
-    store.load(data, "application/n-quads")
-    del data
+    # What the replicas say to start from: a copy of the data, or a snapshot to open.
+    kind, source = conn.recv()
+    if kind == "copy":
+        store = OxigraphStore(None)
+        store.load(source, "application/n-quads")
+    else:
+        store = OxigraphStore(Path(source), read_only=True)
+    del source
     try:
         limit_memory(limits.memory_bytes)
     except SandboxUnavailable as exc:
         conn.send(("failed", str(exc)))
         return
-    conn.send(("ready", len(store)))
+    conn.send(("ready", 0))
     while True:
         try:
             msg = conn.recv()
         except EOFError:
             return
+        if msg[0] == "open":
+            # A newer snapshot, after a change: the old one is closed first.
+            del store
+            store = OxigraphStore(Path(msg[1]), read_only=True)
+            continue
         answer = handle(store, msg, limits, layout)
         if answer is not None:
             conn.send(answer)
 
 
 class _Worker:
-    def __init__(self, snapshot: bytes, generation: int, limits: WorkerLimits, layout: str):
+    def __init__(self, start: tuple[Any, ...], generation: int, limits: WorkerLimits, layout: str):
         self.generation = generation
         self.niced = False
         parent, child = _CTX.Pipe()
@@ -126,7 +142,7 @@ class _Worker:
         self.process.start()
         child.close()
         try:
-            self.conn.send(snapshot)
+            self.conn.send(start)
             status, detail = self.conn.recv()
         except (EOFError, OSError) as exc:
             self.kill()
@@ -152,9 +168,6 @@ class _Worker:
             )
         return f"the query worker stopped unexpectedly (exit code {code})"
 
-
-SNAPSHOT_REPLAY_MAX = 64
-"""Changes a new worker may replay on top of the kept copy before a fresh copy is taken."""
 
 SLOW_AFTER = 0.5
 """Seconds after which a running query counts as slow and runs at a lower priority."""
@@ -241,11 +254,11 @@ class _Sharing:
 
 
 class QueryPool:
-    """Confined query workers, each with its own replica of the data, shared fairly."""
+    """Confined query workers, each reading its replica of the data, shared fairly."""
 
     def __init__(
         self,
-        snapshot: Callable[[], bytes],
+        replicas: Replicas | Callable[[], bytes],
         *,
         size: int = 2,
         timeout: float = 30.0,
@@ -253,7 +266,8 @@ class QueryPool:
         limits: WorkerLimits | None = None,
         layout: str = "dataset",
     ) -> None:
-        self._snapshot = snapshot
+        # A function giving a dump of the store: each worker keeps a copy of it.
+        self._replicas = replicas if isinstance(replicas, Replicas) else Copies(replicas, layout)
         self.timeout = timeout
         self.size = size
         self.max_size = max(size, max_size or size)
@@ -269,27 +283,48 @@ class QueryPool:
         # query that finds every worker busy waits for one to come free before the pool
         # pays for a new one.
         self.start_seconds = 0.0
-        # Changes applied to the primary since generation ``_base``, for replay.
-        self._updates: list[Any] = []
-        self._base = 0
         self._workers: set[_Worker] = set()
-        self._updates_lock = threading.Lock()
-        self._snap: tuple[int, bytes] | None = None
-        for _ in range(size):
-            worker = self._start_worker()
-            with self._cond:
-                self._idle.append(worker)
+        self._workers_lock = threading.Lock()
+        # Generations workers are being started at: what they start from is kept.
+        self._reserved: list[int] = []
+        self._start_ready(size)
+
+    def _start_ready(self, size: int) -> None:
+        """Start the ready workers side by side: the service answers once they are up."""
+        started: list[_Worker] = []
+        failed: list[BaseException] = []
+
+        def one() -> None:
+            try:
+                started.append(self._start_worker())
+            except BaseException as exc:
+                failed.append(exc)
+
+        threads = [threading.Thread(target=one, name="query-worker-start") for _ in range(size)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with self._cond:
+            self._idle.extend(started)
+        if failed:
+            self.close()
+            raise failed[0]
 
     @property
     def workers(self) -> int:
         return self._count
 
     @property
+    def replicas(self) -> str:
+        """What the workers read: ``copies`` (in memory) or ``snapshots`` (on disk)."""
+        return self._replicas.kind
+
+    @property
     def generation(self) -> int:
         """How many changes the pool has been told of (``changed``): a query run after
         reading this sees at least those."""
-        with self._updates_lock:
-            return self._base + len(self._updates)
+        return self._replicas.generation
 
     # --- workers ------------------------------------------------------------------------
 
@@ -298,36 +333,30 @@ class QueryPool:
         if not reserved:
             with self._cond:
                 self._count += 1
+        generation: int | None = None
         try:
             started = time.monotonic()
-            generation, data = self._current_snapshot()
-            worker = _Worker(data, generation, self.limits, self.layout)
+            with self._workers_lock:
+                generation, message = self._replicas.start()
+                self._reserved.append(generation)
+            worker = _Worker(message, generation, self.limits, self.layout)
             self.start_seconds = time.monotonic() - started
         except BaseException:
             with self._cond:
                 self._count -= 1
                 self._cond.notify_all()
             raise
-        with self._updates_lock:
+        finally:
+            if generation is not None:
+                with self._workers_lock:
+                    self._reserved.remove(generation)
+        with self._workers_lock:
             self._workers.add(worker)
         return worker
 
-    def _current_snapshot(self) -> tuple[int, bytes]:
-        """A copy of the store to start a worker from, and the generation it is at.
-
-        Copying the whole store for every new worker made each burst or spare worker cost
-        as much as the data; the copy is kept and reused, and the new worker replays the
-        changes since it. A fresh copy is taken once that replay grows long.
-        """
-        with self._updates_lock:
-            now = self._base + len(self._updates)
-            if self._snap is None or now - self._snap[0] > SNAPSHOT_REPLAY_MAX:
-                self._snap = (now, self._snapshot())
-            return self._snap
-
     def _stop_worker(self, worker: _Worker) -> None:
         worker.kill()
-        with self._updates_lock:
+        with self._workers_lock:
             self._workers.discard(worker)
         with self._cond:
             self._count -= 1
@@ -364,32 +393,24 @@ class QueryPool:
     # --- replicas -----------------------------------------------------------------------
 
     def changed(self, removed: Sequence[Quad], added: Sequence[Quad]) -> None:
-        """A change applied to the primary: each worker replays it before its next query."""
-        text = (
-            data_update(removed, added)
-            if self.layout == "dataset"
-            else shadow_update(removed, added, default=DATA_GRAPH, skip=CHANGES_GRAPH)
-        )
-        if text:
-            with self._updates_lock:
-                self._updates.append(text)
+        """A change applied to the primary: each worker learns of it before its next query."""
+        self._replicas.changed(removed, added)
+
+    def _pending(self, worker: _Worker) -> tuple[list[tuple[Any, ...]], int]:
+        return self._replicas.catch_up(worker.generation)
+
+    def _caught_up(self, worker: _Worker, generation: int) -> None:
+        worker.generation = generation
+        with self._workers_lock:
+            # Forget what every worker has replayed (or the snapshots none reads).
+            in_use = {w.generation for w in self._workers}
+            self._replicas.forget(in_use.union(self._reserved))
 
     def _catch_up(self, worker: _Worker) -> None:
-        with self._updates_lock:
-            pending = self._updates[worker.generation - self._base :]
-            generation = self._base + len(self._updates)
-        for update in pending:
-            worker.conn.send(("replay", update))
-        worker.generation = generation
-        with self._updates_lock:
-            # Forget what every worker has replayed.
-            kept = [w.generation for w in self._workers]
-            if self._snap is not None:
-                kept.append(self._snap[0])  # a worker started from the copy replays from there
-            oldest = min(kept, default=generation)
-            if oldest > self._base:
-                del self._updates[: oldest - self._base]
-                self._base = oldest
+        pending, generation = self._pending(worker)
+        for message in pending:
+            worker.conn.send(message)
+        self._caught_up(worker, generation)
 
     # --- sharing ------------------------------------------------------------------------
 
@@ -498,6 +519,16 @@ class QueryPool:
 
     # --- queries ------------------------------------------------------------------------
 
+    def _query_message(
+        self,
+        sparql: str,
+        dataset: DatasetSpec | None,
+        media: str,
+        max_rows: int | None,
+        base_iri: str | None,
+    ) -> tuple[Any, ...]:
+        return ("query", sparql, dataset, media, max_rows, self.limits.max_result_bytes, base_iri)
+
     def run(
         self,
         sparql: str,
@@ -507,9 +538,20 @@ class QueryPool:
         base_iri: str | None = None,
     ) -> WorkerAnswer:
         """Run a query and serialise its answer as ``media`` (for /sparql)."""
-        answer = self.call(
-            ("query", sparql, dataset, media, max_rows, self.limits.max_result_bytes, base_iri)
-        )
+        answer = self.call(self._query_message(sparql, dataset, media, max_rows, base_iri))
+        return WorkerAnswer(answer[1], answer[2], answer[3])
+
+    async def run_async(
+        self,
+        sparql: str,
+        dataset: DatasetSpec | None,
+        media: str,
+        max_rows: int | None,
+        base_iri: str | None = None,
+    ) -> WorkerAnswer:
+        """``run`` from the event loop (see ``call_async``)."""
+        message = self._query_message(sparql, dataset, media, max_rows, base_iri)
+        answer = await self.call_async(message)
         return WorkerAnswer(answer[1], answer[2], answer[3])
 
     def query(
@@ -530,35 +572,119 @@ class QueryPool:
         answer = self.call(("result", text, dataset, max_rows, base_iri))
         return from_wire(answer[1])
 
+    def _deadline(self, scope: RequestScope) -> float:
+        return time.monotonic() + scope.remaining(self.timeout)
+
     def call(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
         """Send a task to a worker; its answer, or the error, by the request's deadline."""
         if self._closed:
             raise PoolClosed("the service is shutting down")
         scope = current()
         text = _fingerprint(message)
-        deadline = time.monotonic() + scope.remaining(self.timeout)
+        deadline = self._deadline(scope)
         worker = self._acquire(scope.client, text, deadline)
+        self._send(worker, message, scope.client, text, catch_up=True)
+        return self._finish(worker, scope.client, text, time.monotonic(), deadline)
+
+    async def call_async(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
+        """``call`` from the event loop, without a thread where none is needed.
+
+        A query that finds a worker free at once (and nobody waiting before it) is sent
+        from the loop, and its answer awaited there until it would turn slow; a thread
+        then takes over what ``call`` does with slow queries. A query that must wait for
+        a worker waits in a thread, as ``call`` does, and so does one whose worker must
+        first replay changes or whose text is large (pipe writes that could block).
+        """
+        if self._closed:
+            raise PoolClosed("the service is shutting down")
+        scope = current()
+        text = _fingerprint(message)
+        worker = self._try_acquire(scope.client, text)
+        if worker is None:
+            return await asyncio.to_thread(self.call, message)
+        deadline = self._deadline(scope)
+        if self._pending(worker)[0] or len(message[1]) > _LOOP_SEND_MAX:
+            await asyncio.to_thread(self._send, worker, message, scope.client, text, catch_up=True)
+        else:
+            self._send(worker, message, scope.client, text, catch_up=False)
+        sent = time.monotonic()
+        try:
+            ready = await _readable(worker.conn, min(sent + SLOW_AFTER, deadline) - sent)
+        except BaseException:
+            # The request was cancelled: the worker still owes its answer, which a thread
+            # collects before the worker is handed to anyone else.
+            threading.Thread(
+                target=self._finish_quietly,
+                args=(worker, scope.client, text, sent, deadline),
+                daemon=True,
+            ).start()
+            raise
+        if ready:
+            return self._finish(worker, scope.client, text, sent, deadline)
+        return await asyncio.to_thread(self._finish, worker, scope.client, text, sent, deadline)
+
+    def _try_acquire(self, client: str, text: str) -> _Worker | None:
+        """A free worker now, if the sharing rules give it to this query; else None."""
+        with self._cond:
+            share = self._share
+            if self._closed or not self._idle or share.waiting:
+                return None
+            ticket = _Ticket(client, share.arrivals + 1, text)
+            share.waiting.append(ticket)
+            try:
+                chosen = self._next_ticket() is ticket
+            finally:
+                share.waiting.remove(ticket)
+            if not chosen:
+                return None
+            share.arrivals += 1
+            share.running[client] = share.running.get(client, 0) + 1
+            return self._idle.pop()
+
+    def _send(
+        self, worker: _Worker, message: tuple[Any, ...], client: str, text: str, *, catch_up: bool
+    ) -> None:
+        """Bring the worker up to date (``catch_up``) and send it the task."""
+        try:
+            if catch_up:
+                self._catch_up(worker)
+            worker.conn.send(message)
+        except (EOFError, OSError) as exc:
+            self._release_slot(client, slow=False, finished=False)
+            self._lost(worker, client, text, exc)
+
+    def _lost(self, worker: _Worker, client: str, text: str, exc: BaseException) -> None:
+        reason = worker.death()
+        self._penalise(client, text)
+        self._replace(worker)
+        raise QueryStopped(reason) from exc
+
+    def _finish(
+        self, worker: _Worker, client: str, text: str, sent: float, deadline: float
+    ) -> tuple[Any, ...]:
+        """Wait for the worker's answer (sent to it at ``sent``) by ``deadline``: past
+        ``SLOW_AFTER`` the query counts as slow and yields the CPU; past the deadline its
+        worker is killed. The answer, or the error."""
         slow = finished = False
         try:
-            self._catch_up(worker)
-            worker.conn.send(message)
-            left = deadline - time.monotonic()
-            if not worker.conn.poll(max(0.0, min(SLOW_AFTER, left))):
-                if left > SLOW_AFTER and not self._turn_slow():
+            budget = deadline - sent
+            first = min(sent + SLOW_AFTER, deadline) - time.monotonic()
+            if not worker.conn.poll(max(0.0, first)):
+                if budget > SLOW_AFTER and not self._turn_slow():
                     # Slow queries hold all the workers they may: this one goes, and its
                     # worker is started afresh at once for everyone else's short queries.
-                    self._penalise(scope.client, text)
+                    self._penalise(client, text)
                     self._replace(worker, refill=True)
                     raise ServerBusy(
                         "the server is busy with other long queries: this one was stopped "
                         f"after {SLOW_AFTER:g} s; try again in a while",
                         PENALTY_SECONDS,
                     )
-                slow = left > SLOW_AFTER
+                slow = budget > SLOW_AFTER
                 # A slow query yields the CPU to newcomers.
                 worker.niced = _set_priority(worker, 10)
                 if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                    self._penalise(scope.client, text)
+                    self._penalise(client, text)
                     self._replace(worker)
                     raise StoreTimeout(
                         f"the query ran past the request's time limit ({self.timeout:g} s "
@@ -567,12 +693,12 @@ class QueryPool:
             answer: tuple[Any, ...] = worker.conn.recv()
             finished = True
         except (EOFError, OSError) as exc:
-            reason = worker.death()
-            self._penalise(scope.client, text)
-            self._replace(worker)
-            raise QueryStopped(reason) from exc
-        finally:
-            self._release_slot(scope.client, slow=slow, finished=finished)
+            self._release_slot(client, slow=slow, finished=False)
+            self._lost(worker, client, text, exc)
+        except BaseException:
+            self._release_slot(client, slow=slow, finished=finished)
+            raise
+        self._release_slot(client, slow=slow, finished=finished)
         status = answer[0]
         if status == "too-large":
             self._replace(worker)  # its replica holds the change: it is no copy any more
@@ -582,11 +708,53 @@ class QueryPool:
             return answer
         raise StoreQueryError(answer[1], syntax=status == "syntax")
 
+    def _finish_quietly(
+        self, worker: _Worker, client: str, text: str, sent: float, deadline: float
+    ) -> None:
+        """``_finish`` for a request nobody waits for any more: its answer is dropped."""
+        try:
+            self._finish(worker, client, text, sent, deadline)
+        except Exception:  # the request is gone: nobody to tell
+            log.debug("a cancelled query ended with an error", exc_info=True)
+
     def close(self) -> None:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        with self._updates_lock:
+        with self._workers_lock:
             workers = list(self._workers)
         for worker in workers:
             worker.kill()
+        self._replicas.close()
+
+
+_LOOP_SEND_MAX = 32 * 1024
+"""Query texts longer than this are sent to the worker from a thread: a pipe holds 64 KiB,
+and a longer write could hold up the event loop."""
+
+
+async def _readable(conn: Connection, timeout: float) -> bool:
+    """Whether ``conn`` has something to read within ``timeout`` seconds, awaited on the
+    running loop (no thread)."""
+    if conn.poll(0):
+        return True
+    if timeout <= 0:
+        return False
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[bool] = loop.create_future()
+
+    def settle(value: bool) -> None:
+        if not ready.done():
+            ready.set_result(value)
+
+    fd = conn.fileno()
+    loop.add_reader(fd, settle, True)
+    timer = loop.call_later(timeout, settle, False)
+    try:
+        return await ready
+    finally:
+        timer.cancel()
+        loop.remove_reader(fd)
+        # uvloop (libuv) makes a descriptor it watches non-blocking; the pipe is read and
+        # written with blocking calls, here and in threads.
+        os.set_blocking(fd, True)

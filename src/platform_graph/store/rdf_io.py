@@ -159,6 +159,15 @@ def parse_into(
     return count
 
 
+def check_file(source: Path, media_type: str) -> int:
+    """Read an RDF file through to its end as the engine would load it, streamed (no
+    quad kept): its quads, or the engine's ``SyntaxError`` with the line and column."""
+    count = 0
+    for _ in ox.parse(path=str(source), format=format_for(media_type)):
+        count += 1
+    return count
+
+
 def parse_quads(data: bytes | str, media_type: str, *, graph: URIRef, source: str) -> list[Quad]:
     """RDF in any supported syntax as quads (IRIs resolved against ``graph``); triples
     land in ``graph``. Unreadable input is an ``InputError`` with its line and column."""

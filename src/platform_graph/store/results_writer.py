@@ -84,6 +84,41 @@ def _json_term(term: Any) -> dict[str, Any]:
     raise TypeError(f"unsupported term {term!r}")
 
 
+_quoted: Callable[[str], str] = json.encoder.encode_basestring
+"""A JSON string literal, non-ASCII kept (json's own C function, as ``dumps`` uses)."""
+
+
+def _json_term_text(term: Any) -> str:
+    """``_json_term`` written out, without building a dict for every term: the JSON
+    writer's hot loop (rows times variables)."""
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return '{"type":"uri","value":' + _quoted(term.value) + "}"
+    if kind is ox.Literal:
+        language = term.language
+        if language:
+            return (
+                '{"type":"literal","value":'
+                + _quoted(term.value)
+                + ',"xml:lang":'
+                + _quoted(language)
+                + "}"
+            )
+        datatype = term.datatype.value
+        if datatype == _STRING:
+            return '{"type":"literal","value":' + _quoted(term.value) + "}"
+        return (
+            '{"type":"literal","value":'
+            + _quoted(term.value)
+            + ',"datatype":'
+            + _quoted(datatype)
+            + "}"
+        )
+    if kind is ox.BlankNode:
+        return '{"type":"bnode","value":' + _quoted(term.value) + "}"
+    return json.dumps(_json_term(term), ensure_ascii=False)  # a triple term
+
+
 def _xml_term(term: Any) -> str:
     if isinstance(term, ox.NamedNode):
         return f"<uri>{escape(term.value)}</uri>"
@@ -213,10 +248,15 @@ def write_solutions(
     if media in (JSON, "application/json"):
         budget.head(json.dumps({"head": {"vars": variables}})[:-1] + ',"results":{"bindings":[')
         tail = "]}}"
+        names = [_quoted(v) + ":" for v in variables]
 
         def render(values: list[Any]) -> str:
-            binding = {v: _json_term(t) for v, t in zip(variables, values, strict=True) if t}
-            return ("," if budget.rows else "") + json.dumps(binding, ensure_ascii=False)
+            cells = ",".join(
+                name + _json_term_text(t)
+                for name, t in zip(names, values, strict=True)
+                if t is not None
+            )
+            return ("{" if not budget.rows else ",{") + cells + "}"
 
     elif media == XML:
         head = "".join(f"<variable name={quoteattr(v)}/>" for v in variables)

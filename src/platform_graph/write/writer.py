@@ -205,6 +205,13 @@ class Writer:
         self.entail = entail
         self.lock = threading.Lock()
         self._listeners: list[Listener] = []
+        # The dataset's ETag, kept between changes where only this writer changes the
+        # store (the embedded store is locked to one process): every read asked the
+        # store for it, two lookups a request. ``_applied`` counts the changes, so that
+        # a reader never keeps a value read before a change that landed meanwhile.
+        self._etag: str | None = None
+        self._applied = 0
+        self._etag_lock = threading.Lock()
 
     def on_commit(self, listener: Listener) -> None:
         """Call ``listener(removed, added)`` after every applied change (log included)."""
@@ -216,8 +223,22 @@ class Writer:
         return head(self.store)
 
     def etag(self) -> str:
-        """The dataset's ETag: the change log's head, ``"N"``."""
-        return f'"{self.head()[0]}"'
+        cached = self._etag
+        if cached is not None:
+            return cached
+        applied = self._applied
+        value = f'"{self.head()[0]}"'
+        if not self.store.capabilities.shared:
+            with self._etag_lock:
+                if self._applied == applied:
+                    self._etag = value
+        return value
+
+    def _keep_etag(self, etag: str) -> None:
+        """A change was applied (under the writer's lock): ``etag`` is the dataset's now."""
+        with self._etag_lock:
+            self._applied += 1
+            self._etag = None if self.store.capabilities.shared else etag
 
     def resource_etag(self, iri: URIRef, variant: str | None = None) -> str:
         """The ETag of one resource (``resource_versions``): it moves only when a change
@@ -367,6 +388,7 @@ class Writer:
             self._apply(
                 [*removed, *record_remove, *entailed_remove],
                 [*added, *record_add, *entailed_add],
+                f'"{seq}"',
             )
             return finish(
                 "applied",
@@ -379,8 +401,9 @@ class Writer:
                 derived=derived,
             )
 
-    def _apply(self, removed: Sequence[Quad], added: Sequence[Quad]) -> None:
+    def _apply(self, removed: Sequence[Quad], added: Sequence[Quad], etag: str) -> None:
         self.store.apply(removed, added)
+        self._keep_etag(etag)
         for listener in self._listeners:
             listener(removed, added)
 
