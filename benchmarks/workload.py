@@ -146,6 +146,9 @@ def _named(root: Path, m: Municipality) -> list[Request]:
     out: list[Request] = []
     for name, q in sorted(load_queries(root / "queries").items()):
         params = {p.name: values[p.name] for p in q.parameters if p.required}
+        if any(p.name == "platform" for p in q.parameters):
+            # The named queries ask about one platform (Örebro's by default): this one's.
+            params["platform"] = m.document.rsplit("/", 1)[-1]
         text = bind_values(q.text, q.bindings(params))
         out.append(
             Request(

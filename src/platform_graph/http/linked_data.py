@@ -20,8 +20,8 @@ from platform_graph.http.routes import flat_routes
 from platform_graph.http.workbench.change_log import public_change
 from platform_graph.rdf import media_types
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
-from platform_graph.read import research_dataset
 from platform_graph.rdf.sparql_text import bind_values
+from platform_graph.read import research_dataset
 from platform_graph.read.describe import DESCRIBE
 from platform_graph.read.downloads import CATALOGUE, GRAPH_DUMPS, Download, register
 from platform_graph.service.parts import Service

@@ -451,7 +451,7 @@ WHERE {
             "pg:concernsArea pg:inheritedArea pg:inheritedActor pg:refersTo } }"
         )
         for c_iri, p, a in linked.rows:
-            if (c := by_iri.get(str(c_iri))) is not None:
+            if (c := by_iri.get(str(c_iri))) is not None and str(p) in attrs:
                 getattr(c, attrs[str(p)]).append(slug_of(a) or "")
         role_order = {"responsible": 0, "partner": 1, "affected": 2}
         for c in items:
