@@ -11,7 +11,6 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 
 from tests.support.inprocess import Client, Response
-from tests.support.server import RunningServer
 from tests.test_api_rest import FACTS, ID, PG, VIVALLA_2027, assert_problem, parse_rdf
 
 OA = "http://www.w3.org/ns/oa#"
@@ -261,16 +260,15 @@ QUAD_DUMPS = [
 
 
 @pytest.fixture(scope="module")
-def reference(server: RunningServer) -> Graph:
-    """The whole graph as N-Triples, to compare the other downloads with."""
-    with server.client() as client:
-        return parse_rdf(client.get("/data/platform-graph.nt").text, "nt")
+def reference(app: Client) -> Graph:
+    """The whole graph as N-Triples, to compare the other downloads of the same service
+    with (a service on a store built from files also records the build it rests on)."""
+    return parse_rdf(app.get("/data/platform-graph.nt").text, "nt")
 
 
 @pytest.fixture(scope="module")
-def nquads(server: RunningServer) -> Dataset:
-    with server.client() as client:
-        return parse_dataset(client.get("/data/platform-graph.nq").text, "nquads")
+def nquads(app: Client) -> Dataset:
+    return parse_dataset(app.get("/data/platform-graph.nq").text, "nquads")
 
 
 def _assert_download(r: Response, name: str, media: str) -> None:

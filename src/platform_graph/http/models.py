@@ -454,3 +454,18 @@ class PlatformDetail(Platform):
 class PlatformList(BaseModel):
     items: list[Platform]
     total: int
+
+
+class ReviewItems(BaseModel):
+    """A draft's proposed statements (with ``counts`` by status) or continuity links."""
+
+    items: list[dict[str, Any]]
+    total: int
+    counts: dict[str, int] | None = None
+
+
+class ReviewDecisions(BaseModel):
+    """What a rejection decided, statement by statement or link by link."""
+
+    status: Literal["rejected"]
+    decisions: list[dict[str, Any]]

@@ -19,6 +19,8 @@ from platform_graph.http.models import (
     ProposalDetail,
     ProposalList,
     ProposalSummary,
+    ReviewDecisions,
+    ReviewItems,
     SparqlJsonResults,
 )
 
@@ -46,7 +48,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                         "required": ["sv", "en"],
                     },
                     "parameter": {"type": "string"},
-                    "column": {"type": "string"},
+                    "column": {
+                        "type": ["string", "integer"],
+                        "description": "A spreadsheet's column, or the column (from 1) in "
+                        "a line of unreadable input",
+                    },
                     "row": {"type": "integer"},
                     "rule": {"type": "string"},
                 },
@@ -179,6 +185,11 @@ def _json_model(path: str, method: str) -> type[BaseModel]:
         return ProposalSummary
     if path == "/api/assessments/import":
         return ImportAnswer
+    if path.startswith("/api/review/"):
+        if method == "get":
+            return ReviewItems
+        if path.endswith("/reject"):
+            return ReviewDecisions
     return ChangeOutcome  # every write answers what it did
 
 
@@ -232,6 +243,8 @@ def document(app: FastAPI) -> None:
                 ProposalDetail,
                 ProposalSummary,
                 ImportAnswer,
+                ReviewItems,
+                ReviewDecisions,
             ]
         ).items():
             components.setdefault(name, found)

@@ -7,8 +7,11 @@ stops; the command line starts one to dry-run a change offline. Nothing here kno
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from platform_graph.config import Settings
 from platform_graph.rdf import entailment
@@ -59,8 +62,13 @@ class Service:
     uploads: Uploads
     drafts: DraftReview
     """The review of drafts (issue 16): proposed statements and continuity links."""
+    scratch: Path | None = None
+    """A folder of this service's own (the downloads of an in-memory store), removed when
+    it closes."""
 
     def close(self) -> None:
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
         self.workbench.close()
         self.updates.close()
         if self.pool is not None:
@@ -145,6 +153,11 @@ def start(
     )
     writer.on_commit(updates.changed)
     queries = queries if queries is not None else load_queries(settings.queries_dir)
+    # An in-memory store's data lives and dies with this process, and its versions start
+    # at "0" every time: its downloads must not be found by another process (or the next
+    # run) under the same version, so they are written to a folder of its own.
+    in_memory = settings.store_dir is None and not settings.store_url
+    scratch = Path(tempfile.mkdtemp(prefix="platform-graph-downloads-")) if in_memory else None
     limited = time_limited(the_store, pool)
     read_model = ReadModel(limited, read_version(writer.etag, pool))
     tokens = TokenRegistry(settings.tokens_path, configured=settings.tokens)
@@ -163,8 +176,9 @@ def start(
         tokens=tokens,
         writer=writer,
         updates=updates,
+        scratch=scratch,
         downloads=Downloads(
-            settings.downloads_dir,
+            scratch or settings.downloads_dir,
             the_store,
             writer.etag,
             # The research dataset's tables are read like the REST reads: in the query
