@@ -292,3 +292,29 @@ def test_continuity_links_confirmed_and_rejected(wb: Client) -> None:
     )
     assert wrong.status_code == 422
     assert changes(wb) == before + 1
+
+
+def test_with_four_eyes_accepting_is_a_proposal(tmp_path: Path) -> None:
+    draft = write_draft(tmp_path)
+    built = build(Paths(ROOT, (draft,)))
+    with service(
+        platform_store(built),
+        extra_platforms=str(draft),
+        review_file=tmp_path / "review.jsonl",
+        query_timeout=10,
+        require_review=True,
+    ) as wb:
+        csrf = sign_in(wb, EDITOR)
+        item = by_quote(proposals(wb), "fritidscenter")
+        r = wb.post(
+            f"{PAGE}/statements/{item['id']}",
+            data={"csrf": csrf, "action": "accept"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+        assert "proposed=" in r.headers["location"]
+        assert "har blivit förslag" in wb.get(r.headers["location"]).text
+        assert changes(wb) == 0
+        assert by_quote(proposals(wb), "fritidscenter")["status"] == "pending"
+        assert wb.get("/workbench/review").status_code == 200
+        assert "Review of orebro-2026-2030" in wb.get("/workbench/review").text
