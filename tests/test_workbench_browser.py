@@ -485,4 +485,10 @@ def test_review_a_draft_accept_edit_reject_and_confirm_continuity(
         expect(page.get_by_role("heading", level=1)).to_contain_text(
             "Narkotikateamet fortsätter sitt arbete"
         )
+        # The same draft in English.
+        page.goto("/workbench/drafts/orebro-2026-2030?status=all&lang=en")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^Draft: "))
+        expect(page.locator("main")).to_contain_text("Ett allmänt påstående")
+        accessible(visit, "draft-english")
         visit.assert_clean()
