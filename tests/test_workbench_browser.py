@@ -404,3 +404,91 @@ def test_follow_up_many_commitments_from_the_excel_template(visit: Visit, tmp_pa
     page.goto(f"/id/commitment/{VIVALLA}")
     expect(page.locator("dl.facts-list")).to_contain_text("Delvis uppfyllt")
     visit.assert_clean()
+
+
+# --- drafts (issue 16) ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def drafted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A server with a draft platform beside Örebro's, every statement proposed."""
+    from tests.test_workbench_drafts import write_draft
+
+    work = tmp_path_factory.mktemp("drafted")
+    draft = write_draft(work)
+    running = _server(
+        work,
+        PLATFORM_GRAPH_EXTRA_PLATFORMS=str(draft),
+        PLATFORM_GRAPH_REVIEW_FILE=str(work / "review.jsonl"),
+    )
+    yield running
+    running.stop()
+
+
+def test_review_a_draft_accept_edit_reject_and_confirm_continuity(
+    browser: Browser, drafted: RunningServer, request: pytest.FixtureRequest
+) -> None:
+    with visiting(browser, drafted.url, request.node.name) as visit:
+        page = visit.page
+        sign_in(page, EDITOR, start="/workbench/drafts")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Utkast att granska")
+        accessible(visit, "drafts", doc="drafts")
+        page.get_by_role("link", name=re.compile("2026")).first.click()
+        expect(page.locator("li.draft-statement")).to_have_count(4)
+        accessible(visit, "draft", doc="draft")
+        # Edit one, then accept it.
+        team = page.locator("li.draft-statement", has_text="Narkotikateamet")
+        team.get_by_role("link", name=re.compile("Ändra och godta")).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Ändra och godta")
+        accessible(visit, "draft-edit", doc="draft-edit")
+        page.get_by_label("Titel på svenska").fill("Narkotikateamet fortsätter sitt arbete")
+        page.get_by_label("Titel på engelska").fill("The narcotics team carries on")
+        page.get_by_role("button", name="Godta med ändringarna").click()
+        expect(page.get_by_role("status").first).to_contain_text("godtogs som ändring")
+        # Reject one with a reason: without it, the error shows next to the statement.
+        general = page.locator("li.draft-statement", has_text="Tryggheten är viktig")
+        general.get_by_role("button", name=re.compile("^Avvisa")).click()
+        general = page.locator("li.draft-statement", has_text="Tryggheten är viktig")
+        expect(general.locator(".error-summary")).to_contain_text("Skriv varför du avvisar.")
+        accessible(visit, "draft-reject-error")
+        general.get_by_label(re.compile("Skäl att avvisa")).fill("Ett allmänt påstående")
+        general.get_by_label(re.compile("Skäl att avvisa")).press("Enter")
+        expect(page.get_by_role("status").first).to_contain_text("1 påståenden avvisades")
+        # Bulk: tick the two left with the keyboard, accept them in one change.
+        boxes = page.get_by_role("checkbox")
+        expect(boxes).to_have_count(2)
+        for i in range(2):
+            boxes.nth(i).focus()
+            page.keyboard.press("Space")
+            expect(boxes.nth(i)).to_be_checked()
+        page.get_by_role("button", name="Godta markerade").click()
+        expect(page.get_by_role("status").first).to_contain_text("2 påståenden godtogs")
+        page.get_by_role("link", name=re.compile("Godtagna")).click()
+        expect(page.locator("li.draft-statement")).to_have_count(3)
+        accessible(visit, "draft-accepted")
+        # Continuity: confirm the link to the narcotics team of 2022–2026.
+        page.get_by_role("link", name="Kontinuitet med tidigare plattformar").first.click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Kontinuitet")
+        accessible(visit, "continuity", doc="continuity")
+        row = page.locator("tr", has_text="trygghet-narkotikateam")
+        row.get_by_role("button", name=re.compile("^Bekräfta")).click()
+        expect(page.get_by_role("status").first).to_contain_text("1 länkar bekräftades")
+        page.get_by_role("link", name="Bekräftade").click()
+        expect(page.locator("table.links")).to_contain_text("trygghet-narkotikateam")
+        # The accepted, edited statement is public.
+        page.get_by_role("link", name=re.compile("^Utkast: ")).click()
+        page.get_by_role("link", name=re.compile("Godtagna")).click()
+        page.locator("li.draft-statement", has_text="Narkotikateamet").locator(
+            "a[href^='/id/']"
+        ).click()
+        expect(page).to_have_url(re.compile(r"/id/commitment/orebro-2026-2030--"))
+        expect(page.get_by_role("heading", level=1)).to_contain_text(
+            "Narkotikateamet fortsätter sitt arbete"
+        )
+        # The same draft in English.
+        page.goto("/workbench/drafts/orebro-2026-2030?status=all&lang=en")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^Draft: "))
+        expect(page.locator("main")).to_contain_text("Ett allmänt påstående")
+        accessible(visit, "draft-english")
+        visit.assert_clean()

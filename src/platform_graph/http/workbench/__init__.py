@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from platform_graph.http.workbench import (
     change_log,
     corrections,
+    drafts,
     follow_up,
     home,
     review,
@@ -26,7 +27,7 @@ from platform_graph.http.workbench.session import (
 __all__ = ["install", "router"]
 
 router = APIRouter(include_in_schema=False)
-for part in (sign_in, home, follow_up, corrections, review, change_log, tokens):
+for part in (sign_in, home, follow_up, corrections, review, drafts, change_log, tokens):
     router.include_router(part.router)
 
 
