@@ -13,7 +13,7 @@ from rdflib import URIRef
 from platform_graph.http.auth import EditorDep
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.etags import tag
-from platform_graph.http.params import strict_query
+from platform_graph.http.params import Offset, strict_query
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.writing import (
     DryRun,
@@ -215,7 +215,7 @@ def list_assessments(
     commitment_id: str,
     state: ServiceDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> JSONResponse:
     _commitment(state, commitment_id)
     rows, total = state.read_model.assessments(commitment_id, limit=limit, offset=offset)

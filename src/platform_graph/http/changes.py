@@ -13,7 +13,7 @@ from platform_graph.errors import InputError
 from platform_graph.http.auth import AdminDep, EditorDep
 from platform_graph.http.dependencies import ServiceDep
 from platform_graph.http.etags import tag
-from platform_graph.http.params import strict_query
+from platform_graph.http.params import Offset, strict_query
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.writing import (
     DryRun,
@@ -89,7 +89,7 @@ def post_change(
 def list_changes(
     state: ServiceDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> JSONResponse:
     head = state.writer.head()[0]
     seqs = list(range(head - offset, max(0, head - offset - limit), -1))

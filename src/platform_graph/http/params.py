@@ -8,14 +8,14 @@ import difflib
 import typing
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.dependencies.models import Dependant
 
 from platform_graph.http.problems import ProblemError
 
-__all__ = ["check_names", "strict_query"]
+__all__ = ["Offset", "check_names", "strict_query"]
 
 
 def _multi(annotation: Any) -> bool:
@@ -74,3 +74,15 @@ def strict_query(request: Request) -> None:
     for field in _query_fields(dependant):
         (multi if _multi(field.field_info.annotation) else single).add(field.alias)
     check_names(request.query_params.multi_items(), single, multi)
+
+
+Offset = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=2**31 - 1,
+        description="How many to skip (a page's start). Bounded: the engine and SQLite "
+        "take no larger number.",
+    ),
+]
+"""A page's offset: past 2**31 - 1 it is a 422, not a number the engine cannot take."""

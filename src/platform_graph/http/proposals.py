@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from platform_graph.http.auth import EditorDep
 from platform_graph.http.dependencies import ServiceDep
+from platform_graph.http.params import Offset
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.writing import outcome_response
 from platform_graph.service.parts import Service
@@ -42,7 +43,7 @@ def list_proposals(
         Query(description="Only proposals in this state."),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> JSONResponse:
     items, total = state.proposals.list(status, limit=limit, offset=offset)
     return JSONResponse(

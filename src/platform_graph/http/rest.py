@@ -30,7 +30,7 @@ from platform_graph.http.models import (
     Stats,
     responses,
 )
-from platform_graph.http.params import strict_query
+from platform_graph.http.params import Offset, strict_query
 from platform_graph.http.problems import ProblemError
 from platform_graph.http.tables import XLSX, csv_response, flatten, table_columns, xlsx_response
 from platform_graph.rdf.negotiation import NotAcceptable, best_match
@@ -339,7 +339,7 @@ def commitment_query(
         int | None,
         Query(ge=1, le=1000, description=f"Page size ({DEFAULT_LIMIT} unless csv or xlsx)."),
     ] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     bom: _BOM = False,
 ) -> CommitmentQuery:
     return CommitmentQuery(
