@@ -42,15 +42,20 @@ VIRTUOSO_TESTS := tests/test_smoke_server.py tests/test_sparql_endpoint.py \
 	tests/test_durability.py tests/test_bad_inputs.py \
 	tests/test_no_outbound.py tests/test_time_limits.py tests/test_rebase.py
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), a test module to each at a
+# time: it is CPU-bound in one process otherwise, and CI has two cores.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+
 test: $(STAMP) lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 	$(MAKE) --no-print-directory test-virtuoso
 
 .PHONY: test-virtuoso
 test-virtuoso: $(STAMP)
 	@if command -v virtuoso-t >/dev/null 2>&1; then \
 		echo "· the same server tests, with the store on Virtuoso"; \
-		PLATFORM_GRAPH_TEST_BACKEND=virtuoso $(BIN)/pytest $(VIRTUOSO_TESTS); \
+		PLATFORM_GRAPH_TEST_BACKEND=virtuoso $(BIN)/pytest $(PYTEST_PARALLEL) $(VIRTUOSO_TESTS); \
 	elif [ -n "$${PLATFORM_GRAPH_REQUIRE_VIRTUOSO:-}" ]; then \
 		echo "virtuoso-opensource is not installed (apt-get install virtuoso-opensource)"; \
 		exit 1; \
