@@ -199,6 +199,27 @@ def _check_slugs(state: Service, kind: str, values: list[str] | None) -> None:
         )
 
 
+def _answer(
+    request: Request,
+    state: Service,
+    fmt: OutputFormat,
+    body: Any,
+    *,
+    iris: list[str],
+    rows: list[dict[str, Any]],
+    columns: list[str] | None,
+    filename: str,
+    bom: bool,
+) -> Response:
+    """A read in the format asked for: JSON-LD of the resources ``iris`` from the store,
+    ``rows`` as CSV or XLSX, or ``body`` as JSON."""
+    if fmt is OutputFormat.jsonld:
+        return _jsonld(request, state, iris)
+    if fmt in (OutputFormat.csv, OutputFormat.xlsx):
+        return table(fmt, rows, columns, filename=filename, bom=bom)
+    return JSONResponse(body, headers={"Vary": "Accept"})
+
+
 def page_links(request: Request, total: int, limit: int, offset: int) -> dict[str, str]:
     """first, prev, next, last: every one a page of the result (prev from past the end
     is the last page)."""
@@ -564,13 +585,18 @@ def get_commitment(
         raise ProblemError(
             404, "Not found", str(exc), sv=f"Det finns inget åtagande med id {commitment_id!r}."
         ) from exc
-    response: Response
-    if fmt is OutputFormat.jsonld:
-        response = _jsonld(request, state, [item.iri])
-    elif fmt in (OutputFormat.csv, OutputFormat.xlsx):
-        response = table(fmt, [item.as_dict()], COLUMNS, filename=f"commitment-{item.id}", bom=bom)
-    else:
-        response = JSONResponse(item.as_dict(), headers={"Vary": "Accept"})
+    one = item.as_dict()
+    response = _answer(
+        request,
+        state,
+        fmt,
+        one,
+        iris=[item.iri],
+        rows=[one],
+        columns=COLUMNS,
+        filename=f"commitment-{item.id}",
+        bom=bom,
+    )
     return tag(response, etag)
 
 
@@ -596,11 +622,17 @@ def _resource_routes(kind: str, plural: str) -> None:
         if query.platform is not None:
             _check_slugs(state, "platform", [query.platform])
         items = state.read_model.resources(kind, query.platform)
-        if fmt is OutputFormat.jsonld:
-            return _jsonld(request, state, [i["iri"] for i in items])
-        if fmt in (OutputFormat.csv, OutputFormat.xlsx):
-            return table(fmt, items, RESOURCE_COLUMNS, filename=plural, bom=query.bom)
-        return JSONResponse({"items": items, "total": len(items)}, headers={"Vary": "Accept"})
+        return _answer(
+            request,
+            state,
+            fmt,
+            {"items": items, "total": len(items)},
+            iris=[i["iri"] for i in items],
+            rows=items,
+            columns=RESOURCE_COLUMNS,
+            filename=plural,
+            bom=query.bom,
+        )
 
     @router.get(
         f"/{plural}",
@@ -645,16 +677,18 @@ def _resource_routes(kind: str, plural: str) -> None:
                 sv=f"Det finns inget {_KIND_SV.get(kind, kind)} med id {resource_id!r}.",
             ) from exc
         fmt = negotiate(request, format, tuple(OutputFormat))
-        response: Response
-        if fmt is OutputFormat.jsonld:
-            response = _jsonld(request, state, [item["iri"]])
-        elif fmt in (OutputFormat.csv, OutputFormat.xlsx):
-            columns = ["id", "title_sv", "title_en"] + (["roles"] if kind == "actor" else [])
-            response = table(
-                fmt, item["commitments"], columns, filename=f"{kind}-{resource_id}", bom=bom
-            )
-        else:
-            response = JSONResponse(item, headers={"Vary": "Accept"})
+        columns = ["id", "title_sv", "title_en"] + (["roles"] if kind == "actor" else [])
+        response = _answer(
+            request,
+            state,
+            fmt,
+            item,
+            iris=[item["iri"]],
+            rows=item["commitments"],
+            columns=columns,
+            filename=f"{kind}-{resource_id}",
+            bom=bom,
+        )
         # It shows its commitments' titles too: a validator of the answer itself.
         return tag(response)
 
@@ -698,11 +732,17 @@ def list_platforms(
 ) -> Response:
     items = state.read_model.platforms()
     fmt = negotiate(request, format, tuple(OutputFormat))
-    if fmt in (OutputFormat.csv, OutputFormat.xlsx):
-        return table(fmt, items, None, filename="platforms", bom=bom)
-    if fmt is OutputFormat.jsonld:
-        return _jsonld(request, state, [i["iri"] for i in items])
-    return JSONResponse({"items": items, "total": len(items)}, headers={"Vary": "Accept"})
+    return _answer(
+        request,
+        state,
+        fmt,
+        {"items": items, "total": len(items)},
+        iris=[i["iri"] for i in items],
+        rows=items,
+        columns=None,
+        filename="platforms",
+        bom=bom,
+    )
 
 
 @router.get(
@@ -726,11 +766,17 @@ def get_platform(
             404, "Not found", str(exc), sv=f"Det finns ingen plattform med id {platform_id!r}."
         ) from exc
     fmt = negotiate(request, format, tuple(OutputFormat))
-    if fmt in (OutputFormat.csv, OutputFormat.xlsx):
-        return table(fmt, [item], None, filename=f"platform-{platform_id}", bom=bom)
-    if fmt is OutputFormat.jsonld:
-        return _jsonld(request, state, [item["iri"]])
-    return JSONResponse(item, headers={"Vary": "Accept"})
+    return _answer(
+        request,
+        state,
+        fmt,
+        item,
+        iris=[item["iri"]],
+        rows=[item],
+        columns=None,
+        filename=f"platform-{platform_id}",
+        bom=bom,
+    )
 
 
 def _context() -> Response:
