@@ -15,9 +15,9 @@ from typing import Any
 
 from rdflib import Literal, URIRef
 
-from platform_graph.read.cache import VersionCache
 from platform_graph.read.collation import label_key, swedish_key
 from platform_graph.store import SelectResult, Store, Term
+from platform_graph.store.version_cache import VersionCache
 from platform_graph.vocab.identifiers import LOCAL_NAME, slug_of
 from platform_graph.vocab.namespaces import ID, PG, sparql_prefixes
 from platform_graph.vocab.scales import ROLE_BY_PROPERTY

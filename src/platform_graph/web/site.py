@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from platform_graph.build.platforms import ORIGINAL
-from platform_graph.read.cache import VersionCache
 from platform_graph.read.model import ReadModel
 from platform_graph.read.named_queries import NamedQuery
+from platform_graph.store.version_cache import VersionCache
 from platform_graph.web.page_data import Pages
 
 __all__ = ["Site"]

@@ -20,6 +20,7 @@ from rdflib import Literal, URIRef
 
 from platform_graph.rdf.terms import skolemize
 from platform_graph.store import Quad, Store
+from platform_graph.store.version_cache import VersionCache
 from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import Report
 from platform_graph.vocab.namespaces import CHANGES_GRAPH, GENID, ID, INFERRED_GRAPH, PG
@@ -212,6 +213,9 @@ class Writer:
         self._etag: str | None = None
         self._applied = 0
         self._etag_lock = threading.Lock()
+        # Resources' ETags for the dataset's current version: hashing what the graph says
+        # of a much-named actor took most of its Linked Data page's time (docs/benchmarks.md).
+        self._resource_etags: VersionCache[str] = VersionCache(4096)
 
     def on_commit(self, listener: Listener) -> None:
         """Call ``listener(removed, added)`` after every applied change (log included)."""
@@ -243,7 +247,13 @@ class Writer:
     def resource_etag(self, iri: URIRef, variant: str | None = None) -> str:
         """The ETag of one resource (``resource_versions``): it moves only when a change
         touches that resource."""
-        return resource_etag(self.store, iri, variant)
+        version = self.etag()
+        tag = self._resource_etags.get(version, iri)
+        if tag is None:
+            tag = resource_etag(self.store, iri)
+            if self.etag() == version:  # no write landed while it was computed
+                self._resource_etags.put(version, iri, tag)
+        return f'{tag[:-1]}.{variant}"' if variant else tag
 
     def last_change(self, iri: URIRef) -> int | None:
         """The latest applied change that touched the resource (None: none since the base)."""
