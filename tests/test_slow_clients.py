@@ -95,3 +95,62 @@ def test_a_token_in_a_query_string_is_not_logged(strict: RunningServer) -> None:
     log = strict.log.read_text(encoding="utf-8", errors="replace")
     assert "/api/stats?token=[redacted]" in log
     assert secret not in log
+
+
+def _read_answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP/1.1 answer with a Content-Length, read off a kept-alive connection."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"the connection closed mid-answer: {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
+    while len(body) < int(headers.get("content-length", "0")):
+        body += sock.recv(65536)
+    return int(lines[0].split()[1]), headers, body
+
+
+def test_a_method_the_parser_does_not_know_reaches_the_app_and_the_connection_lives_on(
+    strict: RunningServer,
+) -> None:
+    # llhttp refuses BREW before the app sees it; the connection is handed to h11, which
+    # passes it on: the app's 405 problem, and the next request on the same connection.
+    sock = _connect(strict)
+    try:
+        sock.sendall(b"BREW /sparql HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, headers, body = _read_answer(sock)
+        assert status == 405
+        assert headers["content-type"].startswith("application/problem+json")
+        assert b"GET" in headers.get("allow", "").encode() or b"405" in body
+        sock.sendall(b"GET /api/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, _, body = _read_answer(sock)
+        assert status == 200
+        assert b"commitments" in body
+    finally:
+        sock.close()
+
+
+def test_a_pipelined_unknown_method_after_a_request_is_refused_cleanly(
+    strict: RunningServer,
+) -> None:
+    sock = _connect(strict)
+    try:
+        sock.sendall(
+            b"GET /api/stats HTTP/1.1\r\nHost: x\r\n\r\nBREW /sparql HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        answers = _read_all(sock)
+    finally:
+        sock.close()
+    # llhttp stops at BREW with the GET already parsed: the connection is refused with a
+    # 400 (uvicorn's answer to a request it cannot parse), never a 5xx.
+    assert answers.startswith(b"HTTP/1.1 400")
+    assert b"HTTP/1.1 5" not in answers
+    # and the server still serves
+    sock = _connect(strict)
+    try:
+        sock.sendall(b"GET /api/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _read_answer(sock)[0] == 200
+    finally:
+        sock.close()
