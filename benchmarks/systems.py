@@ -272,6 +272,8 @@ def _load_store(data: str, store: str) -> float:
 
 class ServiceSystem(_HttpSystem):
     name = "service"
+    settings: dict[str, str] = {}  # noqa: RUF012 - overridden per instance, never mutated
+    """Settings beyond the defaults (environment variables), for a variant of the service."""
 
     def start(self, data: Path) -> Started:
         from platform_graph.write.tokens import hash_token
@@ -287,6 +289,7 @@ class ServiceSystem(_HttpSystem):
             "PLATFORM_GRAPH_TOKENS": f"bench:editor:{hash_token(TOKEN)}",
             "PLATFORM_GRAPH_TOKENS_FILE": str(self.workdir / "service-tokens.json"),
             "PLATFORM_GRAPH_QUERY_TIMEOUT": str(self.timeout),
+            **self.settings,
         }
         self.log = self.workdir / "service.log"
         started = time.perf_counter()

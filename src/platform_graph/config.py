@@ -159,6 +159,15 @@ class Settings(BaseSettings):
             "docs/benchmarks.md). 0: always snapshots."
         ),
     )
+    answer_cache_mb: int = Field(
+        64,
+        ge=0,
+        description=(
+            "Memory (MiB) for query answers kept for the data's current version: the same "
+            "query, asked again before the next change, is answered without running it "
+            "(store/answer_cache.py). 0: every query runs."
+        ),
+    )
     max_rows: int = Field(
         100_000, ge=1, description="Most result rows (or triples) /sparql returns."
     )

@@ -7,6 +7,7 @@ with the allowed values; an answer cut at MAX_ROWS says so (``truncated`` and
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -21,7 +22,6 @@ from platform_graph.http.tables import XLSX
 from platform_graph.read.named_queries import RESOURCE_KINDS, NamedQuery, ParameterError
 from platform_graph.service.parts import Service
 from platform_graph.store import SelectResult, Term
-from platform_graph.store.time_limited import time_limited
 
 __all__ = ["build_router"]
 
@@ -82,6 +82,33 @@ def _check_slugs(state: Service, q: NamedQuery, values: dict[str, str]) -> None:
             )
 
 
+_ON_THE_LOOP = 500
+"""Rows a JSON answer may have to be written on the event loop (more: in a thread)."""
+
+
+def _answer(
+    q: NamedQuery, result: SelectResult, fmt: OutputFormat, bom: bool, max_rows: int
+) -> Response:
+    """A named query's answer as JSON, CSV or XLSX."""
+    rows = [{v: _plain(t) for v, t in zip(result.variables, r, strict=True)} for r in result.rows]
+    headers: dict[str, str] = {}
+    if result.truncated:
+        headers["X-Result-Truncated"] = (
+            f"cut at {len(rows)} rows (at most {max_rows} rows are sent)"
+        )
+    if fmt in (OutputFormat.csv, OutputFormat.xlsx):
+        return table(fmt, rows, list(result.variables), filename=q.name, bom=bom, headers=headers)
+    body = {
+        "query": q.name,
+        "title": q.title,
+        "variables": result.variables,
+        "rows": rows,
+        "total": len(rows),
+        "truncated": bool(result.truncated),
+    }
+    return JSONResponse(body, headers={"Vary": "Accept", **headers})
+
+
 def build_router(queries: dict[str, NamedQuery]) -> APIRouter:
     router = APIRouter(prefix="/api/queries", tags=["Named queries"])
 
@@ -129,7 +156,7 @@ def build_router(queries: dict[str, NamedQuery]) -> APIRouter:
             }
         )
 
-        def run(request: Request, state: ServiceDep) -> Response:
+        async def run(request: Request, state: ServiceDep) -> Response:
             given = request.query_params.multi_items()
             check_names(given, [p.name for p in q.parameters] + ["format", "bom"])
             values = {k: v for k, v in given if k not in ("format", "bom")}
@@ -137,7 +164,9 @@ def build_router(queries: dict[str, NamedQuery]) -> APIRouter:
                 bindings = q.bindings(values)
             except ParameterError as exc:
                 raise _invalid(exc.name, exc.message, exc.sv) from exc
-            _check_slugs(state, q, values)
+            if any(p.type in RESOURCE_KINDS and p.name in values for p in q.parameters):
+                # The read model may have to ask the store first: not on the event loop.
+                await asyncio.to_thread(_check_slugs, state, q, values)
             raw_format = request.query_params.get("format")
             if raw_format is not None and raw_format not in {f.value for f in TableFormat}:
                 raise _invalid(
@@ -150,39 +179,20 @@ def build_router(queries: dict[str, NamedQuery]) -> APIRouter:
             if raw_bom not in ("true", "false"):
                 raise _invalid("bom", "expected true or false", "ange true eller false")
             fmt = negotiate(request, raw_format, _TABLES)
-            # In a query worker, under the time limit: past it, StoreTimeout (a 503).
-            store = time_limited(state.store, state.pool)
             max_rows = state.settings.max_rows
-            result = store.query(q.text, bindings=bindings, max_rows=max_rows)
+            # In a query worker, under the time limit: past it, StoreTimeout (a 503).
+            if state.pool is not None:
+                result = await state.pool.query_async(q.text, bindings=bindings, max_rows=max_rows)
+            else:  # a remote store, which keeps its own time limit
+                result = await asyncio.to_thread(
+                    state.store.query, q.text, bindings=bindings, max_rows=max_rows
+                )
             if not isinstance(result, SelectResult):
                 raise ProblemError(500, "Bad named query", f"{q.name} is not a SELECT query")
-            rows = [
-                {v: _plain(t) for v, t in zip(result.variables, r, strict=True)}
-                for r in result.rows
-            ]
-            headers: dict[str, str] = {}
-            if result.truncated:
-                headers["X-Result-Truncated"] = (
-                    f"cut at {len(rows)} rows (at most {max_rows} rows are sent)"
-                )
-            if fmt in (OutputFormat.csv, OutputFormat.xlsx):
-                return table(
-                    fmt,
-                    rows,
-                    list(result.variables),
-                    filename=q.name,
-                    bom=raw_bom == "true",
-                    headers=headers,
-                )
-            body = {
-                "query": q.name,
-                "title": q.title,
-                "variables": result.variables,
-                "rows": rows,
-                "total": len(rows),
-                "truncated": bool(result.truncated),
-            }
-            return JSONResponse(body, headers={"Vary": "Accept", **headers})
+            if fmt is OutputFormat.json and len(result.rows) <= _ON_THE_LOOP:
+                return _answer(q, result, fmt, raw_bom == "true", max_rows)
+            # A spreadsheet, or many rows: written in a thread, the loop serving others.
+            return await asyncio.to_thread(_answer, q, result, fmt, raw_bom == "true", max_rows)
 
         router.add_api_route(
             f"/{q.name}",

@@ -141,6 +141,7 @@ def start(
             timeout=settings.query_timeout,
             max_size=settings.query_workers_max,
             limits=limits,
+            answer_cache_bytes=settings.answer_cache_mb * 2**20,
         )
         writer.on_commit(pool.changed)
     updates = UpdateReplica(

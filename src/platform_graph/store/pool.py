@@ -39,6 +39,7 @@ import hashlib
 import logging
 import multiprocessing as mp
 import os
+import pickle
 import signal
 import threading
 import time
@@ -51,6 +52,7 @@ from typing import Any
 
 from platform_graph.rdf.sparql_text import bind_values
 from platform_graph.rdf.terms import DatasetSpec, Quad, QueryResult, Term
+from platform_graph.store.answer_cache import AnswerCache, cacheable
 from platform_graph.store.errors import (
     ChangeTooLarge,
     PoolClosed,
@@ -265,6 +267,7 @@ class QueryPool:
         max_size: int | None = None,
         limits: WorkerLimits | None = None,
         layout: str = "dataset",
+        answer_cache_bytes: int = 0,
     ) -> None:
         # A function giving a dump of the store: each worker keeps a copy of it.
         self._replicas = replicas if isinstance(replicas, Replicas) else Copies(replicas, layout)
@@ -287,6 +290,8 @@ class QueryPool:
         self._workers_lock = threading.Lock()
         # Generations workers are being started at: what they start from is kept.
         self._reserved: list[int] = []
+        # Answers per generation of the data (store/answer_cache.py); None: none kept.
+        self.answers = AnswerCache(answer_cache_bytes) if answer_cache_bytes > 0 else None
         self._start_ready(size)
 
     def _start_ready(self, size: int) -> None:
@@ -572,6 +577,20 @@ class QueryPool:
         answer = self.call(("result", text, dataset, max_rows, base_iri))
         return from_wire(answer[1])
 
+    async def query_async(
+        self,
+        sparql: str,
+        *,
+        dataset: DatasetSpec | None = None,
+        bindings: Mapping[str, Term] | None = None,
+        max_rows: int | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        """``query`` from the event loop (see ``call_async``)."""
+        text = bind_values(sparql, bindings or {})
+        answer = await self.call_async(("result", text, dataset, max_rows, base_iri))
+        return from_wire(answer[1])
+
     def _deadline(self, scope: RequestScope) -> float:
         return time.monotonic() + scope.remaining(self.timeout)
 
@@ -579,12 +598,39 @@ class QueryPool:
         """Send a task to a worker; its answer, or the error, by the request's deadline."""
         if self._closed:
             raise PoolClosed("the service is shutting down")
+        kept, generation = self._kept(message)
+        if kept is not None:
+            return kept
         scope = current()
         text = _fingerprint(message)
         deadline = self._deadline(scope)
         worker = self._acquire(scope.client, text, deadline)
         self._send(worker, message, scope.client, text, catch_up=True)
-        return self._finish(worker, scope.client, text, time.monotonic(), deadline)
+        return self._keep(
+            message,
+            generation,
+            self._finish(worker, scope.client, text, time.monotonic(), deadline),
+        )
+
+    def _kept(self, message: tuple[Any, ...]) -> tuple[tuple[Any, ...] | None, int | None]:
+        """The answer kept for ``message`` at the current generation, if any, and the
+        generation to keep a new one under (None: not to be kept)."""
+        if self.answers is None:
+            return None, None
+        generation = self.generation
+        found = self.answers.get(generation, message)
+        # Only what may be kept is ever found: the text is read on a miss alone.
+        if found is not None or not cacheable(message):
+            return found, None
+        return None, generation
+
+    def _keep(
+        self, message: tuple[Any, ...], generation: int | None, finished: tuple[Any, ...]
+    ) -> tuple[Any, ...]:
+        answer, size = finished
+        if generation is not None and self.answers is not None:
+            self.answers.put(generation, message, answer, size)
+        return answer  # type: ignore[no-any-return]
 
     async def call_async(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
         """``call`` from the event loop, without a thread where none is needed.
@@ -597,6 +643,9 @@ class QueryPool:
         """
         if self._closed:
             raise PoolClosed("the service is shutting down")
+        kept, generation = self._kept(message)
+        if kept is not None:
+            return kept
         scope = current()
         text = _fingerprint(message)
         worker = self._try_acquire(scope.client, text)
@@ -620,8 +669,12 @@ class QueryPool:
             ).start()
             raise
         if ready:
-            return self._finish(worker, scope.client, text, sent, deadline)
-        return await asyncio.to_thread(self._finish, worker, scope.client, text, sent, deadline)
+            finished = self._finish(worker, scope.client, text, sent, deadline)
+        else:
+            finished = await asyncio.to_thread(
+                self._finish, worker, scope.client, text, sent, deadline
+            )
+        return self._keep(message, generation, finished)
 
     def _try_acquire(self, client: str, text: str) -> _Worker | None:
         """A free worker now, if the sharing rules give it to this query; else None."""
@@ -661,10 +714,10 @@ class QueryPool:
 
     def _finish(
         self, worker: _Worker, client: str, text: str, sent: float, deadline: float
-    ) -> tuple[Any, ...]:
+    ) -> tuple[tuple[Any, ...], int]:
         """Wait for the worker's answer (sent to it at ``sent``) by ``deadline``: past
         ``SLOW_AFTER`` the query counts as slow and yields the CPU; past the deadline its
-        worker is killed. The answer, or the error."""
+        worker is killed. The answer and its size on the wire, or the error."""
         slow = finished = False
         try:
             budget = deadline - sent
@@ -690,7 +743,7 @@ class QueryPool:
                         f"the query ran past the request's time limit ({self.timeout:g} s "
                         "from its arrival) and was stopped"
                     )
-            answer: tuple[Any, ...] = worker.conn.recv()
+            raw = worker.conn.recv_bytes()
             finished = True
         except (EOFError, OSError) as exc:
             self._release_slot(client, slow=slow, finished=False)
@@ -699,13 +752,14 @@ class QueryPool:
             self._release_slot(client, slow=slow, finished=finished)
             raise
         self._release_slot(client, slow=slow, finished=finished)
+        answer: tuple[Any, ...] = pickle.loads(raw)
         status = answer[0]
         if status == "too-large":
             self._replace(worker)  # its replica holds the change: it is no copy any more
             raise ChangeTooLarge(answer[1])
         self._release(worker)
         if status == "ok":
-            return answer
+            return answer, len(raw)
         raise StoreQueryError(answer[1], syntax=status == "syntax")
 
     def _finish_quietly(
