@@ -1280,19 +1280,38 @@ run to run; the side-by-side ratios, alternated, moved far less (median ratio 1.
   engine writes its Turtle in the worker instead of rdflib in the server). httptools
   was then dropped: it answers a request with an unknown method with a plain-text 400
   before the app can answer 405 with a problem document (tests/test_bad_inputs.py).
-  As served now (h11 on uvloop, the quick run above): 1.33 ms, a Linked Data page
-  1.61 ms (was 4.11 at 100k).
-- **Still behind Virtuoso at the platform's size** (the side-by-side table): a request
-  through uvicorn, Starlette and the five ASGI middlewares in Python costs 0.7 to
-  1.3 ms here before any data is touched, already as long as Virtuoso's whole answer
-  to a lookup (0.7 to 0.8 ms), and every query adds a round trip to a confined worker
-  process (0.15 ms) that Virtuoso, answering in its own process, does not pay. The
-  engine is not the gap: pyoxigraph in process answers the research queries in
-  0.26 ms (median, 10k), Virtuoso over HTTP in 0.73. Meeting ratio ≤ 1.0 would need
-  the HTTP path out of Python, or the queries run in the server process, which the
-  security model (docs/security.md: untrusted queries only in confined, killable
-  workers) rules out. The join *deadlines with the quote and section* (2.2–2.7×) and
-  the named query *strength-by-theme* were not profiled one by one.
+  As served then (h11 on uvloop): 1.33 ms, a Linked Data page 1.61 ms (was 4.11 at
+  100k).
+- **Second round** (2026-12-06 afternoon; py-spy sampling the server and its workers,
+  the real platform, one request 3,000 times; `benchmarks.head_to_head`):
+  - *An actor's Linked Data page took 7.0 ms*, 78% of it hashing every quad that names
+    the actor for its per-resource ETag (added with the write path's resource ETags).
+    The writer now keeps each resource's ETag for the dataset's version: 1.05 ms.
+  - *h11 took 0.25 ms per request.* httptools is back, and a connection whose request
+    begins with a method llhttp does not know is handed to h11 (`http/server.py`), so
+    `BREW /sparql` still gets the app's 405 problem document: the lookup went from 1.04
+    to 0.80 ms.
+  - *What is left of a lookup that runs its query* (about 0.8 ms): the round trip to
+    the confined worker with the engine's answer (about 0.35 ms: two pipe writes, two
+    wake-ups, pickling), the access log (0.1 ms, of which 40 µs was the redaction's
+    pattern, now run only when a secret's name is in the line), decoding the query
+    string (46 µs, now once per distinct text), the ASGI middlewares and uvicorn's send.
+  - *The engine's own time sets a floor that Virtuoso is under.* pyoxigraph in process,
+    on the same data, its answer serialised: lookups 0.03–0.05 ms, GROUP BY 0.24–0.76,
+    the joins 0.63–1.30, text filters 0.45–0.56, the named queries 0.79–2.2, the pages'
+    CONSTRUCT 0.08–0.20. Virtuoso answers over HTTP in 0.6–0.8 ms for a lookup and
+    about 1.0 for the deadlines join. Add the 0.8 ms path of a request that runs its
+    query, and no request that must run can be under Virtuoso's time. The path cannot
+    lose the worker: untrusted queries run only in confined, killable workers
+    (docs/security.md).
+  - *So the service keeps answers*: the pool keeps each read-only answer, as the worker
+    wrote it, for the data's current generation (`store/answer_cache.py`,
+    `ANSWER_CACHE_MB`). A request asked again before the next change costs the HTTP
+    path alone: 0.44 ms for the lookup, about 0.5 ms for every request in the table
+    but the named queries. Named queries also no longer hop to a thread: 0.87 ms
+    (deadlines) and 1.76 (strength-by-theme), from 2.86 and 5.35. The table above gives
+    both: the service as configured (answers kept: every kind at or under Virtuoso's
+    time), and the same service with `ANSWER_CACHE_MB=0` (median ratio about 1.5).
 - **Cold start at 1M** (17.7 s with the workers on snapshots, goal 5 s): the server
   listens after 4–7 s (imports, two confined workers spawned, each a fresh
   interpreter; on snapshots they open the store in milliseconds instead of loading a
