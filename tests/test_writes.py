@@ -304,3 +304,36 @@ def test_two_changes_each_valid_but_not_together_one_is_rejected(client: httpx.C
     assert sorted(codes) == [201, 422]
     deadline = client.get(f"/api/commitments/{NARKOTIKA}").json()["deadline"]
     assert deadline in ("2025", "2026")
+
+
+def test_a_kept_answer_never_outlives_the_change_that_moved_it(client: httpx.Client) -> None:
+    # The same query, page and named query asked over and over (the pool keeps their
+    # answers per generation of the data): each change shows in the very next answer.
+    areas = f"SELECT ?a WHERE {{ <{ID}commitment/{NARKOTIKA}> <{PG}concernsArea> ?a }} ORDER BY ?a"
+
+    def answers() -> tuple[list[str], str, str]:
+        rows = client.get("/sparql", params={"query": areas}).json()["results"]["bindings"]
+        page = client.get(f"/id/commitment/{NARKOTIKA}", headers={"Accept": "text/turtle"})
+        named = client.get("/api/queries/area-commitments", params={"area": "vivalla"})
+        assert page.status_code == 200
+        assert named.status_code == 200, named.text
+        return [r["a"]["value"] for r in rows], page.text, named.text
+
+    before = answers()
+    assert answers() == before  # asked again: the same answers
+    vivalla = f"{ID}area/vivalla"
+    assert vivalla not in before[0]
+    assert "vivalla" not in before[1]
+    assert NARKOTIKA not in before[2]
+    triple = f"<{ID}commitment/{NARKOTIKA}> <{PG}concernsArea> <{vivalla}> ."
+    change = {"message": "kept answers", "add": triple, "format": "application/n-triples"}
+    resp = client.post("/api/changes", json=change, headers=auth(EDITOR))
+    assert resp.status_code == 201, resp.text
+    after = answers()
+    assert vivalla in after[0]
+    assert "vivalla" in after[1]
+    assert NARKOTIKA in after[2]
+    assert answers() == after
+    revert = client.post(f"/api/changes/{resp.json()['change']['id']}/revert", headers=auth(ADMIN))
+    assert revert.status_code == 201, revert.text
+    assert answers()[0] == before[0]
