@@ -110,6 +110,16 @@ def test_two_runs_of_now_differ_so_it_is_not_kept(
     assert len(bodies) == 3
 
 
+def test_a_query_asking_another_server_is_never_kept() -> None:
+    # SERVICE runs only where the operator allows it; the other server's data moves on
+    # its own, whatever the generation of ours.
+    query = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
+    assert not cacheable(("query", query, None, JSON, None, None, None))
+    assert not cacheable(("result", query.replace("SERVICE", "service silent"), None, None, None))
+    described = "SELECT * WHERE { ?s a <http://www.w3.org/ns/sparql-service-description#Service> }"
+    assert cacheable(("result", described, None, None, None))
+
+
 def test_updates_and_deltas_are_never_kept() -> None:
     assert not cacheable(("delta", "INSERT DATA { <a> <b> <c> }", None, 10))
     assert not cacheable(("replay", "INSERT DATA { <a> <b> <c> }"))

@@ -8,8 +8,9 @@ gets the same bytes. So the pool keeps answers per generation (every change move
 ``QueryPool.changed``) and gives a kept answer out again instead of sending the query.
 
 Left out: queries whose answer may differ from one run to the next (``NOW()``,
-``RAND()``, ``UUID()``, ``STRUUID()``, ``BNODE()``), answers larger than a share of the
-budget, and anything but read-only queries. The least recently used answers go first
+``RAND()``, ``UUID()``, ``STRUUID()``, ``BNODE()``, and ``SERVICE``, which asks another
+server whose data moves on its own, where the operator allows it), answers larger than a
+share of the budget, and anything but read-only queries. The least recently used answers go first
 once the budget is spent; a new generation empties the cache.
 """
 
@@ -23,7 +24,12 @@ from typing import Any
 
 __all__ = ["AnswerCache", "cacheable"]
 
-_VOLATILE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+_VOLATILE = re.compile(
+    r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\("
+    # the keyword, not the word inside an IRI (sparql-service-description#)
+    r"|(?<![\w\-/#.:])SERVICE\s+(?:SILENT\s+)?[<?$\w]",
+    re.IGNORECASE,
+)
 _READ_KINDS = frozenset({"query", "result"})
 
 
