@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import pytest
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib.namespace import DCTERMS, SKOS, XSD
 
 from platform_graph.build.graph import BuildResult
 from platform_graph.config import Paths
 from platform_graph.store import Store
 from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import load_shapes
-from platform_graph.vocab.namespaces import DATA_GRAPH, ID
+from platform_graph.vocab.namespaces import DATA_GRAPH, ID, PG
 from platform_graph.write.change_log import base_quads, read_base, read_record
 from platform_graph.write.replay import content_base, replay, same_data
 from platform_graph.write.writer import Writer
@@ -143,3 +143,68 @@ def test_a_store_is_taken_as_built_on_a_base_only_if_it_is_that_base_plus_its_lo
     same, report = same_data(old, other, validator)
     assert not same
     assert [c.sequence for c in report.unapplied] == [2]
+
+
+def _title_change_then_its_revert(built: BuildResult, validator: Validator) -> Store:
+    """The platform with a recorded base, a title correction (1) and its revert (2)."""
+    store = platform_store(built)
+    store.apply([], base_quads(content_base(built.nquads())))
+    writer = Writer(store, validator)
+    title = (RULES, DCTERMS.title, Literal(OLD_SV, lang="sv"), DATA_GRAPH)
+    new_title = (RULES, DCTERMS.title, Literal("Regler i alla skolor", lang="sv"), DATA_GRAPH)
+    steps = [
+        writer.submit(add=[new_title], remove=[title], author="bo", message="Rubriken"),
+        writer.revert(1, author="chef"),
+    ]
+    assert [s.status for s in steps] == ["applied"] * 2, [s.report.to_text() for s in steps]
+    return store
+
+
+def test_a_revert_of_a_change_that_no_longer_applies_is_kept_marked_with_its_own_reason(
+    built: BuildResult, validator: Validator
+) -> None:
+    old = _title_change_then_its_revert(built, validator)
+    curated = "Kända ordningsregler i skolorna"
+    new_base = built.nquads().replace(f'"{OLD_SV}"@sv'.encode(), f'"{curated}"@sv'.encode())
+    new, report = replay(old, new_base, validator)
+    assert {c.sequence: c.outcome for c in report.changes} == {1: "unapplied", 2: "unapplied"}
+    one, two = read_record(new, 1), read_record(new, 2)
+    assert one is not None
+    assert two is not None
+    assert one.unapplied is not None
+    assert one.unapplied.rule == "triple-gone"
+    assert two.unapplied is not None
+    assert two.unapplied.rule == "reverts-unapplied"
+    assert "1" in two.unapplied.sv
+    assert "did not apply either" in two.unapplied.en
+    titles = {str(o) for _, _, o, _ in new.quads(RULES, DCTERMS.title) if o.language == "sv"}  # type: ignore[union-attr]
+    assert titles == {curated}  # the curated title, touched by neither
+
+
+def test_a_change_whose_result_breaks_the_shapes_on_the_new_base_is_kept_marked_invalid(
+    built: BuildResult, validator: Validator
+) -> None:
+    # An amount recorded by a change (valid then: the commitment had none); the new
+    # build codes another amount for the same commitment: two would break maxCount 1.
+    store = platform_store(built)
+    store.apply([], base_quads(content_base(built.nquads())))
+    amount = URIRef(PG + "amountSEK")
+    assert not store.quads(RULES, amount)
+    recorded = (RULES, amount, Literal("1000000", datatype=XSD.decimal), DATA_GRAPH)
+    step = Writer(store, validator).submit(
+        add=[recorded], remove=[], author="anna", message="Beloppet"
+    )
+    assert step.status == "applied", step.report.to_text()
+    coded = f'<{RULES}> <{amount}> "2500000"^^<{XSD.decimal}> <{DATA_GRAPH}> .\n'
+    new, report = replay(store, built.nquads() + coded.encode(), validator)
+    assert {c.sequence: c.outcome for c in report.changes} == {1: "unapplied"}
+    one = read_record(new, 1)
+    assert one is not None
+    assert not one.applied
+    assert one.unapplied is not None
+    assert one.unapplied.rule == "invalid"
+    assert str(RULES) in one.unapplied.en
+    assert "breaks the shapes" in one.unapplied.en
+    assert "bryter mot formerna" in one.unapplied.sv
+    amounts = {str(o) for _, _, o, _ in new.quads(RULES, amount)}
+    assert amounts == {"2500000"}  # the new build's, and nothing of the change
