@@ -1,0 +1,90 @@
+"""A store from before the base record (loaded by an older version, which did not record
+the build it rested on): taken as built on the current build when it holds exactly that
+build plus its change log, and then it says so; served as it is, and left alone, when it
+holds something else (``platform-graph rebase`` replays its log then)."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import SKOS
+
+from platform_graph.build.graph import BuildResult
+from platform_graph.config import Paths, Settings
+from platform_graph.service.open_store import follow_base
+from platform_graph.store import open_embedded
+from platform_graph.validation.incremental import Validator
+from platform_graph.validation.shacl import load_shapes
+from platform_graph.vocab.namespaces import DATA_GRAPH, ID
+from platform_graph.write.change_log import read_base
+from platform_graph.write.replay import content_base
+from platform_graph.write.writer import Writer
+
+POLISEN = URIRef(ID["actor/polisen"])
+
+
+def _old_store(tmp: Path, built: BuildResult, paths: Paths, *, edited: bool) -> Settings:
+    """A store holding the build and one logged change, with no base recorded; with
+    ``edited``, also a triple no change in its log accounts for."""
+    (tmp / "build").mkdir()
+    (tmp / "build" / "platform-graph.nq").write_bytes(built.nquads())
+    store = open_embedded(tmp / "store")
+    store.load(built.nquads(), "application/n-quads")
+    alias = (POLISEN, SKOS.altLabel, Literal("Polismyndigheten", lang="sv"), DATA_GRAPH)
+    outcome = Writer(store, Validator(load_shapes(paths.shapes))).submit(
+        add=[alias], remove=[], author="anna", message="Alias"
+    )
+    assert outcome.status == "applied", outcome.report.to_text()
+    if edited:
+        store.apply([], [(POLISEN, SKOS.altLabel, Literal("Snuten", lang="sv"), DATA_GRAPH)])
+    assert read_base(store) is None
+    store.flush()
+    del store
+    gc.collect()
+    return Settings(build_dir=tmp / "build", store_path=tmp / "store")
+
+
+def test_a_store_that_is_the_build_plus_its_log_is_adopted(
+    tmp_path: Path, built: BuildResult, paths: Paths
+) -> None:
+    settings = _old_store(tmp_path, built, paths, edited=False)
+    assert follow_base(settings, dry_run=True).action == "adopted"
+    store = open_embedded(tmp_path / "store")
+    assert read_base(store) is None  # a dry run records nothing
+    del store
+    gc.collect()
+    assert follow_base(settings).action == "adopted"
+    store = open_embedded(tmp_path / "store")
+    found = read_base(store)
+    assert found is not None
+    assert found.hash == content_base(built.nquads()).hash
+    assert store.quads(POLISEN, SKOS.altLabel, Literal("Polismyndigheten", lang="sv"))
+    del store
+    gc.collect()
+    assert follow_base(settings).action == "current"  # and from now on it is
+
+
+def test_a_store_holding_something_else_is_served_as_it_is(
+    tmp_path: Path, built: BuildResult, paths: Paths
+) -> None:
+    settings = _old_store(tmp_path, built, paths, edited=True)
+    check = follow_base(settings)
+    assert check.action == "unrecorded"
+    assert check.report is not None
+    assert check.report.removed == 1  # the unlogged triple, which a rebase would drop
+    store = open_embedded(tmp_path / "store")
+    assert read_base(store) is None
+    assert store.quads(POLISEN, SKOS.altLabel, Literal("Snuten", lang="sv"))
+    del store
+    gc.collect()
+    # Forced (platform-graph rebase): the log replayed onto the build, the old kept.
+    forced = follow_base(settings, force=True)
+    assert forced.action == "rebased"
+    assert forced.backup is not None
+    assert forced.backup.exists()
+    store = open_embedded(tmp_path / "store")
+    assert not store.quads(POLISEN, SKOS.altLabel, Literal("Snuten", lang="sv"))
+    assert store.quads(POLISEN, SKOS.altLabel, Literal("Polismyndigheten", lang="sv"))
+    assert read_base(store) is not None
