@@ -6,20 +6,23 @@ holds something else (``platform-graph rebase`` replays its log then)."""
 from __future__ import annotations
 
 import gc
+import logging
 from pathlib import Path
 
+import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import SKOS
 
 from platform_graph.build.graph import BuildResult
 from platform_graph.config import Paths, Settings
+from platform_graph.service.open_store import _follow_or_keep as follow_base_or_keep
 from platform_graph.service.open_store import follow_base
 from platform_graph.store import open_embedded
 from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import load_shapes
 from platform_graph.vocab.namespaces import DATA_GRAPH, ID
 from platform_graph.write.change_log import read_base
-from platform_graph.write.replay import content_base
+from platform_graph.write.replay import BaseInvalid, content_base
 from platform_graph.write.writer import Writer
 
 POLISEN = URIRef(ID["actor/polisen"])
@@ -88,3 +91,32 @@ def test_a_store_holding_something_else_is_served_as_it_is(
     assert not store.quads(POLISEN, SKOS.altLabel, Literal("Snuten", lang="sv"))
     assert store.quads(POLISEN, SKOS.altLabel, Literal("Polismyndigheten", lang="sv"))
     assert read_base(store) is not None
+
+
+def test_a_new_build_that_breaks_the_shapes_leaves_the_store_as_it_is(
+    tmp_path: Path, built: BuildResult, paths: Paths, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = _old_store(tmp_path, built, paths, edited=False)
+    assert follow_base(settings).action == "adopted"
+    # The next build drops a commitment's strength (a build writes its files before it
+    # validates them): every commitment needs one.
+    strength = "<https://w3id.org/platform-graph/ontology#strength>"
+    lines = built.nquads().decode("utf-8").splitlines(keepends=True)
+    dropped = next(line for line in lines if f" {strength} " in line)
+    broken = "".join(line for line in lines if line != dropped)
+    (tmp_path / "build" / "platform-graph.nq").write_text(broken, encoding="utf-8")
+    with pytest.raises(BaseInvalid) as refused:
+        follow_base(settings)
+    assert not refused.value.report.conforms
+    del refused  # its traceback holds the store open
+    gc.collect()
+    # At start: the last good state is served, and the log says why.
+    with caplog.at_level(logging.ERROR, logger="platform_graph.service.open_store"):
+        follow_base_or_keep(settings, None)
+    assert "served as it is" in caplog.text
+    store = open_embedded(tmp_path / "store")
+    found = read_base(store)
+    assert found is not None
+    assert found.hash == content_base(built.nquads()).hash  # still the good build
+    subject = dropped.split(" ", 1)[0].strip("<>")
+    assert store.quads(URIRef(subject), URIRef(strength.strip("<>")))

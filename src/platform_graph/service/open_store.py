@@ -104,9 +104,14 @@ def _follow_or_keep(settings: Settings, progress: Progress | None) -> None:
     it is (the last good state is served) and says why."""
     try:
         _say_check(follow_base(settings, progress=progress), progress)
+        return
     except BaseInvalid as exc:
-        log.error("%s; the store is served as it is", exc)
-        _say(progress, f"{exc}; the store is served as it is")
+        # Only its text goes on: the exception's frames hold the embedded store open, and
+        # a log handler that kept the record would keep the store locked for good.
+        said = f"{exc}; the store is served as it is"
+    gc.collect()
+    log.error("%s", said)
+    _say(progress, said)
 
 
 @dataclass(slots=True)
