@@ -11,7 +11,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from platform_graph.build.graph import BuildResult
-from platform_graph.rdf.entailment import Axioms, derive, materialise
+from platform_graph.rdf.entailment import (
+    NOT_ENTAILED_FROM,
+    Axioms,
+    derive,
+    materialise,
+    materialise_queries,
+)
 from platform_graph.rdf.terms import Quad
 from platform_graph.store.oxigraph import OxigraphStore
 from platform_graph.vocab.namespaces import (
@@ -227,3 +233,30 @@ def test_the_shapes_never_see_inferred_triples(writable: Client, monkeypatch: An
 def test_the_service_description_names_the_inferred_graph(http: Client) -> None:
     r = http.get("/sparql", headers={"Accept": "text/turtle"})
     assert INFERRED in r.text
+
+
+def test_the_engine_concludes_what_materialise_adds(built: BuildResult, tmp_path: Any) -> None:
+    """The start's materialisation in the engine (materialise_queries, add_concluded)
+    fills the inferred graph exactly as materialise() would, an inverse included, and
+    leaves out what an asserted graph states already."""
+    store = OxigraphStore(tmp_path / "store")
+    store.load(built.nquads(), "application/n-quads")
+    inverse = URIRef(PG + "namedIn")
+    commitment = URIRef(ID["commitment/trygghet-narkotikateam"])
+    stated = (commitment, PG.namesActor, URIRef(ID["actor/polisen"]), DATA_GRAPH)
+    store.apply([], [(PG.namesActor, OWL.inverseOf, inverse, ONTOLOGY_GRAPH), stated])
+    remove, add = materialise(store.quads)
+    assert not remove
+    queries = materialise_queries(Axioms.from_store(store.quads))
+    assert queries is not None
+    added = store.add_concluded(queries, INFERRED_GRAPH, NOT_ENTAILED_FROM)
+    assert added == len(add) > 0
+    assert _quads(store, INFERRED_GRAPH) == set(add)
+    assert (*stated[:3], INFERRED_GRAPH) not in _quads(store, INFERRED_GRAPH)
+    assert (URIRef(ID["actor/polisen"]), inverse, commitment, INFERRED_GRAPH) in set(add)
+
+
+def test_a_sub_property_of_rdf_type_is_left_to_materialise() -> None:
+    ex = "http://example.org/"
+    axioms = Axioms.from_triples([(URIRef(ex + "isA"), RDFS.subPropertyOf, RDF.type)])
+    assert materialise_queries(axioms) is None

@@ -26,13 +26,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rdflib import BNode, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from platform_graph.rdf.terms import Quad, Term, Triple
 from platform_graph.vocab.namespaces import CHANGES_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 
-__all__ = ["AXIOM_PREDICATES", "Axioms", "QuadLookup", "derive", "materialise"]
+__all__ = [
+    "AXIOM_PREDICATES",
+    "NOT_ENTAILED_FROM",
+    "Axioms",
+    "QuadLookup",
+    "derive",
+    "materialise",
+    "materialise_queries",
+]
 
 AXIOM_PREDICATES = frozenset({RDFS.subPropertyOf, RDFS.subClassOf, OWL.inverseOf})
 NOT_ENTAILED_FROM = frozenset({INFERRED_GRAPH, CHANGES_GRAPH})
@@ -226,3 +234,70 @@ def materialise(
         sorted(((*t, INFERRED_GRAPH) for t in old - new), key=str),
         sorted(((*t, INFERRED_GRAPH) for t in new - old), key=str),
     )
+
+
+# Stand-ins for a triple's subject and objects when the rules are applied to a predicate
+# rather than to data: the rules look at predicates (and, for rdf:type, the class), never
+# at these, so what they conclude for the stand-ins they conclude for any node.
+_S = URIRef("urn:uuid:6f1e2b8a-platform-graph-entailment-subject")
+_O = URIRef("urn:uuid:6f1e2b8a-platform-graph-entailment-object")
+_L = Literal("urn:uuid:6f1e2b8a-platform-graph-entailment-literal")
+
+
+def _patterns(axioms: Axioms, start: Triple) -> set[tuple[URIRef, bool]] | None:
+    """What the rules derive from ``start`` (over the stand-ins), as (predicate, whether
+    subject and object swap places); None: a conclusion depends on more than the
+    predicate (a sub-property of rdf:type: its object may be a class)."""
+    out: set[tuple[URIRef, bool]] = set()
+    for s, p, o in axioms.close([start]) - {start}:
+        if p == RDF.type or not isinstance(p, URIRef):
+            return None
+        if (s, o) == (start[0], start[2]):
+            out.add((p, False))
+        elif (s, o) == (start[2], start[0]):
+            out.add((p, True))
+        else:
+            return None
+    return out
+
+
+def materialise_queries(axioms: Axioms) -> list[str] | None:
+    """CONSTRUCT queries whose answers, less what an asserted graph states, are what
+    :func:`materialise` adds to an empty inferred graph: the same rules, applied by the
+    store's engine to every asserted triple of an entailing predicate (the store's
+    ``add_concluded``).
+
+    Materialising in Python turned every matching triple into rdflib terms and back: at a
+    million triples (two hundred thousand inferred) it took most of a first start. None
+    when the hierarchy makes a rule depend on a triple's object beyond its class (a
+    sub-property of rdf:type): then only materialise knows."""
+    if RDF.type in axioms.super_properties or RDF.type in axioms.inverses:
+        return None
+    # (predicate matched, the class when rdf:type, only objects that are nodes,
+    #  predicate or class concluded, whether subject and object swap places)
+    rules: set[tuple[URIRef, URIRef | None, bool, URIRef, bool]] = set()
+    for p in axioms.super_properties.keys() | axioms.inverses.keys():
+        any_object = _patterns(axioms, (_S, p, _L))
+        node_object = _patterns(axioms, (_S, p, _O))
+        if any_object is None or node_object is None:
+            return None
+        rules |= {(p, None, False, q, swap) for q, swap in any_object}
+        rules |= {(p, None, True, q, swap) for q, swap in node_object - any_object}
+    for c, supers in axioms.super_classes.items():
+        start = (_S, RDF.type, c)
+        if axioms.close([start]) - {start} != {(_S, RDF.type, d) for d in supers}:
+            return None
+        rules |= {(RDF.type, c, False, d, False) for d in supers}
+    asserted = " && ".join(f"?g != <{g}>" for g in sorted(NOT_ENTAILED_FROM, key=str))
+    queries = []
+    for p, cls, nodes_only, q, swap in sorted(rules, key=str):
+        if cls is not None:
+            matched, head = f"<{cls}>", f"?s <{RDF.type}> <{q}>"
+        else:
+            matched, head = "?o", (f"?o <{q}> ?s" if swap else f"?s <{q}> ?o")
+        nodes = " FILTER (!isLiteral(?o))" if nodes_only else ""
+        queries.append(
+            f"CONSTRUCT {{ {head} }} WHERE {{ GRAPH ?g {{ ?s <{p}> {matched} }} "
+            f"FILTER ({asserted}){nodes} }}"
+        )
+    return queries

@@ -21,7 +21,7 @@ from platform_graph.read.downloads import Downloads
 from platform_graph.read.model import ReadModel
 from platform_graph.read.named_queries import NamedQuery, load_queries
 from platform_graph.service.open_store import open_store
-from platform_graph.store import Store
+from platform_graph.store import Store, add_concluded
 from platform_graph.store.errors import StoreError
 from platform_graph.store.pool import QueryPool, WorkerLimits
 from platform_graph.store.replicas import replicas_for
@@ -39,7 +39,7 @@ from platform_graph.write.uploads import Uploads
 from platform_graph.write.workbench_db import WorkbenchDB
 from platform_graph.write.writer import Delta, WritePolicy, Writer
 
-__all__ = ["Service", "start"]
+__all__ = ["Service", "materialise_inferred", "start"]
 
 
 @dataclass(slots=True)
@@ -80,16 +80,27 @@ def _entailed(store: Store, removed: Sequence[Quad], added: Sequence[Quad]) -> D
     return entailment.derive(store.quads, removed, added)
 
 
-def _materialise(writer: Writer) -> None:
+def materialise_inferred(store: Store) -> None:
     """Fill the inferred graph from scratch where it is missing (a store loaded by a
     build, or by an import of a backup without it); every write keeps it current after."""
-    store = writer.store
     if str(INFERRED_GRAPH) in store.named_graphs():
         return
-    with writer.lock, store.transaction():
+    with store.transaction():
+        # The graph is empty: what the rules conclude is all there is to add. The
+        # embedded engine finds it without a term of it in Python (docs/benchmarks.md).
+        queries = entailment.materialise_queries(entailment.Axioms.from_store(store.quads))
+        if queries is not None and add_concluded(
+            store, queries, INFERRED_GRAPH, entailment.NOT_ENTAILED_FROM
+        ):
+            return
         remove, add = entailment.materialise(store.quads)
         if remove or add:
             store.apply(remove, add)
+
+
+def _materialise(writer: Writer) -> None:
+    with writer.lock:
+        materialise_inferred(writer.store)
 
 
 log = logging.getLogger(__name__)

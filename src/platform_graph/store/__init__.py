@@ -1,6 +1,9 @@
 """The store interface and its backends. Nothing outside this package knows the engine."""
 
+from collections.abc import Collection, Sequence
 from pathlib import Path
+
+from rdflib import URIRef
 
 from platform_graph.rdf.terms import (
     AskResult,
@@ -54,6 +57,7 @@ __all__ = [
     "StoreUnavailable",
     "Term",
     "Triple",
+    "add_concluded",
     "check_file",
     "convert",
     "import_file",
@@ -76,6 +80,20 @@ def import_file(store: Store, source: Path, media_type: str) -> int:
     if isinstance(store, OxigraphStore) and store.path is not None:
         return store.bulk_load_file(source, media_type)
     return store.load(source.read_bytes(), media_type)
+
+
+def add_concluded(
+    store: Store, queries: Sequence[str], graph: URIRef, asserted_not_in: Collection[URIRef]
+) -> bool:
+    """Add to ``graph`` what the CONSTRUCT ``queries`` conclude that no other named graph
+    (but ``asserted_not_in``) states, in the engine, where the store is the embedded one
+    (``OxigraphStore.add_concluded``); False: the store cannot, nothing was done."""
+    from platform_graph.store.oxigraph import OxigraphStore
+
+    if not isinstance(store, OxigraphStore):
+        return False
+    store.add_concluded(queries, graph, asserted_not_in)
+    return True
 
 
 def open_embedded(path: Path | None) -> Store:
