@@ -1202,9 +1202,11 @@ def at_scale_section(scale: dict[str, Any]) -> str:
     parts = [
         "### At millions of triples: import, cold start, memory\n",
         f"Measured {scale['date']} (`python -m benchmarks.at_scale --sizes …`), each in its "
-        "own process: `platform-graph import` into an on-disk store beside pyoxigraph's "
-        "`bulk_load`; the service (its query workers on snapshots of the store, "
-        "`QUERY_COPY_MAX_QUADS=0`, not the default copies) from process start until `/sparql` and "
+        "own process: `platform-graph import` into an on-disk store (the file loaded, the "
+        "inferred graph found, the read model's list written) beside pyoxigraph's "
+        "`bulk_load`; the service as configured by default (above a million quads its query "
+        "workers read snapshots of the store; before 2026-12-06 afternoon the run set "
+        "`QUERY_COPY_MAX_QUADS=0` for that) from process start until `/sparql` and "
         "`/api/commitments` have both answered, and the memory of all its processes then "
         "(RSS and PSS summed over the process tree); pyoxigraph's in-memory store loading "
         "the same file, its peak RSS.\n",

@@ -148,15 +148,14 @@ class Settings(BaseSettings):
         4, ge=1, description="Most query workers while slow queries keep the others busy."
     )
     query_copy_max_quads: int | None = Field(
-        None,
+        1_000_000,
         ge=0,
         description=(
-            "Unset (the default): each query worker holds its own copy of the data in "
-            "memory (the fastest to query). Set: above this many quads, on the embedded "
-            "store, the workers read snapshots of the store on disk instead (one copy for "
-            "all, a start in milliseconds, far less memory; but at 5 million triples the "
-            "read model's first build runs past the 30 s time limit on the on-disk engine, "
-            "docs/benchmarks.md). 0: always snapshots."
+            "Up to this many quads (the default: a million) each query worker holds its own "
+            "copy of the data in memory, the fastest to query. Above it, on the embedded "
+            "store on disk, the workers read snapshots of the store instead: one copy for "
+            "all, a start in milliseconds, far less memory, slower on large joins "
+            "(docs/benchmarks.md). 0: always snapshots."
         ),
     )
     answer_cache_mb: int = Field(

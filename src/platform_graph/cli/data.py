@@ -94,7 +94,11 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """Restore an export into a store: an empty one, or replacing all with --replace."""
     from platform_graph.rdf import media_types
-    from platform_graph.store import check_file, import_file, open_embedded
+    from platform_graph.read import model_file
+    from platform_graph.read.model import ReadModel
+    from platform_graph.service.parts import materialise_inferred
+    from platform_graph.store import check_file, identity, import_file, open_embedded
+    from platform_graph.write.change_log import head
 
     path = _store_for(args, settings)
     source = Path(args.file)
@@ -127,9 +131,19 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     if len(store) and not args.replace:
         sys.stderr.write(f"the store at {path} is not empty: add --replace to overwrite it\n")
         return EXIT_INVALID
+    kept = model_file.model_path(path)
+    model_file.discard(kept)  # it describes what is about to be replaced
     store.clear()
     import_file(store, source, fmt.media_type)
+    # What the ontology entails, and the read model's list of every commitment, are found
+    # now, while nobody reads the store, instead of when the service first starts on it
+    # (docs/benchmarks.md: the cold start at a million triples).
+    materialise_inferred(store, bulk=True)
     store.flush()
+    name = identity(store)
+    if name is not None:
+        items = ReadModel(store).every_commitment()
+        model_file.write(kept, model_file.key_for(name, head(store)[0]), items)
     progress(f"imported {len(store)} quads into {path}")
     return EXIT_OK
 

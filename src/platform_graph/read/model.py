@@ -363,6 +363,19 @@ class ReadModel:
                 'CONCAT(STR(?deadline_f), "-12-31"), STR(?deadline_f)) < ?before_f)'
             )
 
+    def every_commitment(self) -> list[Commitment]:
+        """Every commitment with its details and links (what every list is made from)."""
+        return self._all_commitments()
+
+    def keep_every_commitment(self, items: list[Commitment]) -> None:
+        """Take ``items`` as every commitment for the current version (read from the file
+        written for this very state of the store, ``read.model_file``)."""
+        if self._version is None:
+            return
+        version = self._version()
+        self._cache.get(version, ("all-commitments",))  # the cache takes this version
+        self._remember(("all-commitments",), version, items)
+
     def _all_commitments(self) -> list[Commitment]:
         key = ("all-commitments",)
         version = self._version() if self._version is not None else None

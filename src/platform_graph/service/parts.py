@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +17,13 @@ from pathlib import Path
 from platform_graph.config import Settings
 from platform_graph.rdf import entailment
 from platform_graph.rdf.terms import Quad
-from platform_graph.read import research_dataset
+from platform_graph.read import model_file, research_dataset
 from platform_graph.read.downloads import Downloads
 from platform_graph.read.model import ReadModel
+from platform_graph.read.model_file import model_path
 from platform_graph.read.named_queries import NamedQuery, load_queries
 from platform_graph.service.open_store import open_store
-from platform_graph.store import Store, add_concluded
+from platform_graph.store import Store, add_concluded, identity
 from platform_graph.store.errors import StoreError
 from platform_graph.store.pool import QueryPool, WorkerLimits
 from platform_graph.store.replicas import replicas_for
@@ -31,6 +33,7 @@ from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import load_shapes
 from platform_graph.vocab.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, THEMES_GRAPH
 from platform_graph.web.site import Site
+from platform_graph.write.change_log import head
 from platform_graph.write.drafts import DraftReview, Ledger
 from platform_graph.write.proposals import Proposals
 from platform_graph.write.sessions import Sessions
@@ -80,9 +83,10 @@ def _entailed(store: Store, removed: Sequence[Quad], added: Sequence[Quad]) -> D
     return entailment.derive(store.quads, removed, added)
 
 
-def materialise_inferred(store: Store) -> None:
+def materialise_inferred(store: Store, *, bulk: bool = False) -> None:
     """Fill the inferred graph from scratch where it is missing (a store loaded by a
-    build, or by an import of a backup without it); every write keeps it current after."""
+    build, or by an import of a backup without it); every write keeps it current after.
+    ``bulk``: for a store nobody reads yet (``OxigraphStore.add_concluded``)."""
     if str(INFERRED_GRAPH) in store.named_graphs():
         return
     with store.transaction():
@@ -90,7 +94,7 @@ def materialise_inferred(store: Store) -> None:
         # embedded engine finds it without a term of it in Python (docs/benchmarks.md).
         queries = entailment.materialise_queries(entailment.Axioms.from_store(store.quads))
         if queries is not None and add_concluded(
-            store, queries, INFERRED_GRAPH, entailment.NOT_ENTAILED_FROM
+            store, queries, INFERRED_GRAPH, entailment.NOT_ENTAILED_FROM, bulk=bulk
         ):
             return
         remove, add = entailment.materialise(store.quads)
@@ -117,6 +121,33 @@ def _warm(read_model: ReadModel) -> None:
         read_model.commitments()
     except StoreError as exc:  # stopped at its time limit, the store has still begun
         log.info("warming the read model did not finish: %s", exc)
+
+
+def _every_commitment(read_model: ReadModel, store: Store, store_dir: Path) -> None:
+    """The read model's list of every commitment from its file, if one was written for
+    this very store and state (``read.model_file``); else built in the background, and
+    the file written for the next start."""
+    name = identity(store)
+    if name is None:
+        return
+    path = model_path(store_dir)
+    seq = head(store)[0]
+    items = model_file.read(path, model_file.key_for(name, seq))
+    if items is not None:
+        read_model.keep_every_commitment(items)
+        log.info("the read model's %d commitments read from %s", len(items), path)
+        return
+
+    def build() -> None:
+        try:
+            built = read_model.every_commitment()
+        except StoreError as exc:  # stopped at its time limit: the first reader builds it
+            log.info("building the read model at start did not finish: %s", exc)
+            return
+        if head(store)[0] == seq:  # no write landed meanwhile
+            model_file.write(path, model_file.key_for(name, seq), built)
+
+    threading.Thread(target=build, name="read-model-build", daemon=True).start()
 
 
 def start(
@@ -179,6 +210,8 @@ def start(
     if the_store.capabilities.shared:
         # Without the readers' time limit: this is what warms the store's caches.
         _warm(ReadModel(the_store, read_version(writer.etag, pool)))
+    elif settings.store_dir is not None:
+        _every_commitment(read_model, the_store, settings.store_dir)
     return Service(
         settings=settings,
         store=the_store,

@@ -60,6 +60,7 @@ __all__ = [
     "add_concluded",
     "check_file",
     "convert",
+    "identity",
     "import_file",
     "is_iri",
     "nquad_line",
@@ -83,7 +84,12 @@ def import_file(store: Store, source: Path, media_type: str) -> int:
 
 
 def add_concluded(
-    store: Store, queries: Sequence[str], graph: URIRef, asserted_not_in: Collection[URIRef]
+    store: Store,
+    queries: Sequence[str],
+    graph: URIRef,
+    asserted_not_in: Collection[URIRef],
+    *,
+    bulk: bool = False,
 ) -> bool:
     """Add to ``graph`` what the CONSTRUCT ``queries`` conclude that no other named graph
     (but ``asserted_not_in``) states, in the engine, where the store is the embedded one
@@ -92,8 +98,21 @@ def add_concluded(
 
     if not isinstance(store, OxigraphStore):
         return False
-    store.add_concluded(queries, graph, asserted_not_in)
+    store.add_concluded(queries, graph, asserted_not_in, bulk=bulk)
     return True
+
+
+def identity(store: Store) -> str | None:
+    """The engine's identity of an embedded store on disk (made when its folder was
+    created, RocksDB's IDENTITY); None for any other store."""
+    from platform_graph.store.oxigraph import OxigraphStore
+
+    if not isinstance(store, OxigraphStore) or store.path is None:
+        return None
+    try:
+        return (store.path / "IDENTITY").read_text(encoding="ascii").strip() or None
+    except OSError:
+        return None
 
 
 def open_embedded(path: Path | None) -> Store:
