@@ -7,9 +7,13 @@ module returns.
 
 from __future__ import annotations
 
+import threading
+import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import astuple, dataclass, field, replace
 from typing import Any
 
@@ -17,6 +21,8 @@ from rdflib import Literal, URIRef
 
 from platform_graph.read.collation import label_key, swedish_key
 from platform_graph.store import SelectResult, Store, Term
+from platform_graph.store.errors import StoreTimeout
+from platform_graph.store.request_scope import current
 from platform_graph.store.version_cache import VersionCache
 from platform_graph.vocab.identifiers import LOCAL_NAME, slug_of
 from platform_graph.vocab.namespaces import ID, PG, sparql_prefixes
@@ -218,6 +224,8 @@ class ReadModel:
         self.store = store
         self._version = version
         self._cache: VersionCache[list[Commitment]] = VersionCache()
+        self._building: dict[str, Future[list[Commitment]]] = {}
+        self._building_lock = threading.Lock()
 
     def version(self) -> str | None:
         """The version answers are kept under now; None when nothing is kept."""
@@ -377,11 +385,51 @@ class ReadModel:
         self._remember(("all-commitments",), version, items)
 
     def _all_commitments(self) -> list[Commitment]:
+        """Every commitment, built once per version however many readers ask.
+
+        The build runs in a thread of its own, outside any reader's time limit (each of
+        its queries still under the pool's): at millions of triples it can take longer
+        than one request may wait (five million on snapshots ran past 30 s, request after
+        request, each starting over). A reader waits for it until its own time limit,
+        then gets ``StoreTimeout`` (a 503) while the build goes on and is kept for the
+        next reader."""
         key = ("all-commitments",)
-        version = self._version() if self._version is not None else None
         cached = self._cached(key)
         if cached is not None:
             return cached
+        if self._version is None:
+            return self._build_all(None)
+        version = self._version()
+        with self._building_lock:
+            running = self._building.get(version)
+            if running is None:
+                running = self._building[version] = Future()
+                threading.Thread(
+                    target=self._build_into, args=(running, version), daemon=True
+                ).start()
+        deadline = current().deadline
+        wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            items = running.result(timeout=wait)
+        except FutureTimeout as exc:
+            raise StoreTimeout(
+                "the list of every commitment is still being built (it is kept once built): "
+                "ask again in a while"
+            ) from exc
+        return [copied(c) for c in items]
+
+    def _build_into(self, running: Future[list[Commitment]], version: str) -> None:
+        try:
+            running.set_result(self._build_all(version))
+        except BaseException as exc:  # the readers waiting get it
+            running.set_exception(exc)
+        finally:
+            with self._building_lock:
+                if self._building.get(version) is running:
+                    del self._building[version]
+
+    def _build_all(self, version: str | None) -> list[Commitment]:
+        key = ("all-commitments",)
         query = """
 SELECT ?c ?title_sv ?title_en ?quote ?start ?end ?section ?spos ?strength ?kind ?change
        ?testable ?deadline ?period ?amount ?status ?platform

@@ -21,7 +21,7 @@ from typing import Literal as LiteralType
 
 from platform_graph.build.graph import build, write_outputs
 from platform_graph.config import Settings
-from platform_graph.store import Store, StoreUnavailable, nquad_line, open_embedded
+from platform_graph.store import Store, StoreUnavailable, is_empty, nquad_line, open_embedded
 from platform_graph.store.loader import push
 from platform_graph.store.remote import RemoteSettings, RemoteStore
 from platform_graph.store.swap import finish_swap, swap_in
@@ -87,8 +87,8 @@ def open_store(settings: Settings, progress: Progress | None = None) -> Store:
     if path is not None:
         _follow_or_keep(settings, progress)
     store = open_embedded(path)
-    if len(store):
-        _say(progress, f"reusing the store at {path} ({len(store)} quads)")
+    if not is_empty(store):
+        _say(progress, f"reusing the store at {path}")
         return store
     data = built_nquads(settings, progress)
     _say(progress, f"loading the built graph ({len(data) // 1024} KiB) into the store")
@@ -216,7 +216,7 @@ def _check_embedded(
             f"the store at {path} cannot be opened ({exc}): is the service running on it? "
             "Stop it first"
         ) from exc
-    if not len(store):
+    if is_empty(store):
         return BaseCheck("empty"), None
     check, new = _follow(settings, store, dry_run=dry_run, force=force, progress=progress)
     store.flush()

@@ -268,6 +268,9 @@ class OxigraphStore:
                 self._store.extend(new)
         return len(new)
 
+    def is_empty(self) -> bool:
+        return next(iter(self._store), None) is None
+
     def holds_at_most(self, quads: int) -> bool:
         return len(self._store) <= quads
 
@@ -328,12 +331,23 @@ def collect(result: object, max_rows: int | None) -> QueryResult:
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
         select = SelectResult(variables)
+        # A term the answer repeats (a section, a scale's concept, a datatype'd number) is
+        # made once: rdflib terms are immutable, and making them was half the read
+        # model's build at a million triples (docs/benchmarks.md).
+        made: dict[object, Term] = {}
+
+        def term(found: object) -> Term:
+            known = made.get(found)
+            if known is None:
+                known = made[found] = from_ox(found)
+            return known
+
         for solution in result:
             if max_rows is not None and len(select.rows) >= max_rows:
                 select.truncated = True
                 break
             select.rows.append(
-                tuple(None if solution[v] is None else from_ox(solution[v]) for v in variables)
+                tuple(None if (t := solution[v]) is None else term(t) for v in variables)
             )
         return select
     assert isinstance(result, ox.QueryTriples)

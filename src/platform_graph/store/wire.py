@@ -86,12 +86,20 @@ def query_wire(
 
 
 class _Decoder:
-    """Makes rdflib terms from wire terms; datatype IRIs are made once each."""
+    """Makes rdflib terms from wire terms; a term an answer repeats (a section, a scale's
+    concept, a datatype IRI) is made once: rdflib terms are immutable."""
 
     def __init__(self) -> None:
         self._datatypes: dict[str, URIRef] = {}
+        self._made: dict[WireTerm, Term] = {}
 
     def term(self, wire: WireTerm) -> Term:
+        known = self._made.get(wire)
+        if known is None:
+            known = self._made[wire] = self._make(wire)
+        return known
+
+    def _make(self, wire: WireTerm) -> Term:
         if isinstance(wire, str):
             return URIRef(wire)
         if len(wire) == 1:
