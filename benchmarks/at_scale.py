@@ -168,6 +168,7 @@ def measure_size(size: int, workdir: Path) -> dict[str, Any]:
     out["in_memory"] = {"load_seconds": seconds, "peak_rss_kb": peak}
     data.unlink()
     shutil.rmtree(store, ignore_errors=True)
+    store.with_name(store.name + ".read-model.json").unlink(missing_ok=True)
     return out
 
 

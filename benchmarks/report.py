@@ -1316,31 +1316,50 @@ run to run; the side-by-side ratios, alternated, moved far less (median ratio 1.
     (deadlines) and 1.76 (strength-by-theme), from 2.86 and 5.35. The table above gives
     both: the service as configured (answers kept: every kind at or under Virtuoso's
     time), and the same service with `ANSWER_CACHE_MB=0` (median ratio about 1.5).
-- **Cold start at 1M** (17.7 s with the workers on snapshots, goal 5 s): the server
-  listens after 4–7 s (imports, two confined workers spawned, each a fresh
-  interpreter; on snapshots they open the store in milliseconds instead of loading a
-  copy each). The rest is the first `/api/commitments`, which builds the read model.
-  cProfile of that first call at 1M (23.6 s under load, before the fix below): 11.2 s
-  waiting for the workers' four queries over the on-disk snapshot (the details query
-  joins fifteen patterns for 14,846 commitments), 6.7 s in `copy.deepcopy` of the
-  cached commitments (now `read.model.copied`, a field-by-field copy), about 4 s
-  turning 340,000 answer terms into rdflib terms (`store.wire`). Left: building the
-  read model when the service starts, in the background, or paging `/api/commitments`
-  in the engine.
-- **5M on snapshots**: the read model's first build ran past the 30 s time limit,
-  request after request (seven minutes without an answer to `/api/commitments`, the
-  machine loaded as above), where the in-memory copies answer it: so snapshots are
-  opt-in (`QUERY_COPY_MAX_QUADS`), the default stays copies, and no 5M figure of the
-  service on snapshots is given. The 5M run of `benchmarks.at_scale` is part of
-  `make bench` but was not completed for this report.
-- **Memory at 1M** (snapshots): the server and its two workers hold 402 MiB (RSS; 336
-  MiB PSS) after their first answers, against 1,217 MiB at the peak of pyoxigraph's
+- **Cold start at 1M, first round** (17.7 s with the workers on snapshots): the server
+  listened after 4–7 s; the rest was the first `/api/commitments` building the read
+  model (cProfile, 23.6 s under load: 11.2 s in the workers' four queries over the
+  snapshot, 6.7 s in `copy.deepcopy`, now a field-by-field copy, about 4 s making rdflib
+  terms of 340,000 answer terms).
+- **Cold start at 1M, second round** (py-spy over the server and its workers, a store
+  fresh from `platform-graph import`): 2,051 of 3,360 samples were the start filling
+  the inferred graph (213,691 triples, in Python, through rdflib terms; 13.9 s alone),
+  since an imported file without it gets it on the first start. Then the read model's
+  list of every commitment: 4.8 s in the worker's engine over the snapshot, 2.5 s
+  making terms of its answers. Each `len(store)` read every quad (0.3–0.7 s; three per
+  start). And with the default copies, each worker loaded its own (15 s before the first
+  `/sparql` answer). Changed:
+  - the inferred graph is found by the engine (one CONSTRUCT per rule, 10–11.6 s at
+    start), and now by `platform-graph import`, with the bulk writer (4.4 s);
+  - import writes the read model's list beside the store (4.5 s; 6.2 before terms an
+    answer repeats were made once), keyed by the store's identity on disk and the change
+X
+    background and writes it for the next;
+  - the list is built once per version in a thread of its own, outside any reader's
+    time limit, however many readers ask;
+  - whether the store is empty is asked without counting it;
+  - above a million quads the workers read snapshots by default.
+
+  Cold start at 1M is now 2.8–3.7 s: about 2 s of it is Python importing the service
+  and spawning two confined workers (each a fresh interpreter), the rest the first
+  answers.
+- **Import at 1M against `bulk_load`: missed.** The import does what `bulk_load` does
+  (7.5–8.5 s here, streamed check 1.2 s before it), then finds the 213,691 triples of the
+  inferred graph (4.4 s: 2.1 s the engine evaluating 104 CONSTRUCTs, 1.1 s its bulk
+  writer, the rest sets of terms in between) and writes the read model's list (4.5 s:
+  the engine's details query over a million quads, then the terms). That is the work
+  the first start did before, moved to where nobody waits for an answer; the load alone
+  is as fast as `bulk_load` (0.90× in the first round's run). Meeting both goals at once
+  would need the inferred graph and the list made in the engine without a round through
+  Python, or not made at all until asked.
+- **5M**: the read model's list is no longer bound by one reader's time limit (before,
+  on snapshots, it ran past 30 s request after request, each starting over); the first
+  start reads the list import wrote.
+- **Memory at 1M** (snapshots): the server and its two workers hold 300–470 MiB (RSS)
+  after their first answers, against 1,182–1,217 MiB at the peak of pyoxigraph's
   in-memory store loading the same file (its `ru_maxrss`, the parse included); with
   copies each worker holds its own (1,684 MiB in all in the issue's measure). Under
   load a worker's RocksDB caches grow, within its RLIMIT_DATA.
-- **Import at 1M**: a streamed syntax check, then the engine's bulk loader from the
-  file (before: parsed whole into an in-memory store, then loaded again with `load`,
-  35.5 s and 2.3 GB at peak); now about as long as `bulk_load` alone.
 """
 
 
