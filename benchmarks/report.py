@@ -1333,8 +1333,8 @@ run to run; the side-by-side ratios, alternated, moved far less (median ratio 1.
     start), and now by `platform-graph import`, with the bulk writer (4.4 s);
   - import writes the read model's list beside the store (4.5 s; 6.2 before terms an
     answer repeats were made once), keyed by the store's identity on disk and the change
-X
-    background and writes it for the next;
+    log's head; a start reads it (1.0 s for 14,718 commitments, the machine busy) or
+    builds it in the background and writes it for the next;
   - the list is built once per version in a thread of its own, outside any reader's
     time limit, however many readers ask;
   - whether the store is empty is asked without counting it;
