@@ -420,13 +420,19 @@ class ReadModel:
 
     def _build_into(self, running: Future[list[Commitment]], version: str) -> None:
         try:
-            running.set_result(self._build_all(version))
-        except BaseException as exc:  # the readers waiting get it
+            items = self._build_all(version)
+        except BaseException as exc:  # the readers waiting get it; the next one builds anew
+            self._done_building(version, running)
             running.set_exception(exc)
-        finally:
-            with self._building_lock:
-                if self._building.get(version) is running:
-                    del self._building[version]
+            return
+        self._done_building(version, running)
+        running.set_result(items)
+
+    def _done_building(self, version: str, running: Future[list[Commitment]]) -> None:
+        # Before the readers are woken: one that asks again must not find this build.
+        with self._building_lock:
+            if self._building.get(version) is running:
+                del self._building[version]
 
     def _build_all(self, version: str | None) -> list[Commitment]:
         key = ("all-commitments",)

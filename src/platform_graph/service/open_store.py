@@ -86,6 +86,9 @@ def open_store(settings: Settings, progress: Progress | None = None) -> Store:
     path = settings.store_dir
     if path is not None:
         _follow_or_keep(settings, progress)
+        # The check's handle on the store may wait for the collector (a cycle through an
+        # exception's frames, say): the engine lets go of its lock only when it goes.
+        gc.collect()
     store = open_embedded(path)
     if not is_empty(store):
         _say(progress, f"reusing the store at {path}")
