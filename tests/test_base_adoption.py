@@ -6,23 +6,24 @@ holds something else (``platform-graph rebase`` replays its log then)."""
 from __future__ import annotations
 
 import gc
-import logging
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import SKOS
 
 from platform_graph.build.graph import BuildResult
 from platform_graph.config import Paths, Settings
-from platform_graph.service.open_store import _follow_or_keep as follow_base_or_keep
 from platform_graph.service.open_store import follow_base
 from platform_graph.store import open_embedded
 from platform_graph.validation.incremental import Validator
 from platform_graph.validation.shacl import load_shapes
 from platform_graph.vocab.namespaces import DATA_GRAPH, ID
 from platform_graph.write.change_log import read_base
-from platform_graph.write.replay import BaseInvalid, content_base
+from platform_graph.write.replay import content_base
 from platform_graph.write.writer import Writer
 
 POLISEN = URIRef(ID["actor/polisen"])
@@ -47,6 +48,16 @@ def _old_store(tmp: Path, built: BuildResult, paths: Paths, *, edited: bool) -> 
     del store
     gc.collect()
     return Settings(build_dir=tmp / "build", store_path=tmp / "store")
+
+
+def _cli(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "platform_graph.cli", *args, "--store", str(tmp / "store")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PLATFORM_GRAPH_BUILD_DIR": str(tmp / "build")},
+    )
 
 
 def test_a_store_that_is_the_build_plus_its_log_is_adopted(
@@ -82,12 +93,13 @@ def test_a_store_holding_something_else_is_served_as_it_is(
     assert store.quads(POLISEN, SKOS.altLabel, Literal("Snuten", lang="sv"))
     del store
     gc.collect()
-    # Forced (platform-graph rebase): the log replayed onto the build, the old kept.
-    forced = follow_base(settings, force=True)
-    assert forced.action == "rebased"
-    assert forced.backup is not None
-    assert forced.backup.exists()
-    gc.collect()  # as the service does before it opens the store (open_store)
+    # Forced (platform-graph rebase, as a curator runs it): the log replayed onto the
+    # build, the old store kept.
+    done = _cli(tmp_path, "rebase", "--no-build", "--json")
+    assert done.returncode == 0, done.stderr
+    forced = json.loads(done.stdout)
+    assert forced["action"] == "rebased"
+    assert Path(forced["backup"]).exists()
     store = open_embedded(tmp_path / "store")
     assert not store.quads(POLISEN, SKOS.altLabel, Literal("Snuten", lang="sv"))
     assert store.quads(POLISEN, SKOS.altLabel, Literal("Polismyndigheten", lang="sv"))
@@ -95,7 +107,7 @@ def test_a_store_holding_something_else_is_served_as_it_is(
 
 
 def test_a_new_build_that_breaks_the_shapes_leaves_the_store_as_it_is(
-    tmp_path: Path, built: BuildResult, paths: Paths, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, built: BuildResult, paths: Paths
 ) -> None:
     settings = _old_store(tmp_path, built, paths, edited=False)
     assert follow_base(settings).action == "adopted"
@@ -106,16 +118,30 @@ def test_a_new_build_that_breaks_the_shapes_leaves_the_store_as_it_is(
     dropped = next(line for line in lines if f" {strength} " in line)
     broken = "".join(line for line in lines if line != dropped)
     (tmp_path / "build" / "platform-graph.nq").write_text(broken, encoding="utf-8")
-    with pytest.raises(BaseInvalid) as refused:
-        follow_base(settings)
-    assert not refused.value.report.conforms
-    del refused  # its traceback holds the store open
-    gc.collect()
-    # At start: the last good state is served, and the log says why.
-    with caplog.at_level(logging.ERROR, logger="platform_graph.service.open_store"):
-        follow_base_or_keep(settings, None)
-    assert "served as it is" in caplog.text
-    gc.collect()  # as the service does before it opens the store (open_store)
+    # platform-graph rebase refuses it, with the report.
+    done = _cli(tmp_path, "rebase", "--no-build")
+    assert done.returncode == 1
+    assert "does not conform" in done.stderr
+    # At start (its own process, as the service's): the last good state is served, and
+    # the log says why.
+    started = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from pathlib import Path\n"
+            "from platform_graph.config import Settings\n"
+            "from platform_graph.service.open_store import open_store\n"
+            f"s = Settings(build_dir=Path({str(tmp_path / 'build')!r}), "
+            f"store_path=Path({str(tmp_path / 'store')!r}))\n"
+            "print(len(open_store(s)) > 0)\n",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "True"
+    assert "served as it is" in started.stderr
     store = open_embedded(tmp_path / "store")
     found = read_base(store)
     assert found is not None
