@@ -184,7 +184,9 @@ def build_router(queries: dict[str, NamedQuery]) -> APIRouter:
             if raw_bom not in ("true", "false"):
                 raise _invalid("bom", "expected true or false", "ange true eller false")
             fmt = negotiate(request, raw_format, _TABLES)
-            version = state.read_model.version() if fmt is OutputFormat.json else None
+            # Kept with the pool's answers, and turned off with them (ANSWER_CACHE_MB=0).
+            keep = fmt is OutputFormat.json and state.settings.answer_cache_mb > 0
+            version = state.read_model.version() if keep else None
             key = (q.name, tuple(sorted(values.items())))
             if version is not None and (kept := written.get(version, key)) is not None:
                 return Response(kept[0], media_type="application/json", headers=kept[1])
