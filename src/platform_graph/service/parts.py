@@ -144,8 +144,12 @@ def _every_commitment(read_model: ReadModel, store: Store, store_dir: Path) -> N
         except StoreError as exc:  # stopped at its time limit: the first reader builds it
             log.info("building the read model at start did not finish: %s", exc)
             return
-        if head(store)[0] == seq:  # no write landed meanwhile
+        if head(store)[0] != seq:  # a write landed meanwhile: the file would be stale
+            return
+        try:
             model_file.write(path, model_file.key_for(name, seq), built)
+        except OSError as exc:  # a full disk, a read-only folder: the next start builds it
+            log.warning("the read model's file %s could not be written: %s", path, exc)
 
     threading.Thread(target=build, name="read-model-build", daemon=True).start()
 

@@ -573,9 +573,9 @@ class QueryPool:
         ``bindings`` are bound here with ``bind_values`` (never pasted); an engine error
         is a ``QueryError``.
         """
-        text = bind_values(sparql, bindings or {})
-        answer = self.call(("result", text, dataset, max_rows, base_iri))
-        return from_wire(answer[1])
+        return from_wire(
+            self.call(_result_message(sparql, dataset, bindings, max_rows, base_iri))[1]
+        )
 
     async def query_async(
         self,
@@ -587,9 +587,8 @@ class QueryPool:
         base_iri: str | None = None,
     ) -> QueryResult:
         """``query`` from the event loop (see ``call_async``)."""
-        text = bind_values(sparql, bindings or {})
-        answer = await self.call_async(("result", text, dataset, max_rows, base_iri))
-        return from_wire(answer[1])
+        message = _result_message(sparql, dataset, bindings, max_rows, base_iri)
+        return from_wire((await self.call_async(message))[1])
 
     def _deadline(self, scope: RequestScope) -> float:
         return time.monotonic() + scope.remaining(self.timeout)
@@ -780,6 +779,17 @@ class QueryPool:
         for worker in workers:
             worker.kill()
         self._replicas.close()
+
+
+def _result_message(
+    sparql: str,
+    dataset: DatasetSpec | None,
+    bindings: Mapping[str, Term] | None,
+    max_rows: int | None,
+    base_iri: str | None,
+) -> tuple[Any, ...]:
+    """The task of ``query`` and ``query_async``: the text with its values bound."""
+    return ("result", bind_values(sparql, bindings or {}), dataset, max_rows, base_iri)
 
 
 _LOOP_SEND_MAX = 32 * 1024
