@@ -206,7 +206,9 @@ def build_router(queries: dict[str, NamedQuery]) -> APIRouter:
                 answer = await asyncio.to_thread(
                     _answer, q, result, fmt, raw_bom == "true", max_rows
                 )
-            if version is not None:
+            # At most 512 answers of a 512th of ANSWER_CACHE_MB each: bounded in bytes
+            # too, whatever MAX_ROWS lets one answer hold.
+            if version is not None and len(answer.body) <= state.settings.answer_cache_mb * 2**11:
                 headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
                 written.put(version, key, (bytes(answer.body), headers))
             return answer
